@@ -1,0 +1,103 @@
+import { z } from 'zod';
+
+/**
+ * The whole configuration, read from the environment once at start-up.
+ * Defaults point at the services on 127.0.0.1 so that `npm start` needs no setup;
+ * with NODE_ENV=production nothing secret has a default.
+ */
+const booleanString = z
+  .enum(['true', 'false', '1', '0'], { message: 'expected true or false' })
+  .transform((value) => value === 'true' || value === '1');
+
+const url = (protocols: string[]) =>
+  z.string().refine(
+    (value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `expected a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}` },
+  );
+
+const port = z.coerce.number({ message: 'expected a port number' }).int().min(0).max(65535);
+const seconds = z.coerce.number({ message: 'expected a number of seconds' }).int().positive();
+
+const schema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    PORT: port.default(8080),
+    /** Address to listen on; 0.0.0.0 in containers. */
+    HOST: z.string().min(1).default('0.0.0.0'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** How many reverse proxies (nginx sidecar, ingress) stand in front: decides req.ip and secure cookies. */
+    TRUST_PROXY: z.coerce.number({ message: 'expected the number of proxy hops' }).int().min(0).default(0),
+    DATABASE_URL: url(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/postgres'),
+    SESSION_REDIS: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379/0'),
+    /** Prefix for every Redis key (sessions, rate limits, presence, socket.io adapter), so apps can share a Redis. */
+    REDIS_PREFIX: z.string().default('chat:'),
+    SESSION_TTL: seconds.default(7 * 24 * 3600),
+    COOKIE_SECRET: z.string().min(32, 'expected at least 32 characters').optional(),
+    /** Cookies carry the Secure flag: on behind TLS. */
+    COOKIE_SECURE: booleanString.optional(),
+    S3_ENDPOINT: z.string().min(1).optional(),
+    S3_PORT: port.optional(),
+    S3_SSL: booleanString.default(false),
+    S3_ACCESS_KEY: z.string().min(1).optional(),
+    S3_SECRET_KEY: z.string().min(1).optional(),
+    S3_REGION: z.string().min(1).default('us-east-1'),
+    S3_BUCKET: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected an S3 bucket name (3-63 of a-z 0-9 . -)')
+      .default('chat-avatars'),
+    /** Public URL prefix under which avatar objects are served, e.g. https://cdn.example.com/chat-avatars/ */
+    CDN_PREFIX: z.string().min(1).optional(),
+    /** Folder of the embedded S3 server used when S3_ENDPOINT is not set. */
+    S3_LOCAL_DIR: z.string().min(1).default('.data/s3'),
+    AMQP_URI: url(['amqp:', 'amqps:']).default('amqp://guest:guest@127.0.0.1:5672/'),
+    AMQP_EXCHANGE: z.string().min(1).default('chat.events'),
+    /** Durable queue from which the server takes chat messages posted by bots. */
+    AMQP_BOT_QUEUE: z.string().min(1).default('chat.bot-messages'),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV === 'production' && !env.COOKIE_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['COOKIE_SECRET'], message: 'required when NODE_ENV=production' });
+    }
+    if (env.S3_ENDPOINT && (!env.S3_ACCESS_KEY || !env.S3_SECRET_KEY)) {
+      const missing = env.S3_ACCESS_KEY ? 'S3_SECRET_KEY' : 'S3_ACCESS_KEY';
+      ctx.addIssue({ code: 'custom', path: [missing], message: 'required when S3_ENDPOINT is set' });
+    }
+  });
+
+export type RawConfig = z.infer<typeof schema>;
+
+export interface Config extends Omit<RawConfig, 'COOKIE_SECRET' | 'COOKIE_SECURE'> {
+  COOKIE_SECRET: string;
+  COOKIE_SECURE: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join('\n'));
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment; throws a ConfigError with one line per bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const result = schema.safeParse(present);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => `${String(issue.path[0] ?? 'environment')}: ${issue.message}`),
+    );
+  }
+  const raw = result.data;
+  return {
+    ...raw,
+    // Only outside production: a fixed development secret keeps sessions valid across restarts of `npm start`.
+    COOKIE_SECRET: raw.COOKIE_SECRET ?? 'development-only-cookie-secret-do-not-use-in-production',
+    COOKIE_SECURE: raw.COOKIE_SECURE ?? raw.NODE_ENV === 'production',
+  };
+}
