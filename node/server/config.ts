@@ -51,8 +51,8 @@ const schema = z
       .string()
       .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected an S3 bucket name (3-63 of a-z 0-9 . -)')
       .default('chat-avatars'),
-    /** Public URL prefix under which avatar objects are served, e.g. https://cdn.example.com/chat-avatars/ */
-    CDN_PREFIX: z.string().min(1).optional(),
+    /** URL prefix of avatar objects, e.g. https://cdn.example.com/chat-avatars/; the default /avatars/ makes the server stream them from S3 itself. */
+    CDN_PREFIX: z.string().min(1).default('/avatars/'),
     /** Folder of the embedded S3 server used when S3_ENDPOINT is not set. */
     S3_LOCAL_DIR: z.string().min(1).default('.data/s3'),
     AMQP_URI: url(['amqp:', 'amqps:']).default('amqp://guest:guest@127.0.0.1:5672/'),
