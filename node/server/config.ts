@@ -59,6 +59,21 @@ const schema = z
     AMQP_EXCHANGE: z.string().min(1).default('chat.events'),
     /** Durable queue from which the server takes chat messages posted by bots. */
     AMQP_BOT_QUEUE: z.string().min(1).default('chat.bot-messages'),
+    /** Seconds between outbox sweeps (events of other replicas, or left behind by a crash); new events are sent at once. */
+    OUTBOX_POLL_INTERVAL: seconds.default(5),
+    /** Login and registration attempts allowed per client IP within RATE_LIMIT_WINDOW. */
+    RATE_LIMIT_PER_IP: z.coerce.number({ message: 'expected a number of attempts' }).int().positive().default(30),
+    /** Failed logins allowed per account (username) within RATE_LIMIT_WINDOW. */
+    RATE_LIMIT_PER_ACCOUNT: z.coerce.number({ message: 'expected a number of attempts' }).int().positive().default(10),
+    RATE_LIMIT_WINDOW: seconds.default(15 * 60),
+    /** JSON request bodies larger than this are refused with 413. */
+    JSON_BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/, 'expected a size such as 16kb').default('16kb'),
+    /** Seconds that in-flight requests get to finish after SIGTERM before the process exits anyway. */
+    SHUTDOWN_TIMEOUT: seconds.default(10),
+    /** The account that fixtures create; without DEFAULT_USER_PASSWORD in production it is not created. */
+    DEFAULT_USER_NAME: z.string().regex(/^[a-z0-9_-]{3,32}$/, 'expected 3-32 of a-z 0-9 _ -').default('demo'),
+    DEFAULT_USER_EMAIL: z.email('expected an e-mail address').default('demo@example.com'),
+    DEFAULT_USER_PASSWORD: z.string().min(8, 'expected at least 8 characters').optional(),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && !env.COOKIE_SECRET) {
@@ -99,5 +114,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // Only outside production: a fixed development secret keeps sessions valid across restarts of `npm start`.
     COOKIE_SECRET: raw.COOKIE_SECRET ?? 'development-only-cookie-secret-do-not-use-in-production',
     COOKIE_SECURE: raw.COOKIE_SECURE ?? raw.NODE_ENV === 'production',
+    // A known demo password only outside production, so that `npm start` gives a newcomer an account.
+    DEFAULT_USER_PASSWORD: raw.DEFAULT_USER_PASSWORD ?? (raw.NODE_ENV === 'production' ? undefined : 'demo-password'),
   };
 }

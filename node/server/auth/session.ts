@@ -1,0 +1,36 @@
+import RedisStore from 'connect-redis';
+import type { RequestHandler } from 'express';
+import session from 'express-session';
+import type { RedisClientType } from 'redis';
+import type { Config } from '../config';
+
+declare module 'express-session' {
+  interface SessionData {
+    userId?: number;
+    csrfToken?: string;
+  }
+}
+
+export const SESSION_COOKIE = 'chat.sid';
+
+/** express-session backed by Redis; the same middleware authenticates socket.io handshakes. */
+export function createSessionMiddleware(config: Config, redis: RedisClientType): RequestHandler {
+  return session({
+    name: SESSION_COOKIE,
+    secret: config.COOKIE_SECRET,
+    store: new RedisStore({ client: redis, prefix: `${config.REDIS_PREFIX}sess:`, ttl: config.SESSION_TTL }),
+    resave: false,
+    // No cookie until there is something to remember (a CSRF token or a login).
+    saveUninitialized: false,
+    // Sliding expiry: an active user stays logged in.
+    rolling: true,
+    proxy: config.TRUST_PROXY > 0,
+    cookie: {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: config.COOKIE_SECURE,
+      maxAge: config.SESSION_TTL * 1000,
+      path: '/',
+    },
+  });
+}

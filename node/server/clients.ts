@@ -1,0 +1,80 @@
+import * as Minio from 'minio';
+import { Pool } from 'pg';
+import { createClient, type RedisClientType } from 'redis';
+import type { Config } from './config';
+import type { Logger } from './logger';
+
+/** s3rver's fixed credentials and port: what the embedded S3 server of `npm start` uses when S3_ENDPOINT is unset. */
+export const EMBEDDED_S3 = { endpoint: '127.0.0.1', port: 4569, accessKey: 'S3RVER', secretKey: 'S3RVER' } as const;
+
+export interface S3Settings {
+  endPoint: string;
+  port: number | undefined;
+  useSSL: boolean;
+  accessKey: string;
+  secretKey: string;
+  region: string;
+}
+
+/** Where S3 is: the configured endpoint, or the embedded s3rver that launch.ts starts. */
+export function s3Settings(config: Config): S3Settings {
+  if (!config.S3_ENDPOINT) {
+    return {
+      endPoint: EMBEDDED_S3.endpoint,
+      port: config.S3_PORT ?? EMBEDDED_S3.port,
+      useSSL: false,
+      accessKey: EMBEDDED_S3.accessKey,
+      secretKey: EMBEDDED_S3.secretKey,
+      region: config.S3_REGION,
+    };
+  }
+  return {
+    endPoint: config.S3_ENDPOINT,
+    port: config.S3_PORT,
+    useSSL: config.S3_SSL,
+    // config.ts guarantees both keys when S3_ENDPOINT is set.
+    accessKey: config.S3_ACCESS_KEY ?? '',
+    secretKey: config.S3_SECRET_KEY ?? '',
+    region: config.S3_REGION,
+  };
+}
+
+export interface Clients {
+  db: Pool;
+  redis: RedisClientType;
+  s3: Minio.Client;
+}
+
+/**
+ * The long-lived connections, created once per process and handed to whoever needs them.
+ * PostgreSQL and S3 connect lazily; Redis is connected before this returns because sessions need it.
+ */
+export async function createClients(config: Config, logger: Logger): Promise<Clients> {
+  const db = new Pool({ connectionString: config.DATABASE_URL, max: 10, connectionTimeoutMillis: 5000 });
+  // An idle client losing its connection must not crash the process; the next query reconnects.
+  db.on('error', (error) => logger.warn({ err: error }, 'postgres idle client error'));
+
+  const redis: RedisClientType = createClient({
+    url: config.SESSION_REDIS,
+    // Fail fast while disconnected instead of queueing: a request gets a 503 rather than hanging.
+    disableOfflineQueue: true,
+    socket: { connectTimeout: 5000, reconnectStrategy: (retries) => Math.min(100 * 2 ** retries, 5000) },
+  });
+  let redisDown = false;
+  redis.on('error', (error: Error) => {
+    if (!redisDown) logger.warn({ err: { message: error.message } }, 'redis connection error');
+    redisDown = true;
+  });
+  redis.on('ready', () => {
+    if (redisDown) logger.info('redis connection restored');
+    redisDown = false;
+  });
+  await redis.connect();
+
+  const s3 = new Minio.Client(s3Settings(config));
+  return { db, redis, s3 };
+}
+
+export async function closeClients(clients: Clients): Promise<void> {
+  await Promise.allSettled([clients.db.end(), clients.redis.isOpen ? clients.redis.quit() : Promise.resolve()]);
+}
