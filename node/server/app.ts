@@ -1,10 +1,14 @@
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import express from 'express';
+import { createAvatarServeRouter, createAvatarUploadRouter } from './avatars/router';
+import { AvatarStorage } from './avatars/storage';
 import { createAuthRouter } from './auth/router';
 import { createSessionMiddleware } from './auth/session';
 import type { Clients } from './clients';
 import type { Config } from './config';
+import { startBotMessageConsumer } from './events/bot-messages';
+import { startOutboxPublisher } from './events/publisher';
 import { createHealthRouter } from './health/router';
 import { requireCsrfToken } from './http/csrf';
 import { errorHandler, notFound } from './http/errors';
@@ -30,16 +34,29 @@ export async function startServer(config: Config, clients: Clients, logger: Logg
   app.set('trust proxy', config.TRUST_PROXY);
 
   const sessionMiddleware = createSessionMiddleware(config, clients.redis);
-  const onEventStored = (): void => undefined;
+  const publisher = startOutboxPublisher({ config, db: clients.db, logger });
+  const storage = new AvatarStorage(clients.s3, config.S3_BUCKET, config.S3_REGION, logger);
+  // Not fatal: without S3 only avatar uploads fail (503), and they retry creating the bucket.
+  storage.ensureBucket().catch((error: unknown) => {
+    logger.warn({ err: { message: (error as Error).message } }, 'avatar bucket not ready yet');
+  });
+  // The app handles requests before socket.io attaches, so socket.io can take its own path first.
+  const httpServer = http.createServer(app);
+  const realtime = createRealtime(httpServer, { config, logger, db: clients.db, redis: clients.redis, sessionMiddleware });
+  const botMessages = startBotMessageConsumer({ config, db: clients.db, logger, realtime });
+  const avatarDeps = { config, db: clients.db, logger, storage, realtime };
 
   app.use(requestLog(logger));
   app.use(securityHeaders(config));
   app.use(createHealthRouter({ db: clients.db, redis: clients.redis, isStopping: () => stopping }));
   app.use(createStaticRouter());
+  app.use(createAvatarServeRouter(avatarDeps));
 
   const api = express.Router();
   api.use(sessionMiddleware);
   api.use(requireCsrfToken);
+  // Before the JSON parser: the avatar body is raw bytes whatever its Content-Type says.
+  api.use(createAvatarUploadRouter(avatarDeps));
   api.use(express.json({ limit: config.JSON_BODY_LIMIT }));
   api.use(
     createAuthRouter({
@@ -47,28 +64,31 @@ export async function startServer(config: Config, clients: Clients, logger: Logg
       db: clients.db,
       logger,
       limits: createAuthRateLimits(config, clients.redis),
-      onEventStored,
+      onEventStored: () => publisher.kick(),
     }),
   );
   app.use('/api', api);
   app.use(notFound);
   app.use(errorHandler(logger));
 
-  const httpServer = http.createServer(app);
   const openSockets = new Set<Socket>();
   httpServer.on('connection', (socket) => {
     openSockets.add(socket);
     socket.on('close', () => openSockets.delete(socket));
   });
-  const realtime = createRealtime(httpServer, { config, logger, db: clients.db, redis: clients.redis, sessionMiddleware });
 
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once('error', reject);
-    httpServer.listen(config.PORT, config.HOST, () => {
-      httpServer.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      httpServer.once('error', reject);
+      httpServer.listen(config.PORT, config.HOST, () => {
+        httpServer.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (error) {
+    await Promise.allSettled([realtime.close(), botMessages.stop(), publisher.stop()]);
+    throw error;
+  }
   const { port } = httpServer.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
   logger.info({ port }, 'listening');
@@ -90,6 +110,8 @@ export async function startServer(config: Config, clients: Clients, logger: Logg
     });
     await Promise.race([drained, deadline]);
     clearTimeout(timer);
+    await botMessages.stop();
+    await publisher.stop();
     logger.info('server stopped');
   }
 

@@ -47,7 +47,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       status = 500;
       message = 'internal error';
     }
-    if (status >= 500) logger.error({ err: error, method: req.method, path: req.path }, 'request failed');
+    // HttpErrors are expected outcomes (a 503 says which dependency is down); anything else is a bug worth a log line.
+    if (!(error instanceof HttpError) && status >= 500) logger.error({ err: error, method: req.method, path: req.path }, 'request failed');
     if (res.headersSent) {
       res.destroy();
       return;
