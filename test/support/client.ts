@@ -78,8 +78,14 @@ export class ApiSession {
     return this.request<SessionResponse>('POST', '/api/login', { json: { username, password } });
   }
 
+  /** Logs out; like the browser client, it needs a new CSRF token (GET /api/session) before the next write. */
   async logout(): Promise<ApiResult> {
-    return this.request('POST', '/api/logout');
+    const result = await this.request('POST', '/api/logout');
+    if (result.status === 204) {
+      this.csrfToken = '';
+      this.user = null;
+    }
+    return result;
   }
 }
 

@@ -3,6 +3,7 @@ import type { Pool } from 'pg';
 import { z } from 'zod';
 import { LIMITS, type LoginRequest, type RegisterRequest, type SessionResponse } from '../../shared/protocol';
 import type { Config } from '../config';
+import { withTransaction } from '../db';
 import { enqueueEvent, userEvent } from '../events/outbox';
 import { ensureCsrfToken, newCsrfToken } from '../http/csrf';
 import { HttpError } from '../http/errors';
@@ -83,21 +84,18 @@ export function createAuthRouter({ config, db, logger, limits, onEventStored }: 
   router.post('/register', limits.perIp, limits.perAccount, async (req, res) => {
     const input = parseBody(registerSchema, req.body);
     const passwordHash = await hashPassword(input.password);
-    const client = await db.connect();
     let user: UserRecord;
     try {
-      await client.query('BEGIN');
-      user = await insertUser(client, { username: input.username, email: input.email, passwordHash });
-      await enqueueEvent(client, userEvent('user.registered', user));
-      await client.query('COMMIT');
+      user = await withTransaction(db, async (client) => {
+        const inserted = await insertUser(client, { username: input.username, email: input.email, passwordHash });
+        await enqueueEvent(client, userEvent('user.registered', inserted));
+        return inserted;
+      });
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
       const field = takenField(error);
       if (field === 'username') throw new HttpError(409, 'this username is taken');
       if (field === 'email') throw new HttpError(409, 'this e-mail address is already registered');
       throw error;
-    } finally {
-      client.release();
     }
     onEventStored();
     logger.info({ userId: Number(user.id) }, 'user registered');

@@ -5,7 +5,7 @@ import { LIMITS } from '../../shared/protocol';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import type { Realtime } from '../realtime';
-import { keepConnected } from './connection';
+import { keepConnected, tieChannelToConnection } from './connection';
 
 export const BOT_MESSAGE_ROUTING_KEY = 'bot.message';
 const PREFETCH = 10;
@@ -82,9 +82,7 @@ export function startBotMessageConsumer(deps: { config: Config; db: Pool; logger
     name: 'bot-consumer',
     logger,
     setup: async (connection: ChannelModel) => {
-      const channel = await connection.createChannel();
-      channel.on('error', (error: Error) => logger.warn({ err: { message: error.message } }, 'consumer channel error'));
-      channel.on('close', () => connection.close().catch(() => undefined));
+      const channel = tieChannelToConnection(await connection.createChannel(), connection, logger);
       await channel.prefetch(PREFETCH);
       await channel.assertExchange(config.AMQP_EXCHANGE, 'topic', { durable: true });
       await channel.assertQueue(config.AMQP_BOT_QUEUE, { durable: true });

@@ -1,4 +1,4 @@
-import amqp, { type ChannelModel } from 'amqplib';
+import amqp, { type Channel, type ChannelModel } from 'amqplib';
 import type { Logger } from '../logger';
 
 const FIRST_DELAY_MS = 500;
@@ -93,4 +93,14 @@ export function keepConnected(options: { uri: string; name: string; logger: Logg
       if (connection) await connection.close().catch(() => undefined);
     },
   };
+}
+
+/** Logs a channel's errors, and closes its connection when it dies so that keepConnected sets everything up afresh. */
+export function tieChannelToConnection<T extends Channel>(channel: T, connection: ChannelModel, logger: Logger, onClose?: () => void): T {
+  channel.on('error', (error: Error) => logger.warn({ err: { message: error.message } }, 'AMQP channel error'));
+  channel.on('close', () => {
+    onClose?.();
+    connection.close().catch(() => undefined);
+  });
+  return channel;
 }

@@ -1,8 +1,9 @@
 import type { ChannelModel, ConfirmChannel } from 'amqplib';
 import type { Pool } from 'pg';
 import type { Config } from '../config';
+import { withTransaction } from '../db';
 import type { Logger } from '../logger';
-import { keepConnected } from './connection';
+import { keepConnected, tieChannelToConnection } from './connection';
 
 const BATCH_SIZE = 100;
 
@@ -36,12 +37,8 @@ export function startOutboxPublisher(deps: { config: Config; db: Pool; logger: L
     name: 'publisher',
     logger,
     setup: async (connection: ChannelModel) => {
-      const confirmChannel = await connection.createConfirmChannel();
-      confirmChannel.on('error', (error: Error) => logger.warn({ err: { message: error.message } }, 'publisher channel error'));
-      confirmChannel.on('close', () => {
+      const confirmChannel = tieChannelToConnection(await connection.createConfirmChannel(), connection, logger, () => {
         if (channel === confirmChannel) channel = undefined;
-        // A dead channel on a live connection: start over with both.
-        connection.close().catch(() => undefined);
       });
       await confirmChannel.assertExchange(config.AMQP_EXCHANGE, 'topic', { durable: true });
       channel = confirmChannel;
@@ -51,9 +48,7 @@ export function startOutboxPublisher(deps: { config: Config; db: Pool; logger: L
 
   /** One batch: lock, publish, wait for confirms, mark. Returns how many rows were sent. */
   async function publishBatch(target: ConfirmChannel): Promise<number> {
-    const client = await db.connect();
-    try {
-      await client.query('BEGIN');
+    return withTransaction(db, async (client) => {
       const { rows } = await client.query<OutboxRow>(
         `SELECT id, routing_key, payload FROM event_outbox
           WHERE published_at IS NULL ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
@@ -72,14 +67,8 @@ export function startOutboxPublisher(deps: { config: Config; db: Pool; logger: L
         await target.waitForConfirms();
         await client.query('UPDATE event_outbox SET published_at = now() WHERE id = ANY($1::uuid[])', [rows.map((row) => row.id)]);
       }
-      await client.query('COMMIT');
       return rows.length;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   async function drain(): Promise<void> {
