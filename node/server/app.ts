@@ -46,6 +46,13 @@ export async function startServer(config: Config, clients: Clients, logger: Logg
   const botMessages = startBotMessageConsumer({ config, db: clients.db, logger, realtime });
   const avatarDeps = { config, db: clients.db, logger, storage, realtime };
 
+  // During shutdown a keep-alive connection is closed as soon as its last response is out, not at its idle timeout.
+  app.use((_req, res, next) => {
+    res.on('finish', () => {
+      if (stopping) setImmediate(() => httpServer.closeIdleConnections());
+    });
+    next();
+  });
   app.use(requestLog(logger));
   app.use(securityHeaders(config));
   app.use(createHealthRouter({ db: clients.db, redis: clients.redis, isStopping: () => stopping }));

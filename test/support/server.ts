@@ -56,10 +56,16 @@ export async function deleteRedisKeys(redis: RedisClientType, prefix: string): P
   if (keys.length > 0) await redis.del(keys);
 }
 
-export async function startTestServer(overrides: Partial<Config> = {}): Promise<TestServer> {
+/** Settings that win over the test environment; a function gets the file's resources (e.g. to point AMQP_URI elsewhere). */
+export type TestOverrides = Partial<Config> | ((resources: { vhost: TestVhost; s3: TestS3 }) => Partial<Config>);
+
+export async function startTestServer(overrides: TestOverrides = {}): Promise<TestServer> {
   const [database, vhost, s3] = await Promise.all([createTestDatabase(), createTestVhost(), startTestS3()]);
   const redisPrefix = uniqueRedisPrefix();
-  const config: Config = { ...loadConfig(testEnvironment({ databaseUrl: database.url, vhost, s3, redisPrefix })), ...overrides };
+  const config: Config = {
+    ...loadConfig(testEnvironment({ databaseUrl: database.url, vhost, s3, redisPrefix })),
+    ...(typeof overrides === 'function' ? overrides({ vhost, s3 }) : overrides),
+  };
 
   const logs: Record<string, unknown>[] = [];
   let logText = '';

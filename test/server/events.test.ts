@@ -1,0 +1,103 @@
+import amqp, { type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
+import { ApiSession, login, newUser, register } from '../support/client';
+import { startTestServer, type TestServer } from '../support/server';
+import { createTcpGate, type TcpGate } from '../support/tcp-gate';
+
+/** A queue of the test's own, bound to every user event on the server's exchange, collecting what arrives. */
+async function listen(uri: string, exchange: string): Promise<{ messages: ConsumeMessage[]; connection: ChannelModel; channel: Channel }> {
+  const connection = await amqp.connect(uri);
+  const channel = await connection.createChannel();
+  await channel.assertExchange(exchange, 'topic', { durable: true });
+  const { queue } = await channel.assertQueue('', { exclusive: true });
+  await channel.bindQueue(queue, exchange, 'user.*');
+  const messages: ConsumeMessage[] = [];
+  await channel.consume(queue, (message) => message && messages.push(message), { noAck: true });
+  return { messages, connection, channel };
+}
+
+async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function bodyOf(message: ConsumeMessage): Record<string, unknown> {
+  return JSON.parse(message.content.toString()) as Record<string, unknown>;
+}
+
+describe('with RabbitMQ up', () => {
+  let server: TestServer;
+  let listener: Awaited<ReturnType<typeof listen>>;
+  beforeAll(async () => {
+    server = await startTestServer();
+    listener = await listen(server.vhost.uri, server.config.AMQP_EXCHANGE);
+  });
+  afterAll(async () => {
+    await listener.connection.close();
+    await server.stop();
+  });
+
+  test('registration and login publish persistent JSON events with the agreed shape', async () => {
+    const user = newUser('events');
+    const registered = await register(server.url, user);
+    await login(server.url, user.username, user.password);
+    await waitFor(() => listener.messages.length >= 2);
+    const [first, second] = listener.messages;
+    for (const [message, type] of [[first, 'user.registered'], [second, 'user.login']] as const) {
+      if (!message) throw new Error('missing message');
+      const body = bodyOf(message);
+      expect(body).toEqual({ type, id: expect.any(String), userId: registered.user.id, username: user.username, email: user.email, at: expect.any(String) });
+      expect(message.fields.routingKey).toBe(type);
+      expect(message.properties.messageId).toBe(body.id);
+      expect(message.properties.contentType).toBe('application/json');
+      expect(message.properties.deliveryMode).toBe(2);
+      expect(Number.isNaN(Date.parse(String(body.at)))).toBe(false);
+    }
+    const { rows } = await server.db.query('SELECT 1 FROM event_outbox WHERE published_at IS NULL');
+    expect(rows).toHaveLength(0);
+  });
+
+  test('a failed login publishes nothing', async () => {
+    const before = listener.messages.length;
+    const { user } = await register(server.url);
+    await waitFor(() => listener.messages.length === before + 1);
+    expect((await new ApiSession(server.url).login(user.username, 'wrong password')).status).toBe(401);
+    await sleep(1500);
+    expect(listener.messages.length).toBe(before + 1);
+  });
+});
+
+test('a login while RabbitMQ is unreachable publishes its event once RabbitMQ is reachable again, exactly once', async () => {
+  const gate: TcpGate = await createTcpGate(5672);
+  // The server's broker address is a port that refuses connections until the gate opens.
+  const server = await startTestServer(({ vhost }) => ({ AMQP_URI: vhost.uri.replace('127.0.0.1:5672', `127.0.0.1:${gate.port}`) }));
+  let listener: Awaited<ReturnType<typeof listen>> | undefined;
+  try {
+    const user = newUser('outage');
+    const registered = await register(server.url, user);
+    const loggedIn = await login(server.url, user.username, user.password);
+    expect(loggedIn.user.id).toBe(registered.user.id);
+    const waiting = await server.db.query<{ routing_key: string }>('SELECT routing_key FROM event_outbox WHERE published_at IS NULL ORDER BY created_at');
+    expect(waiting.rows.map((row) => row.routing_key)).toEqual(['user.registered', 'user.login']);
+
+    // The test's own queue exists before the broker becomes reachable for the server.
+    listener = await listen(server.vhost.uri, server.config.AMQP_EXCHANGE);
+    await gate.open();
+    await waitFor(() => listener!.messages.length >= 2);
+    // Several outbox sweeps later, still exactly one of each.
+    await sleep(3 * server.config.OUTBOX_POLL_INTERVAL * 1000);
+    expect(listener.messages.map((message) => message.fields.routingKey)).toEqual(['user.registered', 'user.login']);
+    expect(new Set(listener.messages.map((message) => message.properties.messageId)).size).toBe(2);
+    expect(listener.messages.every((message) => !message.fields.redelivered)).toBe(true);
+    const after = await server.db.query('SELECT 1 FROM event_outbox WHERE published_at IS NULL');
+    expect(after.rowCount).toBe(0);
+  } finally {
+    await listener?.connection.close();
+    await server.stop();
+    await gate.close();
+  }
+});

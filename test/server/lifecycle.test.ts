@@ -1,0 +1,138 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
+import { closeClients, createClients } from '../../node/server/clients';
+import { startServer } from '../../node/server/app';
+import { loadConfig } from '../../node/server/config';
+import { createLogger } from '../../node/server/logger';
+import { register } from '../support/client';
+import { buildServer, type PrivateBuild } from '../support/build';
+import { PNG_1PX } from '../support/images';
+import { createTestDatabase, createTestVhost, startTestS3, uniqueRedisPrefix, type TestDatabase, type TestS3, type TestVhost } from '../support/resources';
+import { testEnvironment } from '../support/server';
+
+let build: PrivateBuild;
+let database: TestDatabase;
+let vhost: TestVhost;
+let s3: TestS3;
+let environment: NodeJS.ProcessEnv;
+
+beforeAll(async () => {
+  [build, database, vhost, s3] = await Promise.all([buildServer(), createTestDatabase(), createTestVhost(), startTestS3()]);
+  environment = testEnvironment({ databaseUrl: database.url, vhost, s3, redisPrefix: uniqueRedisPrefix() });
+}, 180_000);
+afterAll(async () => {
+  await Promise.allSettled([build.remove(), database.drop(), vhost.drop(), s3.stop()]);
+});
+
+interface Spawned {
+  child: ChildProcess;
+  lines: string[];
+  exited: Promise<number | null>;
+  /** Resolves with the first log line matching `pattern`. */
+  waitForLine(pattern: RegExp): Promise<string>;
+}
+
+function spawnMain(env: NodeJS.ProcessEnv): Spawned {
+  const child = spawn(process.execPath, [build.file('node/server/main.js')], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  const waiters: { pattern: RegExp; resolve: (line: string) => void }[] = [];
+  let buffered = '';
+  const onData = (chunk: Buffer) => {
+    buffered += chunk.toString();
+    const parts = buffered.split('\n');
+    buffered = parts.pop() ?? '';
+    for (const line of parts.filter(Boolean)) {
+      lines.push(line);
+      for (const waiter of waiters.filter((candidate) => candidate.pattern.test(line))) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve(line);
+      }
+    }
+  };
+  child.stdout?.on('data', onData);
+  child.stderr?.on('data', onData);
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return {
+    child,
+    lines,
+    exited,
+    waitForLine: (pattern) => {
+      const found = lines.find((line) => pattern.test(line));
+      return found ? Promise.resolve(found) : new Promise((resolve) => waiters.push({ pattern, resolve }));
+    },
+  };
+}
+
+test('a bad variable stops main with exit code 1 and one line naming it', async () => {
+  const spawned = spawnMain({ ...environment, PORT: 'eighty' });
+  expect(await spawned.exited).toBe(1);
+  expect(spawned.lines).toHaveLength(1);
+  expect(JSON.parse(spawned.lines[0] ?? '{}').msg).toBe('invalid configuration: PORT: expected a port number');
+});
+
+test('production without COOKIE_SECRET refuses to start', async () => {
+  const spawned = spawnMain({ ...environment, NODE_ENV: 'production', DEFAULT_USER_PASSWORD: '' });
+  expect(await spawned.exited).toBe(1);
+  expect(spawned.lines.join('\n')).toContain('COOKIE_SECRET: required when NODE_ENV=production');
+});
+
+test('SIGTERM: an upload in flight completes, new connections are refused, the process exits 0', async () => {
+  const spawned = spawnMain(environment);
+  const listening = JSON.parse(await spawned.waitForLine(/"msg":"listening"/)) as { port: number };
+  const url = `http://127.0.0.1:${listening.port}`;
+  expect((await fetch(`${url}/healthz`)).status).toBe(200);
+  const user = await register(url);
+
+  // Half the body now, the rest after SIGTERM: the request is in flight while the server stops.
+  const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const request = http.request(`${url}/api/me/avatar`, {
+      method: 'PUT',
+      headers: { cookie: user.cookie, 'x-csrf-token': user.csrfToken, 'content-type': 'image/png', 'content-length': PNG_1PX.length },
+    });
+    request.on('response', (res) => {
+      let body = '';
+      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    request.on('error', reject);
+    request.write(PNG_1PX.subarray(0, 20));
+    setTimeout(() => {
+      spawned.child.kill('SIGTERM');
+      setTimeout(() => request.end(PNG_1PX.subarray(20)), 500);
+    }, 200);
+  });
+  await spawned.waitForLine(/"msg":"shutting down"/);
+  await expect(fetch(`${url}/healthz`)).rejects.toThrow();
+  const result = await response;
+  expect(result.status).toBe(200);
+  expect(JSON.parse(result.body).avatarUrl).toMatch(/\.png$/);
+  expect(await spawned.exited).toBe(0);
+  expect(spawned.lines.some((line) => line.includes('"msg":"bye"'))).toBe(true);
+});
+
+test('/healthz is alive; /readyz is 503 when PostgreSQL is unreachable and 200 when it is', async () => {
+  const logger = createLogger('silent');
+  const config = loadConfig({ ...environment, DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nothing' });
+  const clients = await createClients(config, logger);
+  const server = await startServer(config, clients, logger);
+  try {
+    expect(await (await fetch(`${server.url}/healthz`)).json()).toEqual({ status: 'ok' });
+    const notReady = await fetch(`${server.url}/readyz`);
+    expect(notReady.status).toBe(503);
+    expect(await notReady.json()).toEqual({ status: 'unavailable', checks: { postgres: false, redis: true, stopping: false } });
+  } finally {
+    await server.stop();
+    await closeClients(clients);
+  }
+  const healthyConfig = loadConfig(environment);
+  const healthyClients = await createClients(healthyConfig, logger);
+  const healthy = await startServer(healthyConfig, healthyClients, logger);
+  try {
+    const ready = await fetch(`${healthy.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ok', checks: { postgres: true, redis: true, stopping: false } });
+  } finally {
+    await healthy.stop();
+    await closeClients(healthyClients);
+  }
+});
