@@ -85,9 +85,9 @@ test('a login while RabbitMQ is unreachable publishes its event once RabbitMQ is
     expect(waiting.rows.map((row) => row.routing_key)).toEqual(['user.registered', 'user.login']);
 
     // The test's own queue exists before the broker becomes reachable for the server.
-    listener = await listen(server.vhost.uri, server.config.AMQP_EXCHANGE);
+    const { messages } = (listener = await listen(server.vhost.uri, server.config.AMQP_EXCHANGE));
     await gate.open();
-    await waitFor(() => listener!.messages.length >= 2);
+    await waitFor(() => messages.length >= 2);
     // Several outbox sweeps later, still exactly one of each.
     await sleep(3 * server.config.OUTBOX_POLL_INTERVAL * 1000);
     expect(listener.messages.map((message) => message.fields.routingKey)).toEqual(['user.registered', 'user.login']);

@@ -110,29 +110,30 @@ test('SIGTERM: an upload in flight completes, new connections are refused, the p
   expect(spawned.lines.some((line) => line.includes('"msg":"bye"'))).toBe(true);
 });
 
-test('/healthz is alive; /readyz is 503 when PostgreSQL is unreachable and 200 when it is', async () => {
+/** The real server in this process, with the environment changed by `changes`. */
+async function withServer(changes: NodeJS.ProcessEnv, work: (url: string) => Promise<void>): Promise<void> {
   const logger = createLogger('silent');
-  const config = loadConfig({ ...environment, DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nothing' });
+  const config = loadConfig({ ...environment, ...changes });
   const clients = await createClients(config, logger);
   const server = await startServer(config, clients, logger);
   try {
-    expect(await (await fetch(`${server.url}/healthz`)).json()).toEqual({ status: 'ok' });
-    const notReady = await fetch(`${server.url}/readyz`);
-    expect(notReady.status).toBe(503);
-    expect(await notReady.json()).toEqual({ status: 'unavailable', checks: { postgres: false, redis: true, stopping: false } });
+    await work(server.url);
   } finally {
     await server.stop();
     await closeClients(clients);
   }
-  const healthyConfig = loadConfig(environment);
-  const healthyClients = await createClients(healthyConfig, logger);
-  const healthy = await startServer(healthyConfig, healthyClients, logger);
-  try {
-    const ready = await fetch(`${healthy.url}/readyz`);
+}
+
+test('/healthz is alive; /readyz is 503 when PostgreSQL is unreachable and 200 when it is', async () => {
+  await withServer({ DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nothing' }, async (url) => {
+    expect(await (await fetch(`${url}/healthz`)).json()).toEqual({ status: 'ok' });
+    const notReady = await fetch(`${url}/readyz`);
+    expect(notReady.status).toBe(503);
+    expect(await notReady.json()).toEqual({ status: 'unavailable', checks: { postgres: false, redis: true, stopping: false } });
+  });
+  await withServer({}, async (url) => {
+    const ready = await fetch(`${url}/readyz`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({ status: 'ok', checks: { postgres: true, redis: true, stopping: false } });
-  } finally {
-    await healthy.stop();
-    await closeClients(healthyClients);
-  }
+  });
 });

@@ -36,11 +36,12 @@ export class ApiSession {
 
   constructor(readonly url: string) {}
 
-  async request<T = unknown>(method: string, path: string, options: { json?: unknown; body?: BodyInit; headers?: Record<string, string>; csrf?: boolean } = {}): Promise<ApiResult<T>> {
+  async request<T = unknown>(method: string, path: string, options: { json?: unknown; body?: BodyInit | Buffer; headers?: Record<string, string>; csrf?: boolean } = {}): Promise<ApiResult<T>> {
     const headers: Record<string, string> = { ...options.headers };
     if (this.cookie) headers.cookie = this.cookie;
     if (options.csrf !== false && this.csrfToken && method !== 'GET') headers['x-csrf-token'] ??= this.csrfToken;
-    let body = options.body;
+    // fetch takes bytes as a plain Uint8Array.
+    let body: BodyInit | undefined = Buffer.isBuffer(options.body) ? Uint8Array.from(options.body) : options.body;
     if (options.json !== undefined) {
       headers['content-type'] ??= 'application/json';
       body = JSON.stringify(options.json);
