@@ -1,0 +1,75 @@
+/**
+ * Reading a process's memory and CPU time from Linux's /proc while it serves the load.
+ */
+import { readFileSync } from 'node:fs';
+
+/** A `Name:   1234 kB` field of /proc/<pid>/status, in bytes; null when absent. */
+export function statusFieldBytes(status: string, field: 'VmRSS' | 'VmHWM'): number | null {
+  const match = new RegExp(`^${field}:\\s+(\\d+)\\s+kB$`, 'm').exec(status);
+  return match ? Number(match[1]) * 1024 : null;
+}
+
+/**
+ * User + system CPU time in clock ticks from /proc/<pid>/stat. The command name (field 2) may
+ * hold spaces and parentheses, so fields are counted from the last ')'.
+ */
+export function statCpuTicks(stat: string): number {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // After the name: state is field 3, so utime (14) and stime (15) are at indexes 11 and 12.
+  const userTicks = Number(fields[11]);
+  const systemTicks = Number(fields[12]);
+  if (!Number.isFinite(userTicks) || !Number.isFinite(systemTicks)) throw new Error('unreadable /proc stat line');
+  return userTicks + systemTicks;
+}
+
+/** Linux's USER_HZ: 100 on every mainstream architecture (getconf CLK_TCK). */
+export const CLOCK_TICKS_PER_SECOND = 100;
+
+/**
+ * Samples a process's resident memory periodically, so the peak is known even if the process
+ * dies before its VmHWM can be read at the end.
+ */
+export class ProcessSampler {
+  private timer: NodeJS.Timeout | undefined;
+  private peakSampledRss = 0;
+
+  constructor(readonly pid: number) {}
+
+  start(intervalMs = 200): void {
+    this.sample();
+    this.timer = setInterval(() => this.sample(), intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Peak RSS in bytes: the kernel's high-water mark when readable, else the largest sample. */
+  peakRssBytes(): number {
+    const hwm = this.readStatus((status) => statusFieldBytes(status, 'VmHWM'));
+    return Math.max(hwm ?? 0, this.peakSampledRss);
+  }
+
+  cpuTicks(): number | null {
+    try {
+      return statCpuTicks(readFileSync(`/proc/${this.pid}/stat`, 'utf8'));
+    } catch {
+      return null;
+    }
+  }
+
+  private sample(): void {
+    const rss = this.readStatus((status) => statusFieldBytes(status, 'VmRSS'));
+    if (rss !== null) this.peakSampledRss = Math.max(this.peakSampledRss, rss);
+  }
+
+  private readStatus(read: (status: string) => number | null): number | null {
+    try {
+      return read(readFileSync(`/proc/${this.pid}/status`, 'utf8'));
+    } catch {
+      // The process has exited.
+      return null;
+    }
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * The printed result: one table, the chat server next to the bare socket.io server and the ratio.
+ */
+import os from 'node:os';
+import type { LoadResult } from './load';
+import type { BenchOptions } from './options';
+import { ratio } from './stats';
+
+interface Row {
+  label: string;
+  ours: number | null;
+  bare: number | null;
+  digits: number;
+}
+
+function format(value: number | null, digits: number): string {
+  return value === null ? '-' : value.toFixed(digits);
+}
+
+function rows(ours: LoadResult, bare: LoadResult): Row[] {
+  const mib = (bytes: number) => bytes / 1024 / 1024;
+  const share = (result: LoadResult) => (result.expectedDeliveries > 0 ? (100 * result.deliveredTotal) / result.expectedDeliveries : null);
+  return [
+    { label: 'sent messages/s', ours: ours.sentPerSecond, bare: bare.sentPerSecond, digits: 1 },
+    { label: 'delivered messages/s', ours: ours.deliveredPerSecond, bare: bare.deliveredPerSecond, digits: 1 },
+    { label: 'latency p50 (ms)', ours: ours.latency?.p50 ?? null, bare: bare.latency?.p50 ?? null, digits: 2 },
+    { label: 'latency p95 (ms)', ours: ours.latency?.p95 ?? null, bare: bare.latency?.p95 ?? null, digits: 2 },
+    { label: 'latency p99 (ms)', ours: ours.latency?.p99 ?? null, bare: bare.latency?.p99 ?? null, digits: 2 },
+    { label: 'latency max (ms)', ours: ours.latency?.max ?? null, bare: bare.latency?.max ?? null, digits: 2 },
+    { label: 'ack p50 (ms)', ours: ours.ackLatency?.p50 ?? null, bare: bare.ackLatency?.p50 ?? null, digits: 2 },
+    { label: 'ack p99 (ms)', ours: ours.ackLatency?.p99 ?? null, bare: bare.ackLatency?.p99 ?? null, digits: 2 },
+    { label: 'server peak RSS (MiB)', ours: mib(ours.serverPeakRssBytes), bare: mib(bare.serverPeakRssBytes), digits: 1 },
+    { label: 'server CPU (cores)', ours: ours.serverCpu, bare: bare.serverCpu, digits: 2 },
+    { label: 'delivered/expected (%)', ours: share(ours), bare: share(bare), digits: 2 },
+  ];
+}
+
+function errorsLine(name: string, result: LoadResult): string {
+  const errors = Object.entries(result.ackErrors).map(([message, count]) => `${count}x "${message}"`);
+  return `${name}: ${result.acked}/${result.sent} acked, ack errors: ${errors.length ? errors.join(', ') : 'none'}, ack timeouts: ${result.ackTimeouts}, disconnects: ${result.disconnects}, driver event-loop delay p99 ${result.driverLoopDelayP99Ms.toFixed(1)} ms`;
+}
+
+export function machineLine(now = new Date()): string {
+  const cpus = os.cpus();
+  return `${now.toISOString()} on ${cpus.length} x ${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB, Node ${process.version}`;
+}
+
+export function formatReport(options: BenchOptions, ours: LoadResult, bare: LoadResult, now = new Date()): string {
+  const header = ['', 'chat', 'bare', 'chat/bare'];
+  const table = rows(ours, bare).map((row) => [row.label, format(row.ours, row.digits), format(row.bare, row.digits), format(ratio(row.ours, row.bare), 2)]);
+  const widths = header.map((_, column) => Math.max(...[header, ...table].map((cells) => (cells[column] as string).length)));
+  const line = (cells: string[]) => cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[0] as number) : cell.padStart(widths[column] as number))).join('  ');
+  return [
+    `chat benchmark: ${options.clients} clients in ${options.rooms} rooms, ${options.rate} message(s)/s each for ${options.durationSeconds} s`,
+    machineLine(now),
+    '',
+    line(header),
+    ...table.map(line),
+    '',
+    errorsLine('chat', ours),
+    errorsLine('bare', bare),
+  ].join('\n');
+}
