@@ -6,7 +6,7 @@
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { io, type Socket } from 'socket.io-client';
-import type { Ack, ChatMessage, ClientToServerEvents, RoomJoined, ServerToClientEvents } from '../node/shared/protocol';
+import type { ChatMessage, ClientToServerEvents, RoomJoined, ServerToClientEvents } from '../node/shared/protocol';
 import type { BenchOptions } from './options';
 import { CLOCK_TICKS_PER_SECOND, type ProcessSampler } from './proc';
 import { cpuShare, perSecond, summarize, type Summary } from './stats';
@@ -97,21 +97,23 @@ function connect(url: string, cookie: string | undefined): Promise<ClientSocket>
   });
 }
 
-function emitWithAck<T>(socket: ClientSocket, send: (ack: (response: Ack<T>) => void) => void): Promise<T> {
+/** room:create or room:join, failing on an { error } acknowledgement or none within the timeout. */
+function enterRoom(socket: ClientSocket, event: 'room:create' | 'room:join', name: string): Promise<RoomJoined> {
   return new Promise((resolve, reject) => {
-    send((response) => ('error' in response ? reject(new Error(response.error)) : resolve(response.data)));
+    socket.timeout(ACK_TIMEOUT_MS).emit(event, { name }, (error, response) => {
+      if (error) reject(new Error(`${event} ${name}: no acknowledgement within ${ACK_TIMEOUT_MS} ms`));
+      else if ('error' in response) reject(new Error(`${event} ${name}: ${response.error}`));
+      else resolve(response.data);
+    });
   });
 }
 
 async function joinRooms(sockets: readonly ClientSocket[], rooms: number): Promise<void> {
   // Client i belongs to room i mod rooms, so clients 0..rooms-1 create the rooms.
-  await inBatches(rooms, SETUP_CONCURRENCY, (index) =>
-    emitWithAck<RoomJoined>(sockets[index] as ClientSocket, (ack) => sockets[index]?.emit('room:create', { name: roomName(index) }, ack)),
-  );
+  await inBatches(rooms, SETUP_CONCURRENCY, (index) => enterRoom(sockets[index] as ClientSocket, 'room:create', roomName(index)));
   await inBatches(sockets.length - rooms, SETUP_CONCURRENCY, (offset) => {
     const index = rooms + offset;
-    const socket = sockets[index] as ClientSocket;
-    return emitWithAck<RoomJoined>(socket, (ack) => socket.emit('room:join', { name: roomName(index % rooms) }, ack));
+    return enterRoom(sockets[index] as ClientSocket, 'room:join', roomName(index % rooms));
   });
 }
 

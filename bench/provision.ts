@@ -6,26 +6,15 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
 import { createClient } from 'redis';
+import { projectRoot } from '../node/server/http/static';
 
 const execFileAsync = promisify(execFile);
-
-/** The repository root: the nearest folder with package.json above this file (in bench/ or build/bench/). */
-export function repositoryRoot(from = __dirname): string {
-  let folder = from;
-  while (!existsSync(path.join(folder, 'package.json'))) {
-    const parent = path.dirname(folder);
-    if (parent === folder) throw new Error(`no package.json above ${from}`);
-    folder = parent;
-  }
-  return folder;
-}
 
 export interface ServiceUrls {
   /** Maintenance database through which the throwaway one is created and dropped. */
@@ -69,7 +58,7 @@ export type ServerEnvironment = Record<string, string>;
 
 export class BenchResources {
   readonly id = `chat_bench_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
-  readonly root = repositoryRoot();
+  readonly root = projectRoot();
   private readonly cleanups: { what: string; run: () => Promise<void> }[] = [];
   private readonly environment: ServerEnvironment = {};
 
