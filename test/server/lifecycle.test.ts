@@ -1,14 +1,18 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { closeClients, createClients } from '../../node/server/clients';
 import { startServer } from '../../node/server/app';
 import { loadConfig } from '../../node/server/config';
 import { createLogger } from '../../node/server/logger';
-import { register } from '../support/client';
+import { login, register } from '../support/client';
 import { buildServer, type PrivateBuild } from '../support/build';
 import { PNG_1PX } from '../support/images';
 import { createTestDatabase, createTestVhost, startTestS3, uniqueRedisPrefix, type TestDatabase, type TestS3, type TestVhost } from '../support/resources';
 import { testEnvironment } from '../support/server';
+import { freePort } from '../support/tcp-gate';
 
 let build: PrivateBuild;
 let database: TestDatabase;
@@ -32,8 +36,8 @@ interface Spawned {
   waitForLine(pattern: RegExp): Promise<string>;
 }
 
-function spawnMain(env: NodeJS.ProcessEnv): Spawned {
-  const child = spawn(process.execPath, [build.file('node/server/main.js')], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+function spawnMain(env: NodeJS.ProcessEnv, script = 'node/server/main.js'): Spawned {
+  const child = spawn(process.execPath, [build.file(script)], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   const waiters: { pattern: RegExp; resolve: (line: string) => void }[] = [];
   let buffered = '';
@@ -136,4 +140,31 @@ test('/healthz is alive; /readyz is 503 when PostgreSQL is unreachable and 200 w
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({ status: 'ok', checks: { postgres: true, redis: true, stopping: false } });
   });
+});
+
+test('launch migrates and seeds an empty database, starts embedded S3 and the server, and stops on SIGTERM', async () => {
+  const empty = await createTestDatabase({ migrate: false });
+  const s3Directory = await mkdtemp(path.join(tmpdir(), 'chat-launch-s3-'));
+  const s3Port = await freePort();
+  const spawned = spawnMain(
+    { ...environment, DATABASE_URL: empty.url, S3_ENDPOINT: '', S3_ACCESS_KEY: '', S3_SECRET_KEY: '', S3_PORT: String(s3Port), S3_LOCAL_DIR: s3Directory },
+    'node/server/launch.js',
+  );
+  try {
+    const listening = JSON.parse(await spawned.waitForLine(/"msg":"listening"/)) as { port: number };
+    const url = `http://127.0.0.1:${listening.port}`;
+    expect(spawned.lines.join('\n')).toContain('"msg":"embedded S3 server started"');
+    // Seeded: the default user logs in; S3 works: the upload is stored in the local folder.
+    const demo = await login(url, 'demo', 'demo-password');
+    const upload = await demo.session.request<{ avatarUrl: string }>('PUT', '/api/me/avatar', { body: PNG_1PX });
+    expect(upload.status).toBe(200);
+    expect((await fetch(`${url}${upload.body.avatarUrl}`)).status).toBe(200);
+    spawned.child.kill('SIGTERM');
+    expect(await spawned.exited).toBe(0);
+    await expect(fetch(`${url}/healthz`)).rejects.toThrow();
+  } finally {
+    spawned.child.kill('SIGKILL');
+    await empty.drop();
+    await rm(s3Directory, { recursive: true, force: true });
+  }
 });

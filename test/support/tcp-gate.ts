@@ -11,12 +11,18 @@ export interface TcpGate {
   close(): Promise<void>;
 }
 
-export async function createTcpGate(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpGate> {
-  // Reserve a free port number, then release it: connections to it are refused until open().
+/** A port number that nothing listens on right now. */
+export async function freePort(): Promise<number> {
   const probe = net.createServer();
   await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
   const { port } = probe.address() as net.AddressInfo;
   await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
+export async function createTcpGate(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpGate> {
+  // Connections to this port are refused until open().
+  const port = await freePort();
 
   const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
