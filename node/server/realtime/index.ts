@@ -1,15 +1,25 @@
 /**
- * Placeholder for S2's realtime module (S2 replaces this body): the interface of the contract and a
- * socket.io server that accepts only sessions with a logged-in user.
+ * socket.io for the chat: session-authenticated, same-origin only, shared between server processes through the
+ * Redis adapter. Messages are stored before they are broadcast; presence is derived from the live sockets.
  */
 import type http from 'node:http';
+import { createAdapter } from '@socket.io/redis-adapter';
 import type { RequestHandler } from 'express';
+import type { SessionData } from 'express-session';
 import type { Pool } from 'pg';
 import type { RedisClientType } from 'redis';
 import { Server } from 'socket.io';
 import type { ChatMessage, ClientToServerEvents, PublicUser, ServerToClientEvents } from '../../shared/protocol';
+import { findUserById } from '../auth/users';
+import { toPublicUser } from '../avatars/urls';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
+import { MessageService } from '../messages/service';
+import { RoomService } from '../rooms/service';
+import { postAndBroadcast, registerHandlers } from './handlers';
+import { isSameOrigin } from './origin';
+import { Presence } from './presence';
+import { chatRoomOf, roomChannel, userChannel, type ChatServer, type InterServerEvents, type SocketData } from './types';
 
 export interface RealtimeDeps {
   config: Config;
@@ -20,7 +30,7 @@ export interface RealtimeDeps {
 }
 
 export interface Realtime {
-  io: Server<ClientToServerEvents, ServerToClientEvents>;
+  io: Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
   /** Persists, then broadcasts to the room; idempotent by (userId, clientId): a repeat returns the stored message. */
   postMessage(input: { userId: number; room: string; clientId: string; body: string }): Promise<ChatMessage>;
   /** Tells every client that a user's profile (avatar) changed. */
@@ -28,18 +38,95 @@ export interface Realtime {
   close(): Promise<void>;
 }
 
+/** Chat rooms a socket is in (not its own id or its user channel). */
+function chatRoomsOf(rooms: Iterable<string>): string[] {
+  return [...rooms].map(chatRoomOf).filter((room): room is string => room !== undefined);
+}
+
 export function createRealtime(httpServer: http.Server, deps: RealtimeDeps): Realtime {
-  const io = new Server<ClientToServerEvents, ServerToClientEvents>(httpServer, { serveClient: false });
+  const { config, db } = deps;
+  const logger = deps.logger.child({ component: 'realtime' });
+  const rooms = new RoomService(db);
+  const messages = new MessageService(db, config.CDN_PREFIX, rooms);
+
+  const io: ChatServer = new Server(httpServer, {
+    serveClient: false,
+    // Origin is checked here rather than with CORS: a refused handshake never reaches the session or the database.
+    allowRequest: (req, callback) => {
+      const allowed = isSameOrigin(req.headers, config.TRUST_PROXY > 0);
+      if (!allowed) logger.warn({ origin: req.headers.origin }, 'socket.io request from a foreign origin refused');
+      callback(allowed ? null : 'origin not allowed', allowed);
+    },
+  });
+
+  // Dedicated connections: a subscribed Redis connection can do nothing else, and the shared client stays free.
+  const pubClient = deps.redis.duplicate();
+  const subClient = deps.redis.duplicate();
+  for (const client of [pubClient, subClient]) {
+    client.on('error', (error: Error) => logger.warn({ err: { message: error.message } }, 'socket.io adapter redis error'));
+    // Not awaited: node-redis queues commands while it connects, so the adapter can be attached right away.
+    client.connect().catch((error: unknown) => logger.error({ err: error }, 'socket.io adapter redis connection failed'));
+  }
+  io.adapter(createAdapter(pubClient, subClient, { key: `${config.REDIS_PREFIX}socket.io` }));
+
+  const presence = new Presence(io, logger);
+
   io.engine.use(deps.sessionMiddleware);
   io.use((socket, next) => {
-    const session = (socket.request as unknown as { session?: { userId?: number } }).session;
-    if (typeof session?.userId !== 'number') return next(new Error('unauthorized'));
-    next();
+    const session = (socket.request as unknown as { session?: Partial<SessionData> }).session;
+    const userId = session?.userId;
+    if (typeof userId !== 'number') return next(new Error('unauthorized'));
+    (async () => {
+      const user = await findUserById(db, userId);
+      // A session of a deleted user.
+      if (!user) return next(new Error('unauthorized'));
+      socket.data.user = toPublicUser(user, config.CDN_PREFIX);
+      const roomNames = await rooms.roomsOnConnect(userId);
+      await socket.join([userChannel(userId), ...roomNames.map(roomChannel)]);
+      next();
+    })().catch((error: unknown) => {
+      logger.error({ err: error, userId }, 'socket handshake failed');
+      next(new Error('internal error'));
+    });
   });
+
+  io.on('connection', (socket) => {
+    registerHandlers(socket, { io, logger, rooms, messages, presence });
+    for (const room of chatRoomsOf(socket.rooms)) presence.announce(room);
+    let roomsAtDisconnect: string[] = [];
+    socket.on('disconnecting', () => {
+      roomsAtDisconnect = chatRoomsOf(socket.rooms);
+    });
+    // Announced after the socket has left its rooms, so the new lists no longer hold it.
+    socket.on('disconnect', () => {
+      for (const room of roomsAtDisconnect) presence.announce(room);
+    });
+  });
+
+  function updateLocalSockets(user: PublicUser): void {
+    for (const socket of io.of('/').sockets.values()) if (socket.data.user?.id === user.id) socket.data.user = user;
+  }
+  // Another process changed a profile: its sockets here must present the new one in presence and typing.
+  io.on('user:updated', updateLocalSockets);
+
+  let closed: Promise<void> | undefined;
+  async function close(): Promise<void> {
+    // This process's sockets go; the remaining processes' clients get new presence lists before Redis closes.
+    io.local.disconnectSockets(true);
+    await presence.settled();
+    io.engine.close();
+    await io.of('/').adapter.close();
+    await Promise.allSettled([pubClient.quit(), subClient.quit()]);
+  }
+
   return {
     io,
-    postMessage: () => Promise.reject(new Error('realtime not implemented yet')),
-    broadcastUserUpdated: (user) => io.emit('user:updated', user),
-    close: () => new Promise<void>((resolve) => io.close(() => resolve())),
+    postMessage: (input) => postAndBroadcast({ io, messages }, input, { requireMembership: false }),
+    broadcastUserUpdated(user) {
+      updateLocalSockets(user);
+      io.serverSideEmit('user:updated', user);
+      io.emit('user:updated', user);
+    },
+    close: () => (closed ??= close()),
   };
 }

@@ -1,0 +1,90 @@
+import type { ChatMessage } from '../../shared/protocol';
+import { toPublicUser } from '../avatars/urls';
+import type { Queryable } from '../rooms/repository';
+
+interface MessageRow {
+  id: string;
+  room: string;
+  client_id: string;
+  body: string;
+  created_at: Date;
+  user_id: string;
+  username: string;
+  avatar_key: string | null;
+}
+
+/** Selects MessageRow columns from a source `m` shaped like the messages table. */
+const SELECT_FROM = (source: string) => `
+  SELECT m.id, r.name AS room, m.client_id, m.body, m.created_at, u.id AS user_id, u.username, u.avatar_key
+    FROM ${source} m JOIN rooms r ON r.id = m.room_id JOIN users u ON u.id = m.user_id`;
+
+export class MessageRepository {
+  constructor(
+    private readonly db: Queryable,
+    private readonly cdnPrefix: string,
+  ) {}
+
+  private toMessage(row: MessageRow): ChatMessage {
+    return {
+      id: Number(row.id),
+      room: row.room,
+      clientId: row.client_id,
+      body: row.body,
+      createdAt: row.created_at.toISOString(),
+      user: toPublicUser({ id: row.user_id, username: row.username, avatar_key: row.avatar_key }, this.cdnPrefix),
+    };
+  }
+
+  /**
+   * Stores a message unless this user already stored one with this client id; either way answers the stored one.
+   * Two statements on purpose: after ON CONFLICT waits for a concurrent insert of the same key, only a new
+   * statement's snapshot sees that row.
+   */
+  async insert(input: { roomId: number; userId: number; clientId: string; body: string }): Promise<{ message: ChatMessage; created: boolean }> {
+    const inserted = await this.db.query<MessageRow>(
+      `WITH m AS (
+         INSERT INTO messages (room_id, user_id, client_id, body) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (user_id, client_id) DO NOTHING
+         RETURNING *
+       ) ${SELECT_FROM('m')}`,
+      [input.roomId, input.userId, input.clientId, input.body],
+    );
+    if (inserted.rows[0]) return { message: this.toMessage(inserted.rows[0]), created: true };
+    const existing = await this.db.query<MessageRow>(`${SELECT_FROM('messages')} WHERE m.user_id = $1 AND m.client_id = $2`, [
+      input.userId,
+      input.clientId,
+    ]);
+    const row = existing.rows[0];
+    if (!row) throw new Error('message neither inserted nor found');
+    return { message: this.toMessage(row), created: false };
+  }
+
+  /** Newest first, older than `before` when given (keyset paging on the (room_id, id DESC) index). */
+  async page(roomId: number, before: number | undefined, limit: number): Promise<{ messages: ChatMessage[]; hasMore: boolean }> {
+    // One extra row tells whether another page exists.
+    const { rows } = await this.db.query<MessageRow>(
+      `${SELECT_FROM('messages')} WHERE m.room_id = $1 AND ($2::bigint IS NULL OR m.id < $2) ORDER BY m.id DESC LIMIT $3`,
+      [roomId, before ?? null, limit + 1],
+    );
+    return { messages: rows.slice(0, limit).map((row) => this.toMessage(row)), hasMore: rows.length > limit };
+  }
+
+  /**
+   * For each (room, last seen id) of a user's rooms, the messages after that id, oldest first, at most `perRoom`
+   * a room. Rooms the user is not a member of are left out.
+   */
+  async after(userId: number, seen: { room: string; afterId: number }[], perRoom: number): Promise<ChatMessage[]> {
+    if (seen.length === 0) return [];
+    const { rows } = await this.db.query<MessageRow>(
+      `SELECT missed.* FROM unnest($2::text[], $3::bigint[]) AS s(room, after_id)
+         JOIN rooms seen_room ON seen_room.name = s.room
+         JOIN room_members rm ON rm.room_id = seen_room.id AND rm.user_id = $1
+         CROSS JOIN LATERAL (
+           ${SELECT_FROM('messages')} WHERE m.room_id = seen_room.id AND m.id > s.after_id ORDER BY m.id LIMIT $4
+         ) missed
+        ORDER BY missed.room, missed.id`,
+      [userId, seen.map((s) => s.room), seen.map((s) => s.afterId), perRoom],
+    );
+    return rows.map((row) => this.toMessage(row));
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * A token bucket: up to `capacity` actions at once, then `refillPerSecond` on average.
+ * The clock is injectable so the arithmetic can be tested without waiting.
+ */
+export class TokenBucket {
+  private tokens: number;
+  private updatedAt: number;
+
+  constructor(
+    private readonly capacity: number,
+    private readonly refillPerSecond: number,
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.tokens = capacity;
+    this.updatedAt = now();
+  }
+
+  /** Takes one token if there is one. */
+  take(): boolean {
+    const now = this.now();
+    this.tokens = Math.min(this.capacity, this.tokens + ((now - this.updatedAt) / 1000) * this.refillPerSecond);
+    this.updatedAt = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+}
+
+/** Per socket: a burst of 10 messages, then 5 a second, so one client cannot flood a room. */
+export const MESSAGE_RATE = { capacity: 10, refillPerSecond: 5 } as const;
+/** Per socket: creating, joining and leaving rooms. */
+export const ROOM_CHANGE_RATE = { capacity: 5, refillPerSecond: 0.5 } as const;
+/** Per socket: room lists and syncs (each is a database query). */
+export const READ_RATE = { capacity: 10, refillPerSecond: 2 } as const;
+/** Per socket: typing notices; clients send one every second or two while typing, and each lasts LIMITS.typingTtlMs. */
+export const TYPING_RATE = { capacity: 2, refillPerSecond: 1 } as const;

@@ -1,0 +1,86 @@
+import type { Pool, PoolClient } from 'pg';
+import type { RoomSummary } from '../../shared/protocol';
+
+export type Queryable = Pool | PoolClient;
+
+export interface RoomRecord {
+  id: number;
+  name: string;
+}
+
+/** A room as one user sees it: whether they are a member decides what they may do in it. */
+export interface RoomAccess extends RoomRecord {
+  isMember: boolean;
+}
+
+/** SQL for rooms and membership; ids come back from pg as strings (bigint) and leave here as numbers. */
+export class RoomRepository {
+  constructor(private readonly db: Queryable) {}
+
+  async findForUser(name: string, userId: number): Promise<RoomAccess | undefined> {
+    const { rows } = await this.db.query<{ id: string; name: string; is_member: boolean }>(
+      `SELECT r.id, r.name, EXISTS (SELECT 1 FROM room_members m WHERE m.room_id = r.id AND m.user_id = $2) AS is_member
+         FROM rooms r WHERE r.name = $1`,
+      [name, userId],
+    );
+    const row = rows[0];
+    return row && { id: Number(row.id), name: row.name, isMember: row.is_member };
+  }
+
+  /** Undefined when the name is taken. */
+  async create(name: string, createdBy: number | null): Promise<RoomRecord | undefined> {
+    const { rows } = await this.db.query<{ id: string; name: string }>(
+      'INSERT INTO rooms (name, created_by) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING RETURNING id, name',
+      [name, createdBy],
+    );
+    const row = rows[0];
+    return row && { id: Number(row.id), name: row.name };
+  }
+
+  /** The room's id, creating it first if it does not exist (the default room on an unseeded database). */
+  async ensure(name: string): Promise<RoomRecord> {
+    await this.db.query('INSERT INTO rooms (name) VALUES ($1) ON CONFLICT (name) DO NOTHING', [name]);
+    const { rows } = await this.db.query<{ id: string; name: string }>('SELECT id, name FROM rooms WHERE name = $1', [name]);
+    const row = rows[0] as { id: string; name: string };
+    return { id: Number(row.id), name: row.name };
+  }
+
+  /** True when the user was not a member before. */
+  async addMember(roomId: number, userId: number): Promise<boolean> {
+    const { rowCount } = await this.db.query(
+      'INSERT INTO room_members (room_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING',
+      [roomId, userId],
+    );
+    return rowCount === 1;
+  }
+
+  /** True when the user was a member. */
+  async removeMember(roomId: number, userId: number): Promise<boolean> {
+    const { rowCount } = await this.db.query('DELETE FROM room_members WHERE room_id = $1 AND user_id = $2', [roomId, userId]);
+    return rowCount === 1;
+  }
+
+  async memberCount(roomId: number): Promise<number> {
+    const { rows } = await this.db.query<{ count: string }>('SELECT count(*) AS count FROM room_members WHERE room_id = $1', [roomId]);
+    return Number(rows[0]?.count ?? 0);
+  }
+
+  /** Every room, by name, with its member count and whether this user is in it. */
+  async listForUser(userId: number): Promise<RoomSummary[]> {
+    const { rows } = await this.db.query<{ name: string; member_count: string; joined: boolean }>(
+      `SELECT r.name, count(m.user_id) AS member_count, bool_or(m.user_id = $1) IS TRUE AS joined
+         FROM rooms r LEFT JOIN room_members m ON m.room_id = r.id
+        GROUP BY r.id, r.name ORDER BY r.name`,
+      [userId],
+    );
+    return rows.map((row) => ({ name: row.name, memberCount: Number(row.member_count), joined: row.joined }));
+  }
+
+  async namesOfMember(userId: number): Promise<string[]> {
+    const { rows } = await this.db.query<{ name: string }>(
+      'SELECT r.name FROM rooms r JOIN room_members m ON m.room_id = r.id WHERE m.user_id = $1 ORDER BY r.name',
+      [userId],
+    );
+    return rows.map((row) => row.name);
+  }
+}

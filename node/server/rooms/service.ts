@@ -1,0 +1,67 @@
+import type { Pool } from 'pg';
+import { DEFAULT_ROOM, type RoomSummary } from '../../shared/protocol';
+import { withTransaction } from '../db';
+import { HttpError } from '../http/errors';
+import { RoomRepository, type RoomRecord } from './repository';
+
+/** Use cases of rooms and membership; errors meant for the user are HttpErrors (the socket layer sends their message). */
+export class RoomService {
+  private readonly rooms: RoomRepository;
+
+  constructor(private readonly db: Pool) {
+    this.rooms = new RoomRepository(db);
+  }
+
+  list(userId: number): Promise<RoomSummary[]> {
+    return this.rooms.listForUser(userId);
+  }
+
+  /** Creates a room with its creator as the first member. */
+  async create(userId: number, name: string): Promise<RoomSummary> {
+    return withTransaction(this.db, async (client) => {
+      const rooms = new RoomRepository(client);
+      const room = await rooms.create(name, userId);
+      if (!room) throw new HttpError(409, `room ${name} already exists`);
+      await rooms.addMember(room.id, userId);
+      return { name: room.name, memberCount: 1, joined: true };
+    });
+  }
+
+  /** Idempotent: joining a room twice changes nothing. */
+  async join(userId: number, name: string): Promise<{ room: RoomSummary; changed: boolean }> {
+    const room = await this.rooms.findForUser(name, userId);
+    if (!room) throw new HttpError(404, `no room named ${name}`);
+    const changed = room.isMember ? false : await this.rooms.addMember(room.id, userId);
+    return { room: { name: room.name, memberCount: await this.rooms.memberCount(room.id), joined: true }, changed };
+  }
+
+  async leave(userId: number, name: string): Promise<{ memberCount: number; changed: boolean }> {
+    // Everyone is put back into the default room at every connect, so leaving it would not stick.
+    if (name === DEFAULT_ROOM) throw new HttpError(400, `everyone stays in ${DEFAULT_ROOM}`);
+    const room = await this.rooms.findForUser(name, userId);
+    if (!room) throw new HttpError(404, `no room named ${name}`);
+    const changed = await this.rooms.removeMember(room.id, userId);
+    return { memberCount: await this.rooms.memberCount(room.id), changed };
+  }
+
+  /** Makes the user a member of the default room; answers every room they are in. */
+  async roomsOnConnect(userId: number): Promise<string[]> {
+    const general = await this.rooms.ensure(DEFAULT_ROOM);
+    await this.rooms.addMember(general.id, userId);
+    return this.rooms.namesOfMember(userId);
+  }
+
+  /** The room, if it exists and the user is in it; a clear 404 or 403 otherwise. */
+  async requireMember(userId: number, name: string): Promise<RoomRecord> {
+    const room = await this.rooms.findForUser(name, userId);
+    if (!room) throw new HttpError(404, `no room named ${name}`);
+    if (!room.isMember) throw new HttpError(403, `you are not a member of ${name}: join it first`);
+    return room;
+  }
+
+  async requireExisting(name: string): Promise<RoomRecord> {
+    const room = await this.rooms.findForUser(name, 0);
+    if (!room) throw new HttpError(404, `no room named ${name}`);
+    return room;
+  }
+}
