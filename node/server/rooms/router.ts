@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { Pool } from 'pg';
 import type { HistoryResponse, RoomSummary } from '../../shared/protocol';
-import { sessionUserId } from '../auth/require-user';
+import { requireUser, sessionUserId } from '../auth/require-user';
 import type { Config } from '../config';
 import { HttpError } from '../http/errors';
 import { parseBody } from '../http/validation';
@@ -10,11 +10,12 @@ import { historyQuerySchema } from '../messages/validation';
 import { RoomService } from './service';
 import { roomNameSchema } from './validation';
 
-/** GET /rooms and GET /rooms/:name/messages; mounted under /api behind requireUser. */
+/** GET /rooms and GET /rooms/:name/messages, mounted under /api; only for logged-in users. */
 export function createRoomsRouter(deps: { config: Pick<Config, 'CDN_PREFIX'>; db: Pool }): Router {
   const rooms = new RoomService(deps.db);
   const messages = new MessageService(deps.db, deps.config.CDN_PREFIX, rooms);
   const router = Router();
+  router.use('/rooms', requireUser);
 
   router.get('/rooms', async (req, res) => {
     const body: RoomSummary[] = await rooms.list(sessionUserId(req));
