@@ -1,0 +1,96 @@
+/** The logged-in screen: sidebar (profile, rooms, who is online) and the open room. */
+import { useState } from 'react';
+import type { SelfUser } from '../../shared/protocol';
+import type { Api } from '../lib/api';
+import { useChat } from '../hooks/useChat';
+import { viewOf } from '../state/chat';
+import { typingLine } from '../state/typing';
+import { Composer } from './Composer';
+import { MessageList } from './MessageList';
+import { OnlineList } from './OnlineList';
+import { ProfilePanel } from './ProfilePanel';
+import { RoomList } from './RoomList';
+
+const CONNECTION_LABELS = { connecting: 'Connecting…', reconnecting: 'Reconnecting…', online: null } as const;
+
+export function ChatScreen(props: { api: Api; self: SelfUser; onSignedOut: () => void; onSessionLost: () => void }) {
+  const chat = useChat(props.api, props.self, props.onSessionLost);
+  const { state } = chat;
+  const [drawerOpen, setDrawerOpen] = useState(false);
+  const view = viewOf(state, state.activeRoom);
+  const typing = typingLine(view.typing, state.selfId);
+  const connectionLabel = CONNECTION_LABELS[state.connection];
+  const me = { ...props.self, ...state.users[state.selfId] };
+
+  function openRoom(name: string) {
+    chat.selectRoom(name);
+    setDrawerOpen(false);
+  }
+
+  return (
+    <div className={drawerOpen ? 'chat chat--drawer-open' : 'chat'}>
+      <aside className="sidebar" id="sidebar" aria-label="Rooms and people">
+        <ProfilePanel api={props.api} self={me} onProfileUpdated={chat.profileUpdated} onSignedOut={props.onSignedOut} />
+        <RoomList
+          rooms={state.rooms}
+          activeRoom={state.activeRoom}
+          unread={(name) => viewOf(state, name).unread}
+          onSelect={openRoom}
+          onCreate={async (name) => {
+            await chat.createRoom(name);
+            setDrawerOpen(false);
+          }}
+          onJoin={async (name) => {
+            await chat.joinRoom(name);
+            setDrawerOpen(false);
+          }}
+          onLeave={chat.leaveRoom}
+        />
+        <OnlineList room={state.activeRoom} online={view.online} users={state.users} />
+      </aside>
+      <button type="button" className="scrim" aria-label="Close the room list" tabIndex={-1} onClick={() => setDrawerOpen(false)} />
+      <main className="room">
+        <header className="room__header">
+          <button
+            type="button"
+            className="room__menu"
+            aria-controls="sidebar"
+            aria-expanded={drawerOpen}
+            aria-label="Rooms and people"
+            onClick={() => setDrawerOpen(!drawerOpen)}
+          >
+            ☰
+          </button>
+          <h2 className="room__title"># {state.activeRoom}</h2>
+          <span className="room__online">{view.online.length} online</span>
+        </header>
+        {connectionLabel && (
+          <div className={`connection connection--${state.connection}`} role="status">
+            {connectionLabel}
+          </div>
+        )}
+        {state.notice && (
+          <div className="notice" role="alert">
+            <span>{state.notice}</span>
+            <button type="button" className="notice__close" aria-label="Dismiss" onClick={chat.dismissNotice}>
+              ×
+            </button>
+          </div>
+        )}
+        <MessageList
+          room={state.activeRoom}
+          view={view}
+          users={state.users}
+          selfId={state.selfId}
+          onLoadOlder={() => chat.loadOlder(state.activeRoom)}
+          onRetry={chat.retry}
+          onDiscard={chat.discard}
+        />
+        <p className="typing" aria-live="polite">
+          {typing ?? ''}
+        </p>
+        <Composer room={state.activeRoom} onSend={chat.send} onTyping={chat.notifyTyping} />
+      </main>
+    </div>
+  );
+}

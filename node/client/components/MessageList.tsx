@@ -1,0 +1,143 @@
+/**
+ * The open room's messages. Scrolling near the top loads the previous page and keeps the view
+ * where it was; new messages scroll into view only when the reader is already at the bottom.
+ */
+import { useLayoutEffect, useRef } from 'react';
+import type { PublicUser } from '../../shared/protocol';
+import type { RoomView } from '../state/chat';
+import type { ListedMessage } from '../state/messages';
+import { Avatar } from './Avatar';
+
+/** Start fetching older messages this close to the top, before the reader hits it. */
+const LOAD_MARGIN_PX = 120;
+const STICK_TO_BOTTOM_PX = 40;
+/** Messages by one author closer together than this share one avatar and name. */
+const GROUP_WITHIN_MS = 5 * 60 * 1000;
+
+interface MessageListProps {
+  room: string;
+  view: RoomView;
+  users: Readonly<Record<number, PublicUser>>;
+  selfId: number;
+  onLoadOlder: () => void;
+  onRetry: (message: ListedMessage) => void;
+  onDiscard: (message: ListedMessage) => void;
+}
+
+interface ScrollSnapshot {
+  room: string | null;
+  firstKey: string | undefined;
+  lastKey: string | undefined;
+  scrollHeight: number;
+  scrollTop: number;
+  atBottom: boolean;
+}
+
+function continues(previous: ListedMessage | undefined, message: ListedMessage): boolean {
+  if (!previous || previous.user.id !== message.user.id) return false;
+  return Date.parse(message.createdAt) - Date.parse(previous.createdAt) < GROUP_WITHIN_MS;
+}
+
+const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+const dateTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+
+export function MessageList({ room, view, users, selfId, onLoadOlder, onRetry, onDiscard }: MessageListProps) {
+  const scroller = useRef<HTMLDivElement>(null);
+  const snapshot = useRef<ScrollSnapshot>({ room: null, firstKey: undefined, lastKey: undefined, scrollHeight: 0, scrollTop: 0, atBottom: true });
+  const { messages, history } = view;
+
+  useLayoutEffect(() => {
+    const element = scroller.current;
+    if (!element) return;
+    const before = snapshot.current;
+    const firstKey = messages[0]?.key;
+    const lastKey = messages.at(-1)?.key;
+    if (before.room !== room) {
+      element.scrollTop = element.scrollHeight;
+    } else if (firstKey !== before.firstKey && before.firstKey !== undefined && messages.some((message) => message.key === before.firstKey)) {
+      // An older page went in above: keep the same messages under the reader's eyes.
+      element.scrollTop = before.scrollTop + (element.scrollHeight - before.scrollHeight);
+    } else if (lastKey !== before.lastKey && (before.atBottom || messages.at(-1)?.user.id === selfId)) {
+      element.scrollTop = element.scrollHeight;
+    }
+    snapshot.current = {
+      room,
+      firstKey,
+      lastKey,
+      scrollHeight: element.scrollHeight,
+      scrollTop: element.scrollTop,
+      atBottom: element.scrollHeight - element.scrollTop - element.clientHeight <= STICK_TO_BOTTOM_PX,
+    };
+    // A first page that does not fill the screen leaves nothing to scroll: fetch the next one now.
+    if (history.loaded && history.hasMore && !history.loading && element.scrollHeight <= element.clientHeight + LOAD_MARGIN_PX) onLoadOlder();
+  }, [messages, room, selfId, history, onLoadOlder]);
+
+  function onScroll() {
+    const element = scroller.current;
+    if (!element) return;
+    snapshot.current = {
+      ...snapshot.current,
+      scrollTop: element.scrollTop,
+      scrollHeight: element.scrollHeight,
+      atBottom: element.scrollHeight - element.scrollTop - element.clientHeight <= STICK_TO_BOTTOM_PX,
+    };
+    if (element.scrollTop < LOAD_MARGIN_PX) onLoadOlder();
+  }
+
+  return (
+    <div className="messages" ref={scroller} onScroll={onScroll} role="log" aria-label={`Messages in #${room}`}>
+      <div className="messages__top">
+        {history.loading && <span>Loading older messages…</span>}
+        {history.error && (
+          <span role="alert">
+            Could not load messages: {history.error}{' '}
+            <button type="button" className="link-button" onClick={onLoadOlder}>
+              Try again
+            </button>
+          </span>
+        )}
+        {history.loaded && !history.hasMore && <span>This is the beginning of #{room}.</span>}
+      </div>
+      <ol className="messages__list">
+        {messages.map((message, index) => {
+          const author = users[message.user.id] ?? message.user;
+          const grouped = continues(messages[index - 1], message) && message.status === 'sent';
+          const created = new Date(message.createdAt);
+          return (
+            <li
+              key={message.key}
+              className={['message', grouped && 'message--continued', message.status !== 'sent' && `message--${message.status}`].filter(Boolean).join(' ')}
+              data-author={author.username}
+              data-id={message.id ?? undefined}
+            >
+              <div className="message__gutter">{grouped ? null : <Avatar user={author} />}</div>
+              <div className="message__main">
+                {!grouped && (
+                  <div className="message__meta">
+                    <span className="message__author">{author.username}</span>
+                    <time className="message__time" dateTime={message.createdAt} title={dateTimeFormat.format(created)}>
+                      {timeFormat.format(created)}
+                    </time>
+                  </div>
+                )}
+                <p className="message__body">{message.body}</p>
+                {message.status === 'pending' && <span className="message__status">Sending…</span>}
+                {message.status === 'failed' && (
+                  <span className="message__status message__status--failed" role="alert">
+                    Not sent: {message.error}{' '}
+                    <button type="button" className="link-button" onClick={() => onRetry(message)}>
+                      Retry
+                    </button>{' '}
+                    <button type="button" className="link-button" onClick={() => onDiscard(message)}>
+                      Discard
+                    </button>
+                  </span>
+                )}
+              </div>
+            </li>
+          );
+        })}
+      </ol>
+    </div>
+  );
+}

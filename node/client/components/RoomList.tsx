@@ -1,0 +1,111 @@
+/** The rooms the user is in, the others they may join, and a form to create one. */
+import { useState, type FormEvent } from 'react';
+import { DEFAULT_ROOM, LIMITS, type RoomSummary } from '../../shared/protocol';
+
+interface RoomListProps {
+  rooms: RoomSummary[];
+  activeRoom: string;
+  unread: (room: string) => number;
+  onSelect: (room: string) => void;
+  onCreate: (room: string) => Promise<void>;
+  onJoin: (room: string) => Promise<void>;
+  onLeave: (room: string) => Promise<void>;
+}
+
+function members(count: number): string {
+  return count === 1 ? '1 member' : `${count} members`;
+}
+
+export function RoomList({ rooms, activeRoom, unread, onSelect, onCreate, onJoin, onLeave }: RoomListProps) {
+  const [name, setName] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const joined = rooms.filter((room) => room.joined);
+  const others = rooms.filter((room) => !room.joined);
+
+  /** Runs a room command; the server's refusal is shown under the list. */
+  async function attempt(command: () => Promise<void>): Promise<boolean> {
+    setError(null);
+    try {
+      await command();
+      return true;
+    } catch (failure) {
+      setError(failure instanceof Error ? failure.message : String(failure));
+      return false;
+    }
+  }
+
+  async function create(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const trimmed = name.trim().toLowerCase();
+    if (!LIMITS.roomNamePattern.test(trimmed)) {
+      setError('A room name is 2–32 of a–z, 0–9, _ and -');
+      return;
+    }
+    if (await attempt(() => onCreate(trimmed))) setName('');
+  }
+
+  return (
+    <section className="panel rooms" aria-label="Rooms">
+      <h3 className="panel__title">Rooms</h3>
+      <ul className="rooms__list">
+        {joined.map((room) => {
+          const count = unread(room.name);
+          return (
+            <li key={room.name} className={room.name === activeRoom ? 'rooms__item rooms__item--active' : 'rooms__item'}>
+              <button
+                type="button"
+                className="rooms__open"
+                aria-current={room.name === activeRoom ? 'page' : undefined}
+                onClick={() => onSelect(room.name)}
+              >
+                <span className="rooms__name"># {room.name}</span>
+                <span className="rooms__count">{members(room.memberCount)}</span>
+                {count > 0 && <span className="badge" aria-label={`${count} unread`}>{count}</span>}
+              </button>
+              {room.name !== DEFAULT_ROOM && (
+                <button type="button" className="rooms__leave" aria-label={`Leave ${room.name}`} onClick={() => void attempt(() => onLeave(room.name))}>
+                  ×
+                </button>
+              )}
+            </li>
+          );
+        })}
+      </ul>
+      {others.length > 0 && (
+        <>
+          <h4 className="panel__subtitle">Other rooms</h4>
+          <ul className="rooms__list">
+            {others.map((room) => (
+              <li key={room.name} className="rooms__item">
+                <span className="rooms__name"># {room.name}</span>
+                <span className="rooms__count">{members(room.memberCount)}</span>
+                <button type="button" className="button button--small" onClick={() => void attempt(() => onJoin(room.name))}>
+                  Join
+                </button>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+      <form className="rooms__create" onSubmit={(event) => void create(event)}>
+        <input
+          aria-label="New room name"
+          placeholder="new-room"
+          maxLength={32}
+          autoCapitalize="none"
+          spellCheck={false}
+          value={name}
+          onChange={(event) => setName(event.target.value)}
+        />
+        <button type="submit" className="button button--small">
+          Create
+        </button>
+      </form>
+      {error && (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,217 @@
+/**
+ * The live side of the chat screen: one socket.io connection per logged-in mount, its events
+ * turned into reducer actions, and the commands the components call (send, join, page back…).
+ */
+import { useCallback, useEffect, useLayoutEffect, useMemo, useReducer, useRef } from 'react';
+import { DEFAULT_ROOM, type PublicUser } from '../../shared/protocol';
+import { ApiError, type Api } from '../lib/api';
+import { newClientId } from '../lib/clientId';
+import { AckError, connectChatSocket, createRoom, joinRoom, leaveRoom, listRooms, sendMessage, syncRooms, type ChatSocket } from '../lib/socket';
+import { chatReducer, initialChatState, olderPageCursor, syncCursor, unconfirmed, viewOf, type ChatAction, type ChatState } from '../state/chat';
+import { pendingMessage, type ListedMessage } from '../state/messages';
+import { nextExpiry, shouldSendTyping } from '../state/typing';
+
+/** Messages per history request: enough to fill a tall screen, small enough to answer fast. */
+export const HISTORY_PAGE_SIZE = 50;
+
+export interface ChatController {
+  state: ChatState;
+  selectRoom(name: string): void;
+  /** Resolves when the server accepted; rejects with the server's reason. */
+  createRoom(name: string): Promise<void>;
+  joinRoom(name: string): Promise<void>;
+  leaveRoom(name: string): Promise<void>;
+  send(body: string): void;
+  retry(message: ListedMessage): void;
+  discard(message: ListedMessage): void;
+  notifyTyping(): void;
+  loadOlder(room: string): void;
+  /** The user's own profile changed here (avatar upload), before the server's broadcast arrives. */
+  profileUpdated(user: PublicUser): void;
+  dismissNotice(): void;
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error && error.message) return error.message;
+  return 'Something went wrong';
+}
+
+export function useChat(api: Api, self: PublicUser, onUnauthorized: () => void): ChatController {
+  const [state, dispatch] = useReducer(chatReducer, self, initialChatState);
+  // Socket handlers outlive renders: they read the newest state through this ref.
+  const stateRef = useRef(state);
+  useLayoutEffect(() => {
+    stateRef.current = state;
+  });
+  const socketRef = useRef<ChatSocket | null>(null);
+  const historyInFlight = useRef(new Set<string>());
+  const lastTypingSentAt = useRef<number | null>(null);
+  const unauthorizedRef = useRef(onUnauthorized);
+  useLayoutEffect(() => {
+    unauthorizedRef.current = onUnauthorized;
+  });
+
+  const loadHistory = useCallback(
+    async (room: string, before: number | null) => {
+      if (historyInFlight.current.has(room)) return;
+      historyInFlight.current.add(room);
+      dispatch({ type: 'history:loading', room });
+      try {
+        dispatch({ type: 'history:page', room, page: await api.history(room, before, HISTORY_PAGE_SIZE) });
+      } catch (error) {
+        // The session ended (logout elsewhere, expiry): back to the login form.
+        if (error instanceof ApiError && error.status === 401) unauthorizedRef.current();
+        dispatch({ type: 'history:failed', room, error: describe(error) });
+      } finally {
+        historyInFlight.current.delete(room);
+      }
+    },
+    [api],
+  );
+
+  const loadFirstPageIfNeeded = useCallback(
+    (room: string) => {
+      if (!viewOf(stateRef.current, room).history.loaded) void loadHistory(room, null);
+    },
+    [loadHistory],
+  );
+
+  /** Sends one of the user's messages; a lost answer leaves it pending, to be resent after the reconnect. */
+  const deliver = useCallback(async (message: ListedMessage) => {
+    const socket = socketRef.current;
+    if (!socket?.connected) return;
+    try {
+      const stored = await sendMessage(socket, { room: message.room, clientId: message.clientId, body: message.body });
+      dispatch({ type: 'messages', messages: [stored] });
+    } catch (error) {
+      if (error instanceof AckError) dispatch({ type: 'message:failed', room: message.room, key: message.key, error: error.message });
+      else if (socket.connected) dispatch({ type: 'message:failed', room: message.room, key: message.key, error: 'No answer from the server' });
+    }
+  }, []);
+
+  useEffect(() => {
+    const socket = connectChatSocket();
+    socketRef.current = socket;
+    let connectedBefore = false;
+    const act = (action: ChatAction) => dispatch(action);
+
+    /** After every (re)connect: rooms, presence of the open room, what was missed, then the resends. */
+    async function catchUp(reconnect: boolean): Promise<void> {
+      try {
+        const rooms = await listRooms(socket);
+        act({ type: 'rooms', rooms });
+        const current = stateRef.current.activeRoom;
+        const active = rooms.some((room) => room.name === current && room.joined) ? current : DEFAULT_ROOM;
+        act({ type: 'room:joined', joined: await joinRoom(socket, active), activate: false });
+        if (reconnect) {
+          const cursor = syncCursor(stateRef.current);
+          if (Object.keys(cursor).length > 0) act({ type: 'messages', messages: await syncRooms(socket, cursor) });
+          for (const message of unconfirmed(stateRef.current)) void deliver(message);
+        }
+        loadFirstPageIfNeeded(active);
+      } catch (error) {
+        act({ type: 'notice', notice: describe(error) });
+      }
+    }
+
+    socket.on('connect', () => {
+      act({ type: 'connection', state: 'online' });
+      void catchUp(connectedBefore);
+      connectedBefore = true;
+    });
+    socket.on('disconnect', (reason) => {
+      act({ type: 'connection', state: 'reconnecting' });
+      // socket.io retries by itself except when the server closed the connection on purpose.
+      if (reason === 'io server disconnect') socket.connect();
+    });
+    socket.on('connect_error', (error) => {
+      if (error.message === 'unauthorized') {
+        unauthorizedRef.current();
+        return;
+      }
+      act({ type: 'connection', state: connectedBefore ? 'reconnecting' : 'connecting' });
+      // A refusal by the server's middleware is not retried by socket.io: try again later ourselves.
+      if (!socket.active) setTimeout(() => socket.connect(), 3000);
+    });
+    socket.on('message:new', (message) => act({ type: 'messages', messages: [message] }));
+    socket.on('presence', ({ room, online }) => act({ type: 'presence', room, online }));
+    socket.on('typing', ({ room, user }) => act({ type: 'typing', room, user, now: Date.now() }));
+    socket.on('room:updated', (room) => act({ type: 'room:updated', room }));
+    socket.on('user:updated', (user) => act({ type: 'user:updated', user }));
+    socket.connect();
+    return () => {
+      socket.removeAllListeners();
+      socket.disconnect();
+      socketRef.current = null;
+    };
+  }, [deliver, loadFirstPageIfNeeded]);
+
+  // One timer for the earliest typing indicator to expire.
+  useEffect(() => {
+    const expiries = Object.values(state.views).flatMap((view) => {
+      const at = nextExpiry(view.typing);
+      return at === null ? [] : [at];
+    });
+    if (expiries.length === 0) return;
+    const timer = setTimeout(() => dispatch({ type: 'typing:prune', now: Date.now() }), Math.max(Math.min(...expiries) - Date.now(), 0) + 20);
+    return () => clearTimeout(timer);
+  }, [state.views]);
+
+  return useMemo<ChatController>(() => {
+    const requireSocket = (): ChatSocket => {
+      const socket = socketRef.current;
+      if (!socket?.connected) throw new Error('Not connected: wait until the connection is back');
+      return socket;
+    };
+    const openRoom = async (name: string, join: (socket: ChatSocket) => ReturnType<typeof joinRoom>) => {
+      dispatch({ type: 'room:joined', joined: await join(requireSocket()), activate: true });
+      loadFirstPageIfNeeded(name);
+    };
+    return {
+      state,
+      selectRoom(name) {
+        dispatch({ type: 'room:select', name });
+        loadFirstPageIfNeeded(name);
+        const socket = socketRef.current;
+        // Joining a room one is in is a no-op on the server that answers with who is online there.
+        if (socket?.connected) {
+          joinRoom(socket, name).then(
+            (joined) => dispatch({ type: 'room:joined', joined, activate: false }),
+            (error: unknown) => dispatch({ type: 'notice', notice: describe(error) }),
+          );
+        }
+      },
+      createRoom: (name) => openRoom(name, (socket) => createRoom(socket, name)),
+      joinRoom: (name) => openRoom(name, (socket) => joinRoom(socket, name)),
+      async leaveRoom(name) {
+        await leaveRoom(requireSocket(), name);
+        dispatch({ type: 'room:left', name });
+      },
+      send(body) {
+        const user = state.users[state.selfId] ?? self;
+        const message = pendingMessage({ room: state.activeRoom, clientId: newClientId(), body, user, now: new Date() });
+        dispatch({ type: 'message:pending', message });
+        lastTypingSentAt.current = null;
+        void deliver(message);
+      },
+      retry(message) {
+        dispatch({ type: 'message:retry', room: message.room, key: message.key });
+        void deliver(message);
+      },
+      discard: (message) => dispatch({ type: 'message:discard', room: message.room, key: message.key }),
+      notifyTyping() {
+        const socket = socketRef.current;
+        const now = Date.now();
+        if (!socket?.connected || !shouldSendTyping(lastTypingSentAt.current, now)) return;
+        lastTypingSentAt.current = now;
+        socket.volatile.emit('typing', { room: state.activeRoom });
+      },
+      loadOlder(room) {
+        const before = olderPageCursor(viewOf(stateRef.current, room));
+        if (before !== null) void loadHistory(room, before);
+      },
+      profileUpdated: (user) => dispatch({ type: 'user:updated', user }),
+      dismissNotice: () => dispatch({ type: 'notice', notice: null }),
+    };
+  }, [state, self, deliver, loadHistory, loadFirstPageIfNeeded]);
+}

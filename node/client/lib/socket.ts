@@ -1,0 +1,55 @@
+/**
+ * The socket.io half of node/shared/protocol.ts: a typed socket and promise-returning calls
+ * that unwrap `{data}` / `{error}` acknowledgements.
+ */
+import { io, type Socket } from 'socket.io-client';
+import type { Ack, ChatMessage, ClientToServerEvents, RoomJoined, RoomSummary, ServerToClientEvents } from '../../shared/protocol';
+
+export type ChatSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+/** How long to wait for an acknowledgement before treating the call as lost. */
+export const ACK_TIMEOUT_MS = 10_000;
+
+export function connectChatSocket(): ChatSocket {
+  return io({
+    // WebSocket only: no long-polling means no need for sticky sessions when several replicas serve one URL.
+    transports: ['websocket'],
+    autoConnect: false,
+    reconnectionDelay: 500,
+    reconnectionDelayMax: 5000,
+  });
+}
+
+/** The server refused the call and said why (shown to the user as is). */
+export class AckError extends Error {
+  override name = 'AckError';
+}
+
+function unwrap<T>(ack: Ack<T>): T {
+  if ('error' in ack) throw new AckError(ack.error);
+  return ack.data;
+}
+
+export async function listRooms(socket: ChatSocket): Promise<RoomSummary[]> {
+  return unwrap(await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('room:list'));
+}
+
+export async function joinRoom(socket: ChatSocket, name: string): Promise<RoomJoined> {
+  return unwrap(await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('room:join', { name }));
+}
+
+export async function createRoom(socket: ChatSocket, name: string): Promise<RoomJoined> {
+  return unwrap(await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('room:create', { name }));
+}
+
+export async function leaveRoom(socket: ChatSocket, name: string): Promise<void> {
+  unwrap(await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('room:leave', { name }));
+}
+
+export async function sendMessage(socket: ChatSocket, payload: { room: string; clientId: string; body: string }): Promise<ChatMessage> {
+  return unwrap(await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('message:send', payload));
+}
+
+export async function syncRooms(socket: ChatSocket, rooms: Record<string, number>): Promise<ChatMessage[]> {
+  return unwrap(await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('sync', { rooms }));
+}

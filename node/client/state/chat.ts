@@ -1,0 +1,215 @@
+/**
+ * Everything the chat screen shows, as one reducer: socket and REST handlers dispatch actions,
+ * components render the state. Pure (time comes in with the action), so it is unit-tested.
+ */
+import { DEFAULT_ROOM, type ChatMessage, type HistoryResponse, type PublicUser, type RoomJoined, type RoomSummary } from '../../shared/protocol';
+import { addPending, mergeMessages, newestId, oldestId, removeMessage, setUnsentStatus, type ListedMessage } from './messages';
+import { noteTyping, pruneTyping, type TypingState } from './typing';
+
+export type ConnectionState = 'connecting' | 'online' | 'reconnecting';
+
+/** Paging through a room's history, newest page first. */
+export interface HistoryState {
+  /** The first (newest) page has arrived. */
+  loaded: boolean;
+  loading: boolean;
+  /** The server has older messages than the oldest one shown. */
+  hasMore: boolean;
+  error: string | null;
+}
+
+export interface RoomView {
+  messages: ListedMessage[];
+  history: HistoryState;
+  online: PublicUser[];
+  typing: TypingState;
+  unread: number;
+}
+
+export interface ChatState {
+  selfId: number;
+  connection: ConnectionState;
+  rooms: RoomSummary[];
+  activeRoom: string;
+  views: Readonly<Record<string, RoomView>>;
+  /** The newest profile of every user seen, so an avatar change shows on all their messages at once. */
+  users: Readonly<Record<number, PublicUser>>;
+  /** The last problem worth telling the user (a refused room name, a failed request). */
+  notice: string | null;
+}
+
+export type ChatAction =
+  | { type: 'connection'; state: ConnectionState }
+  | { type: 'rooms'; rooms: RoomSummary[] }
+  | { type: 'room:updated'; room: Omit<RoomSummary, 'joined'> }
+  | { type: 'room:joined'; joined: RoomJoined; activate: boolean }
+  | { type: 'room:left'; name: string }
+  | { type: 'room:select'; name: string }
+  | { type: 'history:loading'; room: string }
+  | { type: 'history:page'; room: string; page: HistoryResponse }
+  | { type: 'history:failed'; room: string; error: string }
+  | { type: 'messages'; messages: ChatMessage[] }
+  | { type: 'message:pending'; message: ListedMessage }
+  | { type: 'message:failed'; room: string; key: string; error: string }
+  | { type: 'message:retry'; room: string; key: string }
+  | { type: 'message:discard'; room: string; key: string }
+  | { type: 'presence'; room: string; online: PublicUser[] }
+  | { type: 'typing'; room: string; user: PublicUser; now: number }
+  | { type: 'typing:prune'; now: number }
+  | { type: 'user:updated'; user: PublicUser }
+  | { type: 'notice'; notice: string | null };
+
+const EMPTY_VIEW: RoomView = {
+  messages: [],
+  history: { loaded: false, loading: false, hasMore: true, error: null },
+  online: [],
+  typing: {},
+  unread: 0,
+};
+
+export function initialChatState(self: PublicUser): ChatState {
+  return {
+    selfId: self.id,
+    connection: 'connecting',
+    rooms: [],
+    activeRoom: DEFAULT_ROOM,
+    views: {},
+    users: { [self.id]: self },
+    notice: null,
+  };
+}
+
+export function viewOf(state: ChatState, room: string): RoomView {
+  return state.views[room] ?? EMPTY_VIEW;
+}
+
+function updateView(state: ChatState, room: string, update: (view: RoomView) => RoomView): ChatState {
+  return { ...state, views: { ...state.views, [room]: update(viewOf(state, room)) } };
+}
+
+function rememberUsers(users: ChatState['users'], seen: PublicUser[]): ChatState['users'] {
+  const changed = seen.filter((user) => users[user.id]?.avatarUrl !== user.avatarUrl || users[user.id]?.username !== user.username);
+  if (changed.length === 0) return users;
+  return { ...users, ...Object.fromEntries(changed.map((user) => [user.id, user])) };
+}
+
+function upsertRoom(rooms: RoomSummary[], room: RoomSummary): RoomSummary[] {
+  const others = rooms.filter((existing) => existing.name !== room.name);
+  return [...others, room].sort((a, b) => a.name.localeCompare(b.name));
+}
+
+function receive(state: ChatState, messages: ChatMessage[]): ChatState {
+  const byRoom = new Map<string, ChatMessage[]>();
+  for (const message of messages) byRoom.set(message.room, [...(byRoom.get(message.room) ?? []), message]);
+  let next: ChatState = { ...state, users: rememberUsers(state.users, messages.map((message) => message.user)) };
+  for (const [room, roomMessages] of byRoom) {
+    next = updateView(next, room, (view) => {
+      const merged = mergeMessages(view.messages, roomMessages);
+      const fresh = merged.length - view.messages.length;
+      const countsAsUnread = room !== state.activeRoom && roomMessages.some((message) => message.user.id !== state.selfId);
+      // A message from someone clears their typing line at once rather than at its expiry.
+      const authors = new Set(roomMessages.map((message) => message.user.id));
+      const typing = Object.fromEntries(Object.entries(view.typing).filter(([id]) => !authors.has(Number(id))));
+      return { ...view, messages: merged, typing, unread: countsAsUnread ? view.unread + Math.max(fresh, 0) : view.unread };
+    });
+  }
+  return next;
+}
+
+export function chatReducer(state: ChatState, action: ChatAction): ChatState {
+  switch (action.type) {
+    case 'connection':
+      return { ...state, connection: action.state };
+    case 'rooms': {
+      const rooms = [...action.rooms].sort((a, b) => a.name.localeCompare(b.name));
+      const activeStillJoined = rooms.some((room) => room.name === state.activeRoom && room.joined);
+      return { ...state, rooms, activeRoom: activeStillJoined ? state.activeRoom : DEFAULT_ROOM };
+    }
+    case 'room:updated': {
+      const existing = state.rooms.find((room) => room.name === action.room.name);
+      return { ...state, rooms: upsertRoom(state.rooms, { ...action.room, joined: existing?.joined ?? false }) };
+    }
+    case 'room:joined': {
+      const { room, online } = action.joined;
+      const next = updateView({ ...state, rooms: upsertRoom(state.rooms, room), users: rememberUsers(state.users, online) }, room.name, (view) => ({
+        ...view,
+        online,
+      }));
+      return action.activate ? selectRoom(next, room.name) : next;
+    }
+    case 'room:left': {
+      const rooms = state.rooms.map((room) =>
+        room.name === action.name ? { ...room, joined: false, memberCount: Math.max(room.memberCount - 1, 0) } : room,
+      );
+      const views = Object.fromEntries(Object.entries(state.views).filter(([name]) => name !== action.name));
+      const next = { ...state, rooms, views };
+      return state.activeRoom === action.name ? selectRoom(next, DEFAULT_ROOM) : next;
+    }
+    case 'room:select':
+      return selectRoom(state, action.name);
+    case 'history:loading':
+      return updateView(state, action.room, (view) => ({ ...view, history: { ...view.history, loading: true, error: null } }));
+    case 'history:page':
+      return updateView({ ...state, users: rememberUsers(state.users, action.page.messages.map((message) => message.user)) }, action.room, (view) => ({
+        ...view,
+        messages: mergeMessages(view.messages, action.page.messages),
+        history: { loaded: true, loading: false, hasMore: action.page.hasMore, error: null },
+      }));
+    case 'history:failed':
+      return updateView(state, action.room, (view) => ({ ...view, history: { ...view.history, loading: false, error: action.error } }));
+    case 'messages':
+      return receive(state, action.messages);
+    case 'message:pending':
+      return updateView(state, action.message.room, (view) => ({ ...view, messages: addPending(view.messages, action.message) }));
+    case 'message:failed':
+      return updateView(state, action.room, (view) => ({ ...view, messages: setUnsentStatus(view.messages, action.key, 'failed', action.error) }));
+    case 'message:retry':
+      return updateView(state, action.room, (view) => ({ ...view, messages: setUnsentStatus(view.messages, action.key, 'pending') }));
+    case 'message:discard':
+      return updateView(state, action.room, (view) => ({ ...view, messages: removeMessage(view.messages, action.key) }));
+    case 'presence':
+      return updateView({ ...state, users: rememberUsers(state.users, action.online) }, action.room, (view) => ({ ...view, online: action.online }));
+    case 'typing':
+      if (action.user.id === state.selfId) return state;
+      return updateView(state, action.room, (view) => ({ ...view, typing: noteTyping(view.typing, action.user, action.now) }));
+    case 'typing:prune': {
+      let changed = false;
+      const views = Object.fromEntries(
+        Object.entries(state.views).map(([name, view]) => {
+          const typing = pruneTyping(view.typing, action.now);
+          if (typing !== view.typing) changed = true;
+          return [name, typing === view.typing ? view : { ...view, typing }];
+        }),
+      );
+      return changed ? { ...state, views } : state;
+    }
+    case 'user:updated':
+      return { ...state, users: { ...state.users, [action.user.id]: action.user } };
+    case 'notice':
+      return { ...state, notice: action.notice };
+  }
+}
+
+function selectRoom(state: ChatState, name: string): ChatState {
+  return updateView({ ...state, activeRoom: name }, name, (view) => ({ ...view, unread: 0 }));
+}
+
+/** What a reconnecting client sends in `sync`: the newest id it holds for every room whose history it loaded. */
+export function syncCursor(state: ChatState): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(state.views)
+      .filter(([, view]) => view.history.loaded)
+      .map(([room, view]) => [room, newestId(view.messages)]),
+  );
+}
+
+/** The `before` id of the next older page, or null when there is nothing to fetch now. */
+export function olderPageCursor(view: RoomView): number | null {
+  if (!view.history.loaded || view.history.loading || !view.history.hasMore) return null;
+  return oldestId(view.messages);
+}
+
+/** The user's own messages that have not been confirmed: resent (same clientId) after a reconnect. */
+export function unconfirmed(state: ChatState): ListedMessage[] {
+  return Object.values(state.views).flatMap((view) => view.messages.filter((message) => message.status === 'pending'));
+}

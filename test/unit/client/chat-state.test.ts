@@ -1,0 +1,109 @@
+import type { ChatMessage, PublicUser } from '../../../node/shared/protocol';
+import { chatReducer, initialChatState, olderPageCursor, syncCursor, unconfirmed, viewOf, type ChatAction, type ChatState } from '../../../node/client/state/chat';
+import { pendingMessage } from '../../../node/client/state/messages';
+
+const alice: PublicUser = { id: 1, username: 'alice', avatarUrl: '/avatars/default/alice.svg' };
+const bob: PublicUser = { id: 2, username: 'bob', avatarUrl: '/avatars/default/bob.svg' };
+
+function message(id: number, room = 'general', user: PublicUser = bob): ChatMessage {
+  return { id, room, clientId: `c-${id}`, body: `#${id}`, createdAt: new Date(id * 1000).toISOString(), user };
+}
+
+const run = (...actions: ChatAction[]): ChatState => actions.reduce(chatReducer, initialChatState(alice));
+const page = (room: string, ids: number[], hasMore: boolean): ChatAction => ({ type: 'history:page', room, page: { messages: ids.map((id) => message(id, room)), hasMore } });
+
+describe('history paging', () => {
+  it('asks for nothing before the first page, then pages back from the oldest id until the server has no more', () => {
+    expect(olderPageCursor(viewOf(run(), 'general'))).toBeNull();
+    const first = run({ type: 'history:loading', room: 'general' }, page('general', [30, 29, 28], true));
+    expect(viewOf(first, 'general').messages.map((m) => m.id)).toEqual([28, 29, 30]);
+    expect(olderPageCursor(viewOf(first, 'general'))).toBe(28);
+
+    const loading = chatReducer(first, { type: 'history:loading', room: 'general' });
+    expect(olderPageCursor(viewOf(loading, 'general'))).toBeNull();
+
+    const last = chatReducer(loading, page('general', [27, 26], false));
+    expect(viewOf(last, 'general').messages.map((m) => m.id)).toEqual([26, 27, 28, 29, 30]);
+    expect(olderPageCursor(viewOf(last, 'general'))).toBeNull();
+  });
+
+  it('keeps the cursor after a failed page so the user can try again', () => {
+    const failed = run(page('general', [5], true), { type: 'history:loading', room: 'general' }, { type: 'history:failed', room: 'general', error: 'boom' });
+    expect(viewOf(failed, 'general').history).toMatchObject({ loading: false, error: 'boom' });
+    expect(olderPageCursor(viewOf(failed, 'general'))).toBe(5);
+  });
+});
+
+describe('reconnecting', () => {
+  it('syncs from the newest id of every room whose history was loaded', () => {
+    const state = run(page('general', [3, 2], true), page('random', [], false), { type: 'messages', messages: [message(9, 'elsewhere')] });
+    expect(syncCursor(state)).toEqual({ general: 3, random: 0 });
+  });
+
+  it('resends pending messages but not refused ones', () => {
+    const typed = (clientId: string) => pendingMessage({ room: 'general', clientId, body: 'hi', user: alice, now: new Date(0) });
+    const state = run(
+      { type: 'message:pending', message: typed('a') },
+      { type: 'message:pending', message: typed('b') },
+      { type: 'message:failed', room: 'general', key: '1:b', error: 'too long' },
+    );
+    expect(unconfirmed(state).map((m) => m.clientId)).toEqual(['a']);
+    const confirmed = chatReducer(state, { type: 'messages', messages: [{ ...message(4, 'general', alice), clientId: 'a' }] });
+    expect(unconfirmed(confirmed)).toEqual([]);
+  });
+});
+
+describe('rooms, people and notices', () => {
+  it('counts unread messages from others in rooms that are not open, and clears them on opening', () => {
+    const state = run(page('random', [], false), { type: 'messages', messages: [message(1, 'random'), message(2, 'random', alice), message(3, 'general')] });
+    expect(viewOf(state, 'random').unread).toBe(2);
+    expect(viewOf(state, 'general').unread).toBe(0);
+    expect(viewOf(chatReducer(state, { type: 'room:select', name: 'random' }), 'random').unread).toBe(0);
+  });
+
+  it('keeps the newest profile of each user so an avatar change shows on old messages', () => {
+    const updated = { ...bob, avatarUrl: '/avatars/bob-2.png' };
+    const state = run({ type: 'messages', messages: [message(1)] }, { type: 'user:updated', user: updated });
+    expect(state.users[bob.id]?.avatarUrl).toBe('/avatars/bob-2.png');
+    // Messages carry the author as the server knows them now, so a newer message confirms the change.
+    expect(chatReducer(state, { type: 'messages', messages: [message(2, 'general', updated)] }).users[bob.id]).toEqual(updated);
+  });
+
+  it('goes back to general after leaving the open room, and forgets the room it left', () => {
+    const joined = run({
+      type: 'room:joined',
+      joined: { room: { name: 'random', memberCount: 2, joined: true }, online: [bob] },
+      activate: true,
+    });
+    expect(joined.activeRoom).toBe('random');
+    expect(viewOf(joined, 'random').online).toEqual([bob]);
+    const left = chatReducer(joined, { type: 'room:left', name: 'random' });
+    expect(left.activeRoom).toBe('general');
+    expect(left.rooms).toEqual([{ name: 'random', memberCount: 1, joined: false }]);
+    expect(left.views.random).toBeUndefined();
+  });
+
+  it('updates member counts from room:updated without changing whether the user is in the room', () => {
+    const state = run(
+      { type: 'rooms', rooms: [{ name: 'general', memberCount: 1, joined: true }] },
+      { type: 'room:updated', room: { name: 'general', memberCount: 5 } },
+      { type: 'room:updated', room: { name: 'new', memberCount: 1 } },
+    );
+    expect(state.rooms).toEqual([
+      { name: 'general', memberCount: 5, joined: true },
+      { name: 'new', memberCount: 1, joined: false },
+    ]);
+  });
+
+  it('shows others typing, not the user, and a message from them ends their typing line', () => {
+    const state = run({ type: 'typing', room: 'general', user: alice, now: 0 }, { type: 'typing', room: 'general', user: bob, now: 0 });
+    expect(Object.keys(viewOf(state, 'general').typing)).toEqual([String(bob.id)]);
+    expect(viewOf(chatReducer(state, { type: 'messages', messages: [message(1)] }), 'general').typing).toEqual({});
+  });
+
+  it('prunes expired typing indicators and changes nothing when none expired', () => {
+    const state = run({ type: 'typing', room: 'general', user: bob, now: 0 });
+    expect(chatReducer(state, { type: 'typing:prune', now: 1 })).toBe(state);
+    expect(viewOf(chatReducer(state, { type: 'typing:prune', now: 60_000 }), 'general').typing).toEqual({});
+  });
+});
