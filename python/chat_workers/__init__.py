@@ -1,0 +1,1 @@
+"""Queue consumers of the chat: the greeter bot and the welcome e-mail worker."""

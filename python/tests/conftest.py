@@ -1,0 +1,28 @@
+"""Every test module gets its own RabbitMQ vhost and migrated PostgreSQL database, removed afterwards."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import pytest
+
+from support import Broker, TestDatabase, Vhost
+
+
+@pytest.fixture(scope="module")
+def vhost() -> Iterator[Vhost]:
+    created = Vhost.create()
+    yield created
+    created.delete()
+
+
+@pytest.fixture(scope="module")
+def database() -> Iterator[TestDatabase]:
+    created = TestDatabase.create()
+    yield created
+    created.drop()
+
+
+@pytest.fixture(scope="module")
+def broker(vhost: Vhost) -> Broker:
+    return Broker(vhost)
