@@ -1,0 +1,221 @@
+/**
+ * Two users in one room over the real server (PostgreSQL, Redis sessions and adapter): messages, history,
+ * idempotent resends, presence, typing, reconnection with sync, rooms.
+ */
+import { MessageRepository } from '../../node/server/messages/repository';
+import type { ChatMessage, HistoryResponse, RoomSummary } from '../../node/shared/protocol';
+import { PNG_1PX } from '../support/images';
+import { connectSocket, register, type ChatSocket, type LoggedIn } from '../support/client';
+import { startTestServer, type TestServer } from '../support/server';
+import { newClientId, nextEvent, onlineNames, recordEvents, request, requestData } from './helpers';
+
+let server: TestServer;
+let alice: LoggedIn;
+let bob: LoggedIn;
+const sockets: ChatSocket[] = [];
+
+async function connect(who: LoggedIn): Promise<ChatSocket> {
+  const socket = await connectSocket(server.url, who.cookie);
+  sockets.push(socket);
+  return socket;
+}
+
+beforeAll(async () => {
+  server = await startTestServer();
+  [alice, bob] = await Promise.all([register(server.url), register(server.url)]);
+}, 120_000);
+
+afterEach(() => {
+  for (const socket of sockets.splice(0)) socket.close();
+});
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+async function roomId(name: string): Promise<number> {
+  const { rows } = await server.db.query<{ id: string }>('SELECT id FROM rooms WHERE name = $1', [name]);
+  return Number(rows[0]?.id);
+}
+
+test('a message from one user reaches the other with a server id and timestamp', async () => {
+  const [a, b] = await Promise.all([connect(alice), connect(bob)]);
+  const received = nextEvent(b, 'message:new', (message) => message.clientId === 'hello-1');
+  const before = Date.now();
+  const sent = await requestData(a, 'message:send', { room: 'general', clientId: 'hello-1', body: '  Hello, Bob!  ' });
+  const message = await received;
+
+  expect(message).toEqual(sent);
+  expect(message.id).toEqual(expect.any(Number));
+  expect(message.body).toBe('Hello, Bob!');
+  expect(message.room).toBe('general');
+  expect(message.user).toEqual({ id: alice.user.id, username: alice.user.username, avatarUrl: alice.user.avatarUrl });
+  expect(Date.parse(message.createdAt)).toBeGreaterThanOrEqual(before - 5_000);
+  // Stored before it was broadcast.
+  const { rows } = await server.db.query('SELECT body FROM messages WHERE id = $1', [message.id]);
+  expect(rows).toEqual([{ body: 'Hello, Bob!' }]);
+});
+
+test('history pages newest first with before= and says whether more exist', async () => {
+  const a = await connect(alice);
+  await requestData(a, 'room:create', { name: 'history-room' });
+  const repository = new MessageRepository(server.db, server.config.CDN_PREFIX);
+  const id = await roomId('history-room');
+  const stored: ChatMessage[] = [];
+  for (let i = 1; i <= 130; i += 1) {
+    stored.push((await repository.insert({ roomId: id, userId: alice.user.id, clientId: `bulk-${i}`, body: `message ${i}` })).message);
+  }
+
+  const first = await alice.session.request<HistoryResponse>('GET', '/api/rooms/history-room/messages?limit=100');
+  expect(first.status).toBe(200);
+  expect(first.body.messages).toHaveLength(100);
+  expect(first.body.hasMore).toBe(true);
+  expect(first.body.messages[0]?.body).toBe('message 130');
+  expect(first.body.messages[99]?.body).toBe('message 31');
+
+  const oldest = first.body.messages[99] as ChatMessage;
+  const second = await alice.session.request<HistoryResponse>('GET', `/api/rooms/history-room/messages?before=${oldest.id}&limit=100`);
+  expect(second.body.messages.map((m) => m.body)).toEqual(stored.slice(0, 30).reverse().map((m) => m.body));
+  expect(second.body.hasMore).toBe(false);
+
+  const defaultPage = await alice.session.request<HistoryResponse>('GET', '/api/rooms/history-room/messages');
+  expect(defaultPage.body.messages).toHaveLength(50);
+
+  for (const bad of ['limit=101', 'limit=0', 'before=abc', 'before=-5']) {
+    const response = await alice.session.request<{ error: string }>('GET', `/api/rooms/history-room/messages?${bad}`);
+    expect(response.status).toBe(400);
+    expect(response.body.error).toMatch(/expected (limit|before)=/);
+  }
+  // Bob has not joined this room; nobody may read a room that does not exist; anonymous callers get 401.
+  expect((await bob.session.request('GET', '/api/rooms/history-room/messages')).status).toBe(403);
+  expect((await alice.session.request('GET', '/api/rooms/no-such-room/messages')).status).toBe(404);
+  expect((await fetch(`${server.url}/api/rooms/history-room/messages`)).status).toBe(401);
+});
+
+test('a resend with the same client id after a reconnect creates no duplicate', async () => {
+  const b = await connect(bob);
+  const delivered = recordEvents(b, 'message:new');
+  let a = await connect(alice);
+  const clientId = newClientId();
+  const first = await requestData(a, 'message:send', { room: 'general', clientId, body: 'sent twice' });
+  a.close();
+  a = await connect(alice);
+  const second = await requestData(a, 'message:send', { room: 'general', clientId, body: 'sent twice' });
+
+  expect(second).toEqual(first);
+  const { rows } = await server.db.query('SELECT count(*)::int AS count FROM messages WHERE client_id = $1', [clientId]);
+  expect(rows[0]).toEqual({ count: 1 });
+  // A marker message after the resend: once it arrives, the resend would have arrived too.
+  const marker = nextEvent(b, 'message:new', (message) => message.body === 'marker');
+  await requestData(a, 'message:send', { room: 'general', clientId: newClientId(), body: 'marker' });
+  await marker;
+  expect(delivered.filter((message) => message.clientId === clientId)).toHaveLength(1);
+});
+
+test('presence lists a user with two tabs once and drops them when both close', async () => {
+  const b = await connect(bob);
+  await requestData(b, 'room:create', { name: 'presence-room' });
+  const watcher = await connect(bob);
+
+  // Alice opens two tabs in the room.
+  const aliceIn = nextEvent(watcher, 'presence', (p) => p.room === 'presence-room' && onlineNames(p).includes(alice.user.username));
+  const tab1 = await connect(alice);
+  const joined = await requestData(tab1, 'room:join', { name: 'presence-room' });
+  expect(joined.room).toEqual({ name: 'presence-room', memberCount: 2, joined: true });
+  expect(onlineNames(joined).sort()).toEqual([alice.user.username, bob.user.username].sort());
+  expect(onlineNames(await aliceIn).sort()).toEqual([alice.user.username, bob.user.username].sort());
+
+  const tab2 = await connect(alice);
+  // The second tab joined the room at connect (membership is stored) and the list still names Alice once.
+  const afterTab2 = await nextEvent(watcher, 'presence', (p) => p.room === 'presence-room');
+  expect(onlineNames(afterTab2).sort()).toEqual([alice.user.username, bob.user.username].sort());
+  // Asked from the second tab itself, so the list is computed with both tabs in the room.
+  const fromTab2 = await requestData(tab2, 'room:join', { name: 'presence-room' });
+  expect(onlineNames(fromTab2).sort()).toEqual([alice.user.username, bob.user.username].sort());
+
+  tab1.close();
+  const afterTab1Closed = await nextEvent(watcher, 'presence', (p) => p.room === 'presence-room');
+  expect(onlineNames(afterTab1Closed)).toContain(alice.user.username);
+
+  tab2.close();
+  const afterBoth = await nextEvent(watcher, 'presence', (p) => p.room === 'presence-room' && !onlineNames(p).includes(alice.user.username));
+  expect(onlineNames(afterBoth)).toEqual([bob.user.username]);
+});
+
+test('typing reaches the others in the room, not the typist', async () => {
+  const [a, b] = await Promise.all([connect(alice), connect(bob)]);
+  const ownTypingEchoes = recordEvents(a, 'typing');
+  const typing = nextEvent(b, 'typing', (t) => t.room === 'general');
+  a.emit('typing', { room: 'general' });
+  expect(await typing).toEqual({ room: 'general', user: expect.objectContaining({ id: alice.user.id, username: alice.user.username }) });
+  // A notice for a room Alice is not in goes nowhere.
+  await requestData(b, 'room:create', { name: 'bob-only' });
+  const notRelayed = recordEvents(b, 'typing');
+  a.emit('typing', { room: 'bob-only' });
+  await requestData(a, 'room:list');
+  expect(notRelayed).toEqual([]);
+  expect(ownTypingEchoes).toEqual([]);
+});
+
+test('a client that was away gets what it missed through sync', async () => {
+  const a = await connect(alice);
+  let b = await connect(bob);
+  const seen = await requestData(b, 'message:send', { room: 'general', clientId: newClientId(), body: 'before the break' });
+  b.close();
+
+  const missed: ChatMessage[] = [];
+  for (const body of ['one', 'two', 'three']) missed.push(await requestData(a, 'message:send', { room: 'general', clientId: newClientId(), body }));
+
+  b = await connect(bob);
+  const synced = await requestData(b, 'sync', { rooms: { general: seen.id, 'history-room': 0 } });
+  // Oldest first; history-room is left out because Bob is not a member of it.
+  expect(synced).toEqual(missed);
+  expect(await requestData(b, 'sync', { rooms: { general: missed[2]?.id } })).toEqual([]);
+});
+
+test('rooms: create, list with member counts, join and leave with room:updated broadcasts', async () => {
+  const [a, b] = await Promise.all([connect(alice), connect(bob)]);
+  const created = nextEvent(b, 'room:updated', (room) => room.name === 'team-room');
+  expect(await requestData(a, 'room:create', { name: 'team-room' })).toEqual({
+    room: { name: 'team-room', memberCount: 1, joined: true },
+    online: [expect.objectContaining({ id: alice.user.id })],
+  });
+  expect(await created).toEqual({ name: 'team-room', memberCount: 1 });
+  expect(await request(b, 'room:create', { name: 'team-room' })).toEqual({ error: 'room team-room already exists' });
+
+  const listed = await requestData(b, 'room:list');
+  expect(listed.find((room) => room.name === 'team-room')).toEqual({ name: 'team-room', memberCount: 1, joined: false });
+  expect(listed.find((room) => room.name === 'general')).toEqual(expect.objectContaining({ joined: true }));
+
+  const joinedBroadcast = nextEvent(a, 'room:updated', (room) => room.name === 'team-room' && room.memberCount === 2);
+  await requestData(b, 'room:join', { name: 'team-room' });
+  await joinedBroadcast;
+  // Bob's socket now hears the room.
+  const heard = nextEvent(b, 'message:new', (message) => message.room === 'team-room');
+  await requestData(a, 'message:send', { room: 'team-room', clientId: newClientId(), body: 'welcome' });
+  expect((await heard).body).toBe('welcome');
+
+  const rest = await bob.session.request<RoomSummary[]>('GET', '/api/rooms');
+  expect(rest.status).toBe(200);
+  expect(rest.body.find((room) => room.name === 'team-room')).toEqual({ name: 'team-room', memberCount: 2, joined: true });
+
+  const leftBroadcast = nextEvent(a, 'room:updated', (room) => room.name === 'team-room' && room.memberCount === 1);
+  expect(await request(b, 'room:leave', { name: 'team-room' })).toEqual({ data: true });
+  await leftBroadcast;
+  expect(await request(b, 'message:send', { room: 'team-room', clientId: newClientId(), body: 'still here?' })).toEqual({
+    error: 'you are not a member of team-room: join it first',
+  });
+  expect(await request(b, 'room:leave', { name: 'general' })).toEqual({ error: 'everyone stays in general' });
+  expect(await request(b, 'room:join', { name: 'no-such-room' })).toEqual({ error: 'no room named no-such-room' });
+});
+
+test('a new profile (avatar) reaches every client', async () => {
+  const b = await connect(bob);
+  const updated = nextEvent(b, 'user:updated', (user) => user.id === alice.user.id);
+  const upload = await alice.session.request('PUT', '/api/me/avatar', {
+    body: PNG_1PX,
+    headers: { 'content-type': 'image/png' },
+  });
+  expect(upload.status).toBe(200);
+  expect((await updated).avatarUrl).not.toBe(alice.user.avatarUrl);
+});
