@@ -1,0 +1,205 @@
+/**
+ * .gitlab-ci.yml, loaded by gitlab-ci-local (which validates it against GitLab's schema) in a throwaway
+ * repository, for the kinds of pipeline the project has: the default branch, a merge request, a feature
+ * branch with and without a merge request, a tag and the schedule. gitlab-ci-local 4.64 evaluates
+ * job rules but not workflow:rules; those go through its own rule evaluator here.
+ */
+import { execFile } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { load } from 'js-yaml';
+import { ROOT } from './werf-config';
+
+const run = promisify(execFile);
+const GITLAB_CI_LOCAL = path.join(ROOT, 'node_modules/.bin/gitlab-ci-local');
+const RULE_EVALUATOR = path.join(ROOT, 'node_modules/gitlab-ci-local/src/utils.js');
+/** Variables a scenario sets itself; gitlab-ci-local would otherwise warn that they are predefined. */
+const PREDEFINED = ['CI_PIPELINE_SOURCE', 'CI_COMMIT_BRANCH', 'CI_COMMIT_TAG', 'CI_COMMIT_REF_NAME', 'CI_COMMIT_REF_SLUG', 'CI_DEFAULT_BRANCH'];
+
+type When = 'on_success' | 'manual' | 'never';
+interface ListedJob {
+  name: string;
+  stage: string;
+  when: When;
+  allow_failure: boolean;
+  needs?: { job: string; optional: boolean }[];
+}
+interface Rule {
+  if?: string;
+  when?: string;
+}
+interface JobConfig {
+  stage?: string;
+  script?: string[];
+  before_script?: string[];
+  needs?: (string | { job: string; optional?: boolean })[];
+  rules?: Rule[];
+  only?: unknown;
+  except?: unknown;
+  environment?: { name: string; url?: string; action?: string; on_stop?: string; auto_stop_in?: string };
+  resource_group?: string;
+  interruptible?: boolean;
+  variables?: Record<string, string>;
+}
+
+interface Scenario {
+  branch: string;
+  /** Variables as GitLab would set them for this kind of pipeline. */
+  variables: Record<string, string>;
+  /** Predefined variables GitLab leaves unset for this kind of pipeline. */
+  unset: string[];
+}
+
+const scenarios = {
+  'default branch': { branch: 'main', variables: { CI_PIPELINE_SOURCE: 'push', CI_COMMIT_BRANCH: 'main' }, unset: [] },
+  'merge request': {
+    branch: 'feature/avatars',
+    variables: { CI_PIPELINE_SOURCE: 'merge_request_event', CI_MERGE_REQUEST_IID: '7' },
+    unset: ['CI_COMMIT_BRANCH'],
+  },
+  'feature branch': { branch: 'feature/avatars', variables: { CI_PIPELINE_SOURCE: 'push', CI_COMMIT_BRANCH: 'feature/avatars' }, unset: [] },
+  'feature branch with an open merge request': {
+    branch: 'feature/avatars',
+    variables: { CI_PIPELINE_SOURCE: 'push', CI_COMMIT_BRANCH: 'feature/avatars', CI_OPEN_MERGE_REQUESTS: 'group/chat!7' },
+    unset: [],
+  },
+  tag: { branch: 'main', variables: { CI_PIPELINE_SOURCE: 'push', CI_COMMIT_TAG: 'v1.2.0' }, unset: ['CI_COMMIT_BRANCH'] },
+  schedule: { branch: 'main', variables: { CI_PIPELINE_SOURCE: 'schedule', CI_COMMIT_BRANCH: 'main' }, unset: [] },
+} satisfies Record<string, Scenario>;
+type ScenarioName = keyof typeof scenarios;
+
+let repo: string;
+
+async function git(...args: string[]): Promise<void> {
+  await run('git', ['-c', 'user.name=ci', '-c', 'user.email=ci@example.com', ...args], { cwd: repo });
+}
+
+async function gitlabCiLocal(scenario: Scenario, ...args: string[]): Promise<string> {
+  await git('checkout', '-q', scenario.branch);
+  const variables = Object.entries(scenario.variables).flatMap(([name, value]) => ['--variable', `${name}=${value}`]);
+  const unset = scenario.unset.flatMap((name) => ['--unset-variable', name]);
+  const { stdout } = await run(
+    GITLAB_CI_LOCAL,
+    ['--ignore-predefined-vars', PREDEFINED.join(','), ...variables, ...unset, ...args],
+    { cwd: repo, env: { ...process.env, FORCE_COLOR: '0' } },
+  );
+  return stdout;
+}
+
+/** The jobs of the pipeline, or null when workflow:rules start no pipeline at all. */
+async function pipeline(name: ScenarioName): Promise<Map<string, ListedJob> | null> {
+  const scenario: Scenario = scenarios[name];
+  const workflowVariables = { CI_DEFAULT_BRANCH: 'main', ...scenario.variables };
+  const { stdout: workflowWhen } = await run(process.execPath, [
+    '--input-type=module',
+    '-e',
+    `import { Utils } from ${JSON.stringify(RULE_EVALUATOR)};
+     const { rules, variables } = JSON.parse(process.argv[1]);
+     const rule = rules.find((candidate) => Utils.evaluateRuleIf(candidate.if, variables));
+     process.stdout.write(rule ? rule.when ?? 'always' : 'never');`,
+    JSON.stringify({ rules: expanded.workflow.rules, variables: workflowVariables }),
+  ]);
+  if (workflowWhen === 'never') return null;
+  const listing = await gitlabCiLocal(scenario, '--list-json');
+  const jobs = JSON.parse(listing.slice(listing.indexOf('\n[') + 1)) as ListedJob[];
+  return new Map(jobs.map((job) => [job.name, job]));
+}
+
+/** Job name -> when, for the jobs that run (never left out). */
+async function jobsRunning(name: ScenarioName): Promise<Record<string, string>> {
+  const jobs = await pipeline(name);
+  if (!jobs) return {};
+  return Object.fromEntries(
+    [...jobs.values()].filter((job) => job.when !== 'never').map((job) => [job.name, job.when === 'manual' && job.allow_failure ? 'manual, optional' : job.when]),
+  );
+}
+
+let expanded: Record<string, JobConfig> & { stages: string[]; workflow: { rules: Rule[] } };
+
+beforeAll(async () => {
+  repo = mkdtempSync(path.join(tmpdir(), 'chat-gitlab-ci-'));
+  copyFileSync(path.join(ROOT, '.gitlab-ci.yml'), path.join(repo, '.gitlab-ci.yml'));
+  await git('init', '-q', '-b', 'main');
+  await git('add', '.gitlab-ci.yml');
+  await git('commit', '-q', '-m', 'pipeline');
+  // The default branch as GitLab's clone knows it: origin/HEAD -> origin/main.
+  await git('remote', 'add', 'origin', 'https://gitlab.example.com/group/chat.git');
+  await git('update-ref', 'refs/remotes/origin/main', 'HEAD');
+  await git('symbolic-ref', 'refs/remotes/origin/HEAD', 'refs/remotes/origin/main');
+  await git('branch', 'feature/avatars');
+  expanded = load(await gitlabCiLocal(scenarios['default branch'], '--preview')) as typeof expanded;
+});
+
+afterAll(() => {
+  rmSync(repo, { recursive: true, force: true });
+});
+
+describe('.gitlab-ci.yml', () => {
+  it('is refused by the same validation when it breaks GitLab’s schema', async () => {
+    writeFileSync(path.join(repo, 'broken.yml'), 'stages: [build]\nbuild:\n  stage: build\n  script: ["true"]\n  rules:\n    - when: sometimes\n');
+    await expect(gitlabCiLocal(scenarios['default branch'], '--file', 'broken.yml', '--list-json')).rejects.toThrow(/when/);
+  });
+
+  it('has the stages build, test, deploy and cleanup, and uses rules (never only/except)', () => {
+    expect(expanded.stages.filter((stage) => !stage.startsWith('.'))).toEqual(['build', 'test', 'deploy', 'cleanup']);
+    const jobs = Object.entries(expanded).filter(([name]) => !['stages', 'variables', 'workflow', 'default'].includes(name)) as [string, JobConfig][];
+    for (const [name, job] of jobs) {
+      expect([name, job.only, job.except, Array.isArray(job.rules)]).toEqual([name, undefined, undefined, true]);
+      // werf installed with trdl, then the GitLab integration, before every job's own script.
+      expect([name, job.before_script]).toEqual([name, ['source "$(trdl use werf 2 stable)"', 'source "$(werf ci-env gitlab --as-file)"']]);
+    }
+  });
+
+  it('builds with werf, tests inside the built image, deploys with converge and cleans up on schedule', () => {
+    expect(expanded.build?.script).toEqual(['werf build']);
+    expect(expanded.test?.script).toEqual(['werf kube-run node-build -- npm run lint', 'werf kube-run node-build -- npm run test:unit']);
+    for (const name of ['deploy:review', 'deploy:staging', 'deploy:production']) {
+      expect(expanded[name]?.script?.[0]).toMatch(/^werf converge /);
+      expect(expanded[name]?.variables?.WERF_REQUIRE_BUILT_IMAGES).toBe('true');
+    }
+    expect(expanded['stop:review']?.script).toEqual(['werf dismiss --with-namespace']);
+    expect(expanded.cleanup?.script?.at(-1)).toBe('werf cleanup');
+    expect(expanded.cleanup?.variables?.GIT_DEPTH).toBe('0');
+  });
+
+  it('gives each environment its own resource group and never interrupts a deploy', () => {
+    for (const [name, job] of Object.entries(expanded) as [string, JobConfig][]) {
+      if (job.environment) expect([name, job.resource_group]).toEqual([name, job.environment.name]);
+      const safeToCancel = name === 'build' || name === 'test';
+      expect([name, job.interruptible === true]).toEqual([name, safeToCancel && Boolean(job.stage)]);
+    }
+    expect(expanded.cleanup?.resource_group).toBe('cleanup');
+  });
+
+  it('runs a review environment per branch, in its own namespace and host, stopped by werf dismiss', () => {
+    const review = expanded['deploy:review']?.environment;
+    expect(review).toMatchObject({ name: 'review/$CI_COMMIT_REF_SLUG', on_stop: 'stop:review', auto_stop_in: expect.any(String) });
+    expect(review?.url).toMatch(/\$CI_ENVIRONMENT_SLUG\./);
+    expect(expanded['stop:review']?.environment).toEqual({ name: review?.name, action: 'stop' });
+  });
+
+  it.each<[ScenarioName, Record<string, string>]>([
+    ['default branch', { build: 'on_success', test: 'on_success', 'deploy:staging': 'on_success', 'deploy:production': 'manual, optional' }],
+    ['merge request', { build: 'on_success', test: 'on_success', 'deploy:review': 'on_success', 'stop:review': 'manual, optional' }],
+    ['feature branch', { build: 'on_success', test: 'on_success', 'deploy:review': 'manual, optional', 'stop:review': 'manual, optional' }],
+    ['feature branch with an open merge request', {}],
+    ['tag', { build: 'on_success', test: 'on_success', 'deploy:production': 'manual, optional' }],
+    ['schedule', { cleanup: 'on_success' }],
+  ])('runs the expected jobs for a %s pipeline', async (name, expected) => {
+    expect(await jobsRunning(name)).toEqual(expected);
+  });
+
+  it('deploys only built and tested images, and production after staging on the default branch', async () => {
+    const jobs = await pipeline('default branch');
+    const needs = (job: string): string[] =>
+      (jobs?.get(job)?.needs ?? []).map((need) => `${need.job}${need.optional ? ' (optional)' : ''}`).sort();
+    expect(needs('test')).toEqual(['build']);
+    expect(needs('deploy:staging')).toEqual(['build', 'test']);
+    expect(needs('deploy:review')).toEqual(['build', 'test']);
+    expect(needs('deploy:production')).toEqual(['build', 'deploy:staging (optional)', 'test']);
+    expect(needs('stop:review')).toEqual(['deploy:review']);
+    expect(needs('cleanup')).toEqual([]);
+  });
+});
