@@ -1,0 +1,147 @@
+/**
+ * Two server processes (the production build, `node build/.../main.js`) on one database and one Redis prefix:
+ * the Redis adapter carries messages, presence, typing and room updates from one to the other.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { Pool } from 'pg';
+import { createClient, type RedisClientType } from 'redis';
+import { seed } from '../../fixtures/seed';
+import { loadConfig } from '../../node/server/config';
+import { buildServer, type PrivateBuild } from '../support/build';
+import { connectSocket, register, type ChatSocket, type LoggedIn } from '../support/client';
+import { createTestDatabase, createTestVhost, startTestS3, uniqueRedisPrefix, type TestDatabase, type TestS3, type TestVhost } from '../support/resources';
+import { deleteRedisKeys, testEnvironment } from '../support/server';
+import { newClientId, nextEvent, onlineNames, requestData } from './helpers';
+
+interface ServerProcess {
+  child: ChildProcess;
+  url: string;
+  output: string[];
+}
+
+let build: PrivateBuild;
+let database: TestDatabase;
+let vhost: TestVhost;
+let s3: TestS3;
+let redisPrefix: string;
+let first: ServerProcess;
+let second: ServerProcess;
+let alice: LoggedIn;
+let bob: LoggedIn;
+const sockets: ChatSocket[] = [];
+
+/** Starts main.js and resolves once it logs that it listens (on an ephemeral port). */
+async function startProcess(environment: NodeJS.ProcessEnv): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [build.file('node/server/main.js')], {
+    env: { PATH: process.env.PATH, ...environment, PORT: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  return new Promise((resolve, reject) => {
+    const onLine = (chunk: Buffer) => {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) {
+        output.push(line);
+        const match = /"msg":"listening"/.test(line) ? /"port":(\d+)/.exec(line) : null;
+        if (match) resolve({ child, url: `http://127.0.0.1:${match[1]}`, output });
+      }
+    };
+    child.stdout.on('data', onLine);
+    child.stderr.on('data', onLine);
+    child.once('exit', (code) => reject(new Error(`server exited with ${code} before listening:\n${output.join('\n')}`)));
+  });
+}
+
+async function stopProcess(server: ServerProcess | undefined): Promise<number | null> {
+  if (!server || server.child.exitCode !== null) return server?.child.exitCode ?? null;
+  const exited = once(server.child, 'exit');
+  server.child.kill('SIGTERM');
+  const [code] = (await exited) as [number | null];
+  return code;
+}
+
+async function connect(who: LoggedIn, server: ServerProcess): Promise<ChatSocket> {
+  const socket = await connectSocket(server.url, who.cookie);
+  sockets.push(socket);
+  return socket;
+}
+
+beforeAll(async () => {
+  [build, database, vhost, s3] = await Promise.all([buildServer(), createTestDatabase(), createTestVhost(), startTestS3()]);
+  redisPrefix = uniqueRedisPrefix();
+  const environment = testEnvironment({ databaseUrl: database.url, vhost, s3, redisPrefix });
+  const pool = new Pool({ connectionString: database.url });
+  await seed(pool, loadConfig(environment)).finally(() => pool.end());
+  [first, second] = await Promise.all([startProcess(environment), startProcess(environment)]);
+  // One account per process; the session lives in the shared Redis, so either process accepts it.
+  [alice, bob] = await Promise.all([register(first.url), register(second.url)]);
+}, 240_000);
+
+afterEach(() => {
+  for (const socket of sockets.splice(0)) socket.close();
+});
+
+afterAll(async () => {
+  await Promise.allSettled([stopProcess(first), stopProcess(second)]);
+  const redis = createClient({ url: 'redis://127.0.0.1:6379/0' }) as RedisClientType;
+  await redis.connect();
+  await deleteRedisKeys(redis, redisPrefix).finally(() => redis.quit());
+  await Promise.allSettled([build.remove(), database.drop(), vhost.drop(), s3.stop()]);
+});
+
+test('the two processes are separate servers on separate ports', () => {
+  expect(first.url).not.toBe(second.url);
+  expect(first.child.pid).not.toBe(second.child.pid);
+});
+
+test('a message crosses from one process to the other, both ways', async () => {
+  const [a, b] = await Promise.all([connect(alice, first), connect(bob, second)]);
+  const atBob = nextEvent(b, 'message:new', (message) => message.body === 'from the first process');
+  const sent = await requestData(a, 'message:send', { room: 'general', clientId: newClientId(), body: 'from the first process' });
+  expect(await atBob).toEqual(sent);
+
+  const atAlice = nextEvent(a, 'message:new', (message) => message.body === 'from the second process');
+  await requestData(b, 'message:send', { room: 'general', clientId: newClientId(), body: 'from the second process' });
+  expect((await atAlice).user.id).toBe(bob.user.id);
+
+  const typing = nextEvent(a, 'typing', (notice) => notice.user.id === bob.user.id);
+  b.emit('typing', { room: 'general' });
+  expect((await typing).room).toBe('general');
+});
+
+test('presence spans both processes, and a user on two processes counts once', async () => {
+  const b = await connect(bob, second);
+  const aliceOnFirst = await connect(alice, first);
+  const bothOnline = [alice.user.username, bob.user.username].sort();
+  // Bob's own process answers with Alice, who is connected to the other one.
+  expect(onlineNames(await requestData(b, 'room:join', { name: 'general' })).sort()).toEqual(bothOnline);
+
+  const aliceOnSecond = await connect(alice, second);
+  expect(onlineNames(await requestData(aliceOnSecond, 'room:join', { name: 'general' })).sort()).toEqual(bothOnline);
+
+  aliceOnFirst.close();
+  aliceOnSecond.close();
+  const gone = await nextEvent(b, 'presence', (p) => p.room === 'general' && !onlineNames(p).includes(alice.user.username));
+  expect(onlineNames(gone)).toEqual([bob.user.username]);
+});
+
+test('a room created on one process is announced and joinable on the other', async () => {
+  const [a, b] = await Promise.all([connect(alice, first), connect(bob, second)]);
+  const announced = nextEvent(b, 'room:updated', (room) => room.name === 'cross-room');
+  await requestData(a, 'room:create', { name: 'cross-room' });
+  expect(await announced).toEqual({ name: 'cross-room', memberCount: 1 });
+  await requestData(b, 'room:join', { name: 'cross-room' });
+  const heard = nextEvent(a, 'message:new', (message) => message.room === 'cross-room');
+  await requestData(b, 'message:send', { room: 'cross-room', clientId: newClientId(), body: 'hello across' });
+  expect((await heard).body).toBe('hello across');
+});
+
+test('when one process shuts down, its users drop out of the presence the other process shows', async () => {
+  const b = await connect(bob, second);
+  await connect(alice, first);
+  await nextEvent(b, 'presence', (p) => p.room === 'general' && onlineNames(p).includes(alice.user.username)).catch(() => undefined);
+  const gone = nextEvent(b, 'presence', (p) => p.room === 'general' && !onlineNames(p).includes(alice.user.username));
+  expect(await stopProcess(first)).toBe(0);
+  expect(onlineNames(await gone)).toEqual([bob.user.username]);
+  expect(b.connected).toBe(true);
+});
