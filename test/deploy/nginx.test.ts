@@ -1,0 +1,182 @@
+/**
+ * The nginx sidecar config (node/nginx/nginx.conf, exactly the file the node_assets image carries)
+ * run by Debian's real nginx in front of the real chat server: assets from disk with long cache
+ * headers, everything else proxied (REST and a socket.io WebSocket), /healthz answered by nginx.
+ *
+ * The image renders the file with envsubst (only the NGINX_* variables) into conf.d/, inside the
+ * http {} block of its own nginx.conf; renderTemplate and mainConfig below do the same here.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { nextEvent, requestData } from '../realtime/helpers';
+import { connectSocket, register, type ChatSocket } from '../support/client';
+import { startTestServer, type TestServer } from '../support/server';
+
+const root = path.resolve(__dirname, '../..');
+const template = readFileSync(path.join(root, 'node/nginx/nginx.conf'), 'utf8');
+
+/** envsubst as the image's entrypoint runs it with NGINX_ENVSUBST_FILTER=^NGINX_: defined NGINX_* variables only. */
+export function renderTemplate(text: string, variables: Record<string, string>): string {
+  const rendered = text.replace(/\$\{(NGINX_\w+)\}/g, (placeholder, name: string) => variables[name] ?? placeholder);
+  const left = rendered.match(/\$\{NGINX_\w+\}/g);
+  if (left) throw new Error(`variables not given: ${left.join(', ')}`);
+  return rendered;
+}
+
+/** What the nginx-unprivileged image's /etc/nginx/nginx.conf wraps around conf.d/*.conf, with paths in our folder. */
+function mainConfig(dir: string, serverConfig: string): string {
+  return `
+worker_processes 1;
+events { worker_connections 256; }
+http {
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+    sendfile on;
+    client_body_temp_path ${dir}/client_body;
+    proxy_temp_path ${dir}/proxy;
+    fastcgi_temp_path ${dir}/fastcgi;
+    uwsgi_temp_path ${dir}/uwsgi;
+    scgi_temp_path ${dir}/scgi;
+    include ${serverConfig};
+}
+`;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (!address || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+async function waitFor(url: string, nginx: ChildProcess, stderr: () => string): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    if (nginx.exitCode !== null) throw new Error(`nginx exited with ${nginx.exitCode}: ${stderr()}`);
+    try {
+      await fetch(url);
+      return;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  throw new Error(`nginx did not answer: ${stderr()}`);
+}
+
+let server: TestServer;
+let nginx: ChildProcess;
+let logFile: string;
+const nginxOutput = () => readFileSync(logFile, 'utf8');
+let dir: string;
+let url: string;
+const assetName = `app.${randomUUID().slice(0, 8)}.js`;
+const assetBody = `console.log(${JSON.stringify(randomUUID())});\n`;
+
+beforeAll(async () => {
+  // One proxy hop (this nginx) in front of Node, as in the pod (where the ingress adds a second).
+  server = await startTestServer({ TRUST_PROXY: 1 });
+  dir = mkdtempSync(path.join(tmpdir(), 'chat-nginx-'));
+  // nginx's workers run as an unprivileged user when the master is root: they must read the assets.
+  chmodSync(dir, 0o755);
+  mkdirSync(path.join(dir, 'html/assets'), { recursive: true });
+  writeFileSync(path.join(dir, 'html/assets', assetName), assetBody);
+  const port = await freePort();
+  const serverConfig = path.join(dir, 'default.conf');
+  writeFileSync(
+    serverConfig,
+    renderTemplate(template, { NGINX_PORT: String(port), NGINX_UPSTREAM: `127.0.0.1:${server.port}`, NGINX_ASSETS_ROOT: path.join(dir, 'html') }),
+  );
+  writeFileSync(path.join(dir, 'nginx.conf'), mainConfig(dir, serverConfig));
+  // stdout and stderr go to a file, as a container runtime's log does: nginx reopens /dev/stdout for its
+  // access log, which works for files and pipes but not for the sockets Node's 'pipe' would give it.
+  logFile = path.join(dir, 'output.log');
+  const output = openSync(logFile, 'a');
+  nginx = spawn('/usr/sbin/nginx', ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-g', `daemon off; pid ${dir}/nginx.pid; error_log stderr warn;`], {
+    stdio: ['ignore', output, output],
+  });
+  closeSync(output);
+  url = `http://127.0.0.1:${port}`;
+  await waitFor(`${url}/healthz`, nginx, nginxOutput);
+});
+
+afterAll(async () => {
+  if (nginx && nginx.exitCode === null) {
+    const exited = new Promise((resolve) => nginx.once('exit', resolve));
+    // SIGTERM: fast shutdown (SIGQUIT, the pod's graceful quit, would wait for open WebSockets).
+    nginx.kill('SIGTERM');
+    await exited;
+  }
+  await server?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+test('the template renders only with every variable given', () => {
+  expect(() => renderTemplate(template, { NGINX_PORT: '8080' })).toThrow(/NGINX_UPSTREAM/);
+  // nginx's own $variables are not touched.
+  expect(renderTemplate(template, { NGINX_PORT: '1', NGINX_UPSTREAM: 'a:1', NGINX_ASSETS_ROOT: '/x' })).toContain('$http_upgrade');
+});
+
+test('/healthz is answered by nginx itself', async () => {
+  const response = await fetch(`${url}/healthz`);
+  expect(response.status).toBe(200);
+  expect(await response.json()).toEqual({ status: 'ok' });
+  // Node's answers carry helmet's headers; this one did not go to Node.
+  expect(response.headers.get('content-security-policy')).toBeNull();
+});
+
+test('assets come from disk with long-lived cache headers; a missing one is a 404 from nginx', async () => {
+  const response = await fetch(`${url}/assets/${assetName}`);
+  expect(response.status).toBe(200);
+  expect(await response.text()).toBe(assetBody);
+  expect(response.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+  expect(response.headers.get('content-type')).toMatch(/javascript/);
+  expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+
+  const missing = await fetch(`${url}/assets/missing.0000.js`);
+  expect(missing.status).toBe(404);
+  expect(missing.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+  expect(missing.headers.get('content-security-policy')).toBeNull();
+});
+
+test('the API is proxied to Node, cookies and CSRF included', async () => {
+  const response = await fetch(`${url}/api/session`);
+  expect(response.status).toBe(200);
+  const body = (await response.json()) as { csrfToken: string };
+  expect(body.csrfToken).toEqual(expect.any(String));
+  expect(response.headers.get('content-security-policy')).toContain("default-src 'self'");
+  expect(response.headers.getSetCookie().some((cookie) => cookie.startsWith('chat.sid='))).toBe(true);
+  // A write through the proxy: registration needs the session cookie and the CSRF token to survive the hop.
+  const user = await register(url);
+  expect(user.user.username).toMatch(/^user_/);
+});
+
+test('a socket.io WebSocket through nginx carries a message both ways', async () => {
+  const { cookie } = await register(url);
+  const socket: ChatSocket = await connectSocket(url, cookie);
+  try {
+    expect(socket.io.engine.transport.name).toBe('websocket');
+    const clientId = randomUUID();
+    const broadcast = nextEvent(socket, 'message:new', (message) => message.clientId === clientId);
+    const stored = await requestData(socket, 'message:send', { room: 'general', clientId, body: 'through nginx' });
+    expect(stored.body).toBe('through nginx');
+    expect((await broadcast).id).toBe(stored.id);
+  } finally {
+    socket.close();
+  }
+});
+
+test('nginx logs requests as JSON lines without query strings', async () => {
+  await fetch(`${url}/api/session?token=should-not-be-logged`);
+  // The access log is written when the request completes; give the worker a moment.
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const log = nginxOutput();
+  const lines = log.split('\n').filter((line) => line.startsWith('{'));
+  const entries = lines.map((line) => JSON.parse(line) as { path: string; status: number });
+  expect(entries).toContainEqual(expect.objectContaining({ path: '/api/session', status: 200 }));
+  expect(log).not.toContain('should-not-be-logged');
+});
