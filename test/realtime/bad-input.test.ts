@@ -4,22 +4,17 @@
  */
 import { io } from 'socket.io-client';
 import type { ChatMessage, HistoryResponse } from '../../node/shared/protocol';
-import { connectSocket, register, type ChatSocket, type LoggedIn } from '../support/client';
+import { register, type ChatSocket, type LoggedIn } from '../support/client';
 import { startTestServer, type TestServer } from '../support/server';
-import { newClientId, nextEvent, request, requestData } from './helpers';
+import { newClientId, nextEvent, request, requestData, socketsClosedAfterEach } from './helpers';
 
 let server: TestServer;
 let alice: LoggedIn;
 let bob: LoggedIn;
 let socket: ChatSocket;
 let earlier: ChatMessage;
-const opened: ChatSocket[] = [];
-
-async function connect(who: LoggedIn): Promise<ChatSocket> {
-  const connected = await connectSocket(server.url, who.cookie);
-  opened.push(connected);
-  return connected;
-}
+const connectTo = socketsClosedAfterEach();
+const connect = (who: LoggedIn) => connectTo(server.url, who);
 
 async function allMessages(): Promise<unknown[]> {
   const { rows } = await server.db.query('SELECT id, room_id, user_id, client_id, body, created_at FROM messages ORDER BY id');
@@ -37,10 +32,6 @@ beforeAll(async () => {
 beforeEach(async () => {
   // A fresh socket per test: rejected events use up the per-socket rate limit too.
   socket = await connect(alice);
-});
-
-afterEach(() => {
-  for (const each of opened.splice(0)) each.close();
 });
 
 afterAll(async () => {

@@ -5,29 +5,20 @@
 import { MessageRepository } from '../../node/server/messages/repository';
 import type { ChatMessage, HistoryResponse, RoomSummary } from '../../node/shared/protocol';
 import { PNG_1PX } from '../support/images';
-import { connectSocket, register, type ChatSocket, type LoggedIn } from '../support/client';
+import { register, type LoggedIn } from '../support/client';
 import { startTestServer, type TestServer } from '../support/server';
-import { newClientId, nextEvent, onlineNames, recordEvents, request, requestData } from './helpers';
+import { newClientId, nextEvent, onlineNames, recordEvents, request, requestData, socketsClosedAfterEach } from './helpers';
 
 let server: TestServer;
 let alice: LoggedIn;
 let bob: LoggedIn;
-const sockets: ChatSocket[] = [];
-
-async function connect(who: LoggedIn): Promise<ChatSocket> {
-  const socket = await connectSocket(server.url, who.cookie);
-  sockets.push(socket);
-  return socket;
-}
+const connectTo = socketsClosedAfterEach();
+const connect = (who: LoggedIn) => connectTo(server.url, who);
 
 beforeAll(async () => {
   server = await startTestServer();
   [alice, bob] = await Promise.all([register(server.url), register(server.url)]);
 }, 120_000);
-
-afterEach(() => {
-  for (const socket of sockets.splice(0)) socket.close();
-});
 
 afterAll(async () => {
   await server?.stop();

@@ -1,9 +1,10 @@
 /** Conversation helpers for socket.io tests: acknowledged emits and waiting for the next matching event. */
-import type { Ack, ClientToServerEvents, ServerToClientEvents } from '../../node/shared/protocol';
-import type { ChatSocket } from '../support/client';
+import type { ClientToServerEvents, ServerToClientEvents } from '../../node/shared/protocol';
+import { connectSocket, type ChatSocket, type LoggedIn } from '../support/client';
 
-type AckResult<E extends keyof ClientToServerEvents> =
-  Parameters<ClientToServerEvents[E]> extends [...unknown[], (response: Ack<infer T>) => void] ? Ack<T> : never;
+/** The acknowledgement callback is the last parameter of every acknowledged event. */
+type AckCallbackOf<E extends keyof ClientToServerEvents> = Parameters<ClientToServerEvents[E]> extends [...unknown[], infer Last] ? Last : never;
+type AckResult<E extends keyof ClientToServerEvents> = AckCallbackOf<E> extends (response: infer R) => void ? R : never;
 
 /** Emits with an acknowledgement; rejects if the server does not answer in time. */
 export function request<E extends keyof ClientToServerEvents>(socket: ChatSocket, event: E, ...payload: unknown[]): Promise<AckResult<E>> {
@@ -13,11 +14,13 @@ export function request<E extends keyof ClientToServerEvents>(socket: ChatSocket
   });
 }
 
+type AckData<E extends keyof ClientToServerEvents> = AckResult<E> extends infer R ? (R extends { data: infer T } ? T : never) : never;
+
 /** The data of a successful acknowledgement; fails the test with the server's error otherwise. */
-export async function requestData<E extends keyof ClientToServerEvents>(socket: ChatSocket, event: E, ...payload: unknown[]) {
-  const response = await request(socket, event, ...payload);
+export async function requestData<E extends keyof ClientToServerEvents>(socket: ChatSocket, event: E, ...payload: unknown[]): Promise<AckData<E>> {
+  const response = (await request(socket, event, ...payload)) as { data: AckData<E> } | { error: string };
   if ('error' in response) throw new Error(`${event} failed: ${response.error}`);
-  return (response as Extract<AckResult<E>, { data: unknown }>).data;
+  return response.data;
 }
 
 /** Resolves with the first `event` (from now on) whose payload satisfies `matches`. */
@@ -60,3 +63,16 @@ export const onlineNames = (payload: { online: { username: string }[] }) => payl
 
 let clientIds = 0;
 export const newClientId = () => `test-${process.pid}-${Date.now()}-${(clientIds += 1)}`;
+
+/** Connects logged-in users' sockets for a test file and closes every one of them after each test. */
+export function socketsClosedAfterEach(): (url: string, who: LoggedIn) => Promise<ChatSocket> {
+  const open: ChatSocket[] = [];
+  afterEach(() => {
+    for (const socket of open.splice(0)) socket.close();
+  });
+  return async (url, who) => {
+    const socket = await connectSocket(url, who.cookie);
+    open.push(socket);
+    return socket;
+  };
+}

@@ -9,10 +9,10 @@ import { createClient, type RedisClientType } from 'redis';
 import { seed } from '../../fixtures/seed';
 import { loadConfig } from '../../node/server/config';
 import { buildServer, type PrivateBuild } from '../support/build';
-import { connectSocket, register, type ChatSocket, type LoggedIn } from '../support/client';
+import { register, type LoggedIn } from '../support/client';
 import { createTestDatabase, createTestVhost, startTestS3, uniqueRedisPrefix, type TestDatabase, type TestS3, type TestVhost } from '../support/resources';
 import { deleteRedisKeys, testEnvironment } from '../support/server';
-import { newClientId, nextEvent, onlineNames, requestData } from './helpers';
+import { newClientId, nextEvent, onlineNames, requestData, socketsClosedAfterEach } from './helpers';
 
 interface ServerProcess {
   child: ChildProcess;
@@ -29,7 +29,8 @@ let first: ServerProcess;
 let second: ServerProcess;
 let alice: LoggedIn;
 let bob: LoggedIn;
-const sockets: ChatSocket[] = [];
+const connectTo = socketsClosedAfterEach();
+const connect = (who: LoggedIn, server: ServerProcess) => connectTo(server.url, who);
 
 /** Starts main.js and resolves once it logs that it listens (on an ephemeral port). */
 async function startProcess(environment: NodeJS.ProcessEnv): Promise<ServerProcess> {
@@ -60,12 +61,6 @@ async function stopProcess(server: ServerProcess | undefined): Promise<number | 
   return code;
 }
 
-async function connect(who: LoggedIn, server: ServerProcess): Promise<ChatSocket> {
-  const socket = await connectSocket(server.url, who.cookie);
-  sockets.push(socket);
-  return socket;
-}
-
 beforeAll(async () => {
   [build, database, vhost, s3] = await Promise.all([buildServer(), createTestDatabase(), createTestVhost(), startTestS3()]);
   redisPrefix = uniqueRedisPrefix();
@@ -76,10 +71,6 @@ beforeAll(async () => {
   // One account per process; the session lives in the shared Redis, so either process accepts it.
   [alice, bob] = await Promise.all([register(first.url), register(second.url)]);
 }, 240_000);
-
-afterEach(() => {
-  for (const socket of sockets.splice(0)) socket.close();
-});
 
 afterAll(async () => {
   await Promise.allSettled([stopProcess(first), stopProcess(second)]);
