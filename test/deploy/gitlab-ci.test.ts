@@ -160,6 +160,9 @@ describe('.gitlab-ci.yml', () => {
       expect(expanded[name]?.variables?.WERF_REQUIRE_BUILT_IMAGES).toBe('true');
     }
     expect(expanded['stop:review']?.script).toEqual(['werf dismiss --with-namespace']);
+    // Only staging and production decrypt .helm/secret-values.yaml; branch pipelines never need the key.
+    for (const name of ['deploy:review', 'stop:review']) expect(expanded[name]?.variables?.WERF_IGNORE_SECRET_KEY).toBe('true');
+    for (const name of ['deploy:staging', 'deploy:production']) expect(expanded[name]?.variables?.WERF_IGNORE_SECRET_KEY).toBeUndefined();
     expect(expanded.cleanup?.script?.at(-1)).toBe('werf cleanup');
     expect(expanded.cleanup?.variables?.GIT_DEPTH).toBe('0');
   });
