@@ -3,6 +3,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import express from 'express';
 import { createAvatarServeRouter, createAvatarUploadRouter } from './avatars/router';
 import { AvatarStorage } from './avatars/storage';
+import { requireUser } from './auth/require-user';
 import { createAuthRouter } from './auth/router';
 import { createSessionMiddleware } from './auth/session';
 import type { Clients } from './clients';
@@ -18,6 +19,7 @@ import { securityHeaders } from './http/security';
 import { createStaticRouter } from './http/static';
 import type { Logger } from './logger';
 import { createRealtime } from './realtime';
+import { createRoomsRouter } from './rooms/router';
 
 export interface RunningServer {
   port: number;
@@ -46,10 +48,17 @@ export async function startServer(config: Config, clients: Clients, logger: Logg
   const botMessages = startBotMessageConsumer({ config, db: clients.db, logger, realtime });
   const avatarDeps = { config, db: clients.db, logger, storage, realtime };
 
-  // During shutdown a keep-alive connection is closed as soon as its last response is out, not at its idle timeout.
+  // In-flight HTTP requests, so that shutdown can wait for them before it closes what they use (socket.io, AMQP).
+  let inFlight = 0;
+  let onIdle: (() => void) | undefined;
   app.use((_req, res, next) => {
-    res.on('finish', () => {
-      if (stopping) setImmediate(() => httpServer.closeIdleConnections());
+    inFlight += 1;
+    res.on('close', () => {
+      inFlight -= 1;
+      if (!stopping) return;
+      // A keep-alive connection is closed as soon as its last response is out, not at its idle timeout.
+      setImmediate(() => httpServer.closeIdleConnections());
+      if (inFlight === 0) onIdle?.();
     });
     next();
   });
@@ -74,6 +83,9 @@ export async function startServer(config: Config, clients: Clients, logger: Logg
       onEventStored: () => publisher.kick(),
     }),
   );
+  // S2's room and history routes: logged-in users only.
+  api.use('/rooms', requireUser);
+  api.use(createRoomsRouter({ config, db: clients.db }));
   app.use('/api', api);
   app.use(notFound);
   app.use(errorHandler(logger));
@@ -103,21 +115,24 @@ export async function startServer(config: Config, clients: Clients, logger: Logg
   async function stop(): Promise<void> {
     if (stopping) return;
     stopping = true;
-    // Stop accepting; the callback fires once every in-flight request has finished.
-    const drained = new Promise<void>((resolve) => httpServer.close(() => resolve()));
-    httpServer.closeIdleConnections();
-    await realtime.close();
     let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<void>((resolve) => {
-      timer = setTimeout(() => {
-        logger.warn({ open: openSockets.size }, 'shutdown timeout: closing remaining connections');
-        httpServer.closeAllConnections();
-        resolve();
-      }, config.SHUTDOWN_TIMEOUT * 1000);
+    const deadline = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), config.SHUTDOWN_TIMEOUT * 1000);
     });
-    await Promise.race([drained, deadline]);
-    clearTimeout(timer);
+    // Stop accepting; the callback fires once every connection (HTTP and WebSocket) has ended.
+    const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+    httpServer.closeIdleConnections();
+    // First let in-flight requests finish (they may still broadcast), then disconnect the sockets.
+    const requestsDone = inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => (onIdle = resolve));
+    await Promise.race([requestsDone, deadline]);
+    // Unacknowledged bot messages go back to the queue for another replica or the next start.
     await botMessages.stop();
+    await realtime.close();
+    if ((await Promise.race([closed, deadline])) === 'timeout') {
+      logger.warn({ open: openSockets.size }, 'shutdown timeout: closing remaining connections');
+      httpServer.closeAllConnections();
+    }
+    clearTimeout(timer);
     await publisher.stop();
     logger.info('server stopped');
   }

@@ -7,7 +7,7 @@ import { closeClients, createClients } from '../../node/server/clients';
 import { startServer } from '../../node/server/app';
 import { loadConfig } from '../../node/server/config';
 import { createLogger } from '../../node/server/logger';
-import { login, register } from '../support/client';
+import { connectSocket, login, register } from '../support/client';
 import { buildServer, type PrivateBuild } from '../support/build';
 import { PNG_1PX } from '../support/images';
 import { createTestDatabase, createTestVhost, startTestS3, uniqueRedisPrefix, type TestDatabase, type TestS3, type TestVhost } from '../support/resources';
@@ -86,6 +86,8 @@ test('SIGTERM: an upload in flight completes, new connections are refused, the p
   const url = `http://127.0.0.1:${listening.port}`;
   expect((await fetch(`${url}/healthz`)).status).toBe(200);
   const user = await register(url);
+  const socket = await connectSocket(url, user.cookie);
+  const disconnected = new Promise<string>((resolve) => socket.on('disconnect', resolve));
 
   // Half the body now, the rest after SIGTERM: the request is in flight while the server stops.
   const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
@@ -110,6 +112,7 @@ test('SIGTERM: an upload in flight completes, new connections are refused, the p
   const result = await response;
   expect(result.status).toBe(200);
   expect(JSON.parse(result.body).avatarUrl).toMatch(/\.png$/);
+  expect(await disconnected).toMatch(/server|transport/);
   expect(await spawned.exited).toBe(0);
   expect(spawned.lines.some((line) => line.includes('"msg":"bye"'))).toBe(true);
 });
