@@ -127,8 +127,8 @@ const environments = {
   },
   review: {
     namespace: 'chat-review-feature-login-x1y2z3',
-    url: 'http://review-feature-login-x1y2z3.chat.example.com',
-    values: werfValues('review-feature-login-x1y2z3', 'chat-review-feature-login-x1y2z3', 'http://review-feature-login-x1y2z3.chat.example.com'),
+    url: 'https://review-feature-login-x1y2z3.review.example.com',
+    values: werfValues('review-feature-login-x1y2z3', 'chat-review-feature-login-x1y2z3', 'https://review-feature-login-x1y2z3.review.example.com'),
   },
 } as const;
 type EnvName = keyof typeof environments;
@@ -305,10 +305,16 @@ describe.each(Object.keys(environments) as EnvName[])('%s', (env) => {
 
   test('the Ingress serves the environment URL from the pipeline', () => {
     const url = new URL(environments[env].url);
-    const ingress = find(objects(), 'Ingress', 'chat').spec as { ingressClassName: string; rules: { host: string }[]; tls?: { hosts: string[] }[] };
+    const ingress = find(objects(), 'Ingress', 'chat').spec as { ingressClassName: string; rules: { host: string }[]; tls?: { hosts: string[]; secretName?: string }[] };
     expect(ingress.ingressClassName).toBeTruthy();
     expect(ingress.rules.map((rule) => rule.host)).toEqual([url.hostname]);
     expect(ingress.tls?.[0]?.hosts ?? []).toEqual(url.protocol === 'https:' ? [url.hostname] : []);
+    // staging and production get a certificate from cert-manager; review environments use the controller's wildcard default.
+    const ingressObject = find(objects(), 'Ingress', 'chat');
+    const issued = env !== 'review';
+    expect({ secretName: ingress.tls?.[0]?.secretName, issuer: ingressObject.metadata.annotations?.['cert-manager.io/cluster-issuer'] }).toEqual(
+      issued ? { secretName: 'chat-tls', issuer: 'letsencrypt' } : { secretName: undefined, issuer: undefined },
+    );
     expect(find(objects(), 'ConfigMap', 'chat-app').data?.COOKIE_SECURE).toBe(String(url.protocol === 'https:'));
   });
 
