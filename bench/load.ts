@@ -45,7 +45,10 @@ export interface LoadResult {
   /** Send to acknowledgement, in ms. */
   ackLatency: Summary | null;
   disconnects: number;
+  /** Peak RSS over the server's whole life, set-up (password hashing at registration) included. */
   serverPeakRssBytes: number;
+  /** Peak RSS sampled while the clients were sending. */
+  serverLoadPeakRssBytes: number;
   /** Server CPU during the window, in cores (1 = one core busy). */
   serverCpu: number;
   /** 99th percentile of this driver's own event-loop delay: if high, the driver, not the server, was the limit. */
@@ -162,6 +165,7 @@ export async function driveLoad(target: LoadTarget, options: BenchOptions): Prom
     await sleep(1000, undefined, { signal: target.signal });
     const loopDelay = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS });
     loopDelay.enable();
+    target.sampler.resetSampledPeak();
     const cpuBefore = target.sampler.cpuTicks();
     const windowStart = performance.now();
     const periodMs = 1000 / rate;
@@ -204,6 +208,7 @@ export async function driveLoad(target: LoadTarget, options: BenchOptions): Prom
     const actualWindowMs = performance.now() - windowStart;
     const deliveredInWindow = delivered;
     const cpuAfter = target.sampler.cpuTicks();
+    const serverLoadPeakRssBytes = target.sampler.sampledPeakRssBytes();
     loopDelay.disable();
 
     // Drain: wait for outstanding acknowledgements and deliveries, within a limit.
@@ -227,6 +232,7 @@ export async function driveLoad(target: LoadTarget, options: BenchOptions): Prom
       ackLatency: summarize(ackLatencies),
       disconnects,
       serverPeakRssBytes: target.sampler.peakRssBytes(),
+      serverLoadPeakRssBytes,
       serverCpu: cpuBefore === null || cpuAfter === null ? 0 : cpuShare(cpuBefore, cpuAfter, CLOCK_TICKS_PER_SECOND, actualWindowMs),
       // The histogram holds whole sampling intervals: the delay is what exceeds the interval.
       driverLoopDelayP99Ms: Math.max(0, loopDelay.percentile(99) / 1e6 - LOOP_DELAY_RESOLUTION_MS),

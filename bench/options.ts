@@ -18,7 +18,8 @@ export interface BenchOptions {
 
 /**
  * One message a second per client stays well under the server's per-socket message rate limit
- * (node/server/realtime), so the benchmark measures delivery, not rejections.
+ * (MESSAGE_RATE in node/server/realtime/token-bucket.ts: 5 a second after a burst of 10), so the
+ * benchmark measures delivery, not rejections.
  */
 export const DEFAULTS: BenchOptions = { clients: 200, rooms: 10, durationSeconds: 20, rate: 1 };
 

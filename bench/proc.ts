@@ -45,7 +45,19 @@ export class ProcessSampler {
     clearInterval(this.timer);
   }
 
-  /** Peak RSS in bytes: the kernel's high-water mark when readable, else the largest sample. */
+  /** Starts a new sampled peak (e.g. when the load starts, after set-up). */
+  resetSampledPeak(): void {
+    this.peakSampledRss = 0;
+    this.sample();
+  }
+
+  /** Largest RSS seen by the samples since start or the last reset, in bytes. */
+  sampledPeakRssBytes(): number {
+    this.sample();
+    return this.peakSampledRss;
+  }
+
+  /** Peak RSS over the process's life in bytes: the kernel's high-water mark when readable, else the largest sample. */
   peakRssBytes(): number {
     const hwm = this.readStatus((status) => statusFieldBytes(status, 'VmHWM'));
     return Math.max(hwm ?? 0, this.peakSampledRss);

@@ -30,6 +30,7 @@ function rows(ours: LoadResult, bare: LoadResult): Row[] {
     { label: 'ack p50 (ms)', ours: ours.ackLatency?.p50 ?? null, bare: bare.ackLatency?.p50 ?? null, digits: 2 },
     { label: 'ack p99 (ms)', ours: ours.ackLatency?.p99 ?? null, bare: bare.ackLatency?.p99 ?? null, digits: 2 },
     { label: 'server peak RSS (MiB)', ours: mib(ours.serverPeakRssBytes), bare: mib(bare.serverPeakRssBytes), digits: 1 },
+    { label: 'server RSS under load (MiB)', ours: mib(ours.serverLoadPeakRssBytes), bare: mib(bare.serverLoadPeakRssBytes), digits: 1 },
     { label: 'server CPU (cores)', ours: ours.serverCpu, bare: bare.serverCpu, digits: 2 },
     { label: 'delivered/expected (%)', ours: share(ours), bare: share(bare), digits: 2 },
   ];

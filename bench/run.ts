@@ -14,6 +14,7 @@ import { OptionsError, parseArguments, USAGE, type BenchOptions } from './option
 import { ProcessSampler } from './proc';
 import { BenchResources } from './provision';
 import { formatReport } from './report';
+import { MESSAGE_RATE } from '../node/server/realtime/token-bucket';
 
 const READY_TIMEOUT_MS = 60_000;
 
@@ -104,6 +105,9 @@ async function main(): Promise<number> {
     return 2;
   }
 
+  if (options.rate > MESSAGE_RATE.refillPerSecond) {
+    progress(`--rate ${options.rate} is above the server's limit of ${MESSAGE_RATE.refillPerSecond} messages/s per socket: expect "ack errors" from the chat server`);
+  }
   const resources = new BenchResources();
   const logDirectory = await mkdtemp(path.join(tmpdir(), 'chat-bench-logs-'));
   const interruption = new AbortController();

@@ -36,8 +36,10 @@ it('delivers each message to the other two clients of its room, and times each d
   expect(result.ackLatency?.count).toBe(result.acked);
 });
 
-it('reads the server process’s peak memory', () => {
+it('reads the server process’s peak memory, over its life and under the load', () => {
   expect(result.serverPeakRssBytes).toBeGreaterThan(10 * 1024 * 1024);
+  expect(result.serverLoadPeakRssBytes).toBeGreaterThan(10 * 1024 * 1024);
+  expect(result.serverLoadPeakRssBytes).toBeLessThanOrEqual(result.serverPeakRssBytes);
 });
 
 it('refuses a server that does not speak socket.io', async () => {
