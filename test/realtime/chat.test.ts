@@ -3,11 +3,12 @@
  * idempotent resends, presence, typing, reconnection with sync, rooms.
  */
 import { MessageRepository } from '../../node/server/messages/repository';
+import { SESSION_RECHECK_MS } from '../../node/server/realtime';
 import type { ChatMessage, HistoryResponse, RoomSummary } from '../../node/shared/protocol';
 import { PNG_1PX } from '../support/images';
 import { register, type LoggedIn } from '../support/client';
 import { startTestServer, type TestServer } from '../support/server';
-import { newClientId, nextEvent, onlineNames, recordEvents, request, requestData, socketsClosedAfterEach } from './helpers';
+import { closed, newClientId, nextEvent, onlineNames, recordEvents, request, requestData, socketsClosedAfterEach } from './helpers';
 
 let server: TestServer;
 let alice: LoggedIn;
@@ -210,3 +211,13 @@ test('a new profile (avatar) reaches every client', async () => {
   expect(upload.status).toBe(200);
   expect((await updated).avatarUrl).not.toBe(alice.user.avatarUrl);
 });
+
+test("logging out ends the user's open sockets, and the old cookie opens no new one", async () => {
+  const carol = await register(server.url);
+  const socket = await connect(carol);
+  const ended = closed(socket);
+  expect((await carol.session.logout()).status).toBe(204);
+  await ended;
+  expect(server.logText()).toContain('session ended: socket disconnected');
+  await expect(connect(carol)).rejects.toThrow('unauthorized');
+}, SESSION_RECHECK_MS + 15_000);

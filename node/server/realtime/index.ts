@@ -19,7 +19,7 @@ import { RoomService } from '../rooms/service';
 import { postAndBroadcast, registerHandlers } from './handlers';
 import { isSameOrigin } from './origin';
 import { Presence } from './presence';
-import { chatRoomOf, roomChannel, userChannel, type ChatServer, type InterServerEvents, type SocketData } from './types';
+import { chatRoomOf, roomChannel, userChannel, type ChatServer, type ChatServerSocket, type InterServerEvents, type SocketData } from './types';
 
 export interface RealtimeDeps {
   config: Config;
@@ -41,6 +41,15 @@ export interface Realtime {
 /** Chat rooms a socket is in (not its own id or its user channel). */
 function chatRoomsOf(rooms: Iterable<string>): string[] {
   return [...rooms].map(chatRoomOf).filter((room): room is string => room !== undefined);
+}
+
+/** How often a connected socket checks that its session still exists: a logout ends the user's sockets too. */
+export const SESSION_RECHECK_MS = 10_000;
+
+type SessionOnRequest = Partial<SessionData> & { reload(done: (error?: unknown) => void): void };
+
+function sessionOf(socket: { request: unknown }): SessionOnRequest | undefined {
+  return (socket.request as { session?: SessionOnRequest }).session;
 }
 
 export function createRealtime(httpServer: http.Server, deps: RealtimeDeps): Realtime {
@@ -73,8 +82,7 @@ export function createRealtime(httpServer: http.Server, deps: RealtimeDeps): Rea
 
   io.engine.use(deps.sessionMiddleware);
   io.use((socket, next) => {
-    const session = (socket.request as unknown as { session?: Partial<SessionData> }).session;
-    const userId = session?.userId;
+    const userId = sessionOf(socket)?.userId;
     if (typeof userId !== 'number') return next(new Error('unauthorized'));
     (async () => {
       const user = await findUserById(db, userId);
@@ -92,6 +100,7 @@ export function createRealtime(httpServer: http.Server, deps: RealtimeDeps): Rea
 
   io.on('connection', (socket) => {
     registerHandlers(socket, { io, logger, rooms, messages, presence });
+    const sessionCheck = setInterval(() => endIfLoggedOut(socket), SESSION_RECHECK_MS);
     for (const room of chatRoomsOf(socket.rooms)) presence.announce(room);
     let roomsAtDisconnect: string[] = [];
     socket.on('disconnecting', () => {
@@ -99,9 +108,26 @@ export function createRealtime(httpServer: http.Server, deps: RealtimeDeps): Rea
     });
     // Announced after the socket has left its rooms, so the new lists no longer hold it.
     socket.on('disconnect', () => {
+      clearInterval(sessionCheck);
       for (const room of roomsAtDisconnect) presence.announce(room);
     });
   });
+
+  /** Reloads the session from Redis; once it is gone (logout, expiry) or belongs to someone else, the socket goes. */
+  function endIfLoggedOut(socket: ChatServerSocket): void {
+    const session = sessionOf(socket);
+    if (!session) return;
+    session.reload((error) => {
+      if (!error && session.userId === socket.data.user.id) return;
+      // express-session reports a missing session as an error; a Redis outage is not a logout.
+      if (error && !(error instanceof Error && error.message === 'failed to load session')) {
+        logger.warn({ err: error, userId: socket.data.user.id }, 'session check failed');
+        return;
+      }
+      logger.info({ userId: socket.data.user.id }, 'session ended: socket disconnected');
+      socket.disconnect(true);
+    });
+  }
 
   function updateLocalSockets(user: PublicUser): void {
     for (const socket of io.of('/').sockets.values()) if (socket.data.user?.id === user.id) socket.data.user = user;

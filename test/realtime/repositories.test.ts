@@ -1,0 +1,72 @@
+/** The message and room repositories against a throwaway PostgreSQL database, without the server. */
+import { Pool } from 'pg';
+import { MessageRepository } from '../../node/server/messages/repository';
+import { MessageService } from '../../node/server/messages/service';
+import { RoomService } from '../../node/server/rooms/service';
+import { LIMITS } from '../../node/shared/protocol';
+import { createTestDatabase, type TestDatabase } from '../support/resources';
+
+let database: TestDatabase;
+let db: Pool;
+let userId: number;
+let otherUserId: number;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  db = new Pool({ connectionString: database.url, max: 10 });
+  const { rows } = await db.query<{ id: string }>(
+    "INSERT INTO users (username, email, password_hash) VALUES ('repo_user', 'r@example.com', NULL), ('repo_other', 'o@example.com', NULL) RETURNING id",
+  );
+  [userId, otherUserId] = rows.map((row) => Number(row.id)) as [number, number];
+}, 60_000);
+
+afterAll(async () => {
+  await db?.end();
+  await database?.drop();
+});
+
+test('concurrent inserts of one client id store one message and all answer with it', async () => {
+  const rooms = new RoomService(db);
+  await rooms.roomsOnConnect(userId);
+  const room = await rooms.requireMember(userId, 'general');
+  const repository = new MessageRepository(db, '/avatars/');
+  const results = await Promise.all(
+    Array.from({ length: 8 }, () => repository.insert({ roomId: room.id, userId, clientId: 'same-id', body: 'once' })),
+  );
+  expect(results.filter((result) => result.created)).toHaveLength(1);
+  expect(new Set(results.map((result) => result.message.id)).size).toBe(1);
+  const { rows } = await db.query("SELECT count(*)::int AS count FROM messages WHERE client_id = 'same-id'");
+  expect(rows[0]).toEqual({ count: 1 });
+  // The key is per user: another user may use the same client id.
+  expect((await repository.insert({ roomId: room.id, userId: otherUserId, clientId: 'same-id', body: 'mine' })).created).toBe(true);
+});
+
+test('missed messages: oldest first, at most one page per room, only rooms the user is in', async () => {
+  const rooms = new RoomService(db);
+  await rooms.create(userId, 'busy-room');
+  await rooms.create(otherUserId, 'private-room');
+  const messages = new MessageService(db, '/avatars/', rooms);
+  for (let i = 1; i <= LIMITS.historyPageMax + 20; i += 1) {
+    await messages.post({ userId, room: 'busy-room', clientId: `busy-${i}`, body: `busy ${i}` }, { requireMembership: true });
+  }
+  await messages.post({ userId: otherUserId, room: 'private-room', clientId: 'p-1', body: 'secret' }, { requireMembership: true });
+
+  const missed = await messages.missed(userId, { 'busy-room': 0, 'private-room': 0 });
+  expect(missed).toHaveLength(LIMITS.historyPageMax);
+  expect(missed[0]?.body).toBe('busy 1');
+  expect(missed.every((message) => message.room === 'busy-room')).toBe(true);
+  const rest = await messages.missed(userId, { 'busy-room': missed[missed.length - 1]?.id ?? 0 });
+  expect(rest.map((message) => message.body)).toEqual(Array.from({ length: 20 }, (_, i) => `busy ${LIMITS.historyPageMax + i + 1}`));
+});
+
+test('a bot (server-side sender) may post to an existing room it is not in, not to a missing one', async () => {
+  const messages = new MessageService(db, '/avatars/');
+  const posted = await messages.post({ userId: otherUserId, room: 'busy-room', clientId: 'bot-1', body: 'Welcome!' }, { requireMembership: false });
+  expect(posted.created).toBe(true);
+  await expect(messages.post({ userId: otherUserId, room: 'busy-room', clientId: 'bot-2', body: 'hi' }, { requireMembership: true })).rejects.toThrow(
+    'you are not a member of busy-room: join it first',
+  );
+  await expect(messages.post({ userId: otherUserId, room: 'gone-room', clientId: 'bot-3', body: 'hi' }, { requireMembership: false })).rejects.toThrow(
+    'no room named gone-room',
+  );
+});
