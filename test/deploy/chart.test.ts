@@ -391,6 +391,26 @@ describe('per-environment choices', () => {
   });
 });
 
+test('the workers run modules that exist, and their liveness probe is the workers\' own health check', () => {
+  for (const name of ['greeter', 'mailer']) {
+    const [container] = podTemplate(find(rendered.staging, 'Deployment', `chat-${name}`)).spec.containers as [Container & { livenessProbe: { exec: { command: string[] } } }];
+    const modules = [container.command?.[2], container.livenessProbe.exec.command[2]];
+    for (const module of modules) {
+      expect(module).toMatch(/^chat_workers\.\w+$/);
+      expect(() => readFileSync(path.join(root, 'python', `${String(module).replace('.', '/')}.py`))).not.toThrow();
+    }
+    // The file the probe checks is the one the worker touches.
+    expect(find(rendered.staging, 'ConfigMap', 'chat-workers').data?.WORKER_HEALTH_FILE).toBe('/tmp/heartbeat');
+  }
+});
+
+test('a plain-http environment gets no TLS and no Secure cookies', async () => {
+  const objects = await template('http', 'chat-http', werfValues('review-http', 'chat-http', 'http://chat.test.example.com'));
+  expect((find(objects, 'Ingress', 'chat').spec as { tls?: unknown }).tls).toBeUndefined();
+  expect(find(objects, 'ConfigMap', 'chat-app').data?.COOKIE_SECURE).toBe('false');
+  expect(find(objects, 'Service', 'chat').metadata.annotations?.['traefik.ingress.kubernetes.io/service.sticky.cookie.secure']).toBe('false');
+});
+
 describe('refusals', () => {
   test('a missing werf image fails the render and names it', async () => {
     const values = werfValues('staging', 'chat-staging', 'https://chat-staging.example.com');
