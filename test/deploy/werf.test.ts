@@ -203,5 +203,6 @@ describe('werf.yaml', () => {
     const ignored = readFileSync(path.join(ROOT, '.dockerignore'), 'utf8').split('\n').map((line) => line.trim());
     expect(ignored).toEqual(expect.arrayContaining(['.git', 'node_modules', '.data', 'build', 'dist', '.env', '.werf_secret_key']));
     expect(existsSync(path.join(ROOT, 'python/.dockerignore'))).toBe(true);
+    expect(readFileSync(path.join(ROOT, '.gitignore'), 'utf8').split('\n')).toContain('.werf_secret_key');
   });
 });
