@@ -7,9 +7,10 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadAll } from 'js-yaml';
+import { ROOT } from '../support/resources';
 import { renderGoTemplate, type TemplateEnv } from './go-template';
 
-export const ROOT = path.resolve(__dirname, '../..');
+export { ROOT };
 
 export interface GitMapping {
   add?: string;
