@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the Python workers' tests (python/tests) with Debian's python3 and its pika, psycopg2 and pytest,
-# against the real RabbitMQ and PostgreSQL on 127.0.0.1. Extra arguments go to pytest.
+# against the real RabbitMQ and PostgreSQL on 127.0.0.1. Extra arguments go to pytest (e.g. -k mailer -q).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 # No __pycache__ folders in the checkout.

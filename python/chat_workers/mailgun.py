@@ -73,7 +73,9 @@ class MailgunClient:
             with urllib.request.urlopen(request, timeout=self.settings.timeout) as response:
                 answer = _json_object(response.read())
         except urllib.error.HTTPError as error:
-            detail = _json_object(error.read()).get("message") or error.reason
+            body = error.read()
+            # Mailgun answers most errors with JSON {"message"}, a wrong key with the plain text "Forbidden".
+            detail = _json_object(body).get("message") or body.decode("utf-8", "replace").strip() or error.reason
             raise MailgunError(f"HTTP {error.code}: {_scrub(str(detail), email.to)}", error.code) from None
         except (urllib.error.URLError, OSError) as error:
             reason = getattr(error, "reason", error)

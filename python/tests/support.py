@@ -255,7 +255,10 @@ class WorkerProcess:
             found = self.logs_with(msg_part, **fields)
             return found if len(found) >= count else None
 
-        return wait_until(seen, f"{count} log line(s) '{msg_part}' {fields or ''} from {self.module}")
+        try:
+            return wait_until(seen, f"{count} log line(s) '{msg_part}' {fields or ''} from {self.module}")
+        except AssertionError as error:
+            raise AssertionError(f"{error}; its output:\n" + "\n".join(self.lines)) from None
 
     def stop(self) -> int:
         """SIGTERM, as Kubernetes sends it; returns the exit code."""
