@@ -2,6 +2,10 @@
  * Two users in one room over the real server (PostgreSQL, Redis sessions and adapter): messages, history,
  * idempotent resends, presence, typing, reconnection with sync, rooms.
  */
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
+import amqp from 'amqplib';
 import { MessageRepository } from '../../node/server/messages/repository';
 import { SESSION_RECHECK_MS } from '../../node/server/realtime';
 import type { ChatMessage, HistoryResponse, RoomSummary } from '../../node/shared/protocol';
@@ -221,3 +225,34 @@ test("logging out ends the user's open sockets, and the old cookie opens no new 
   expect(server.logText()).toContain('session ended: socket disconnected');
   await expect(connect(carol)).rejects.toThrow('unauthorized');
 }, SESSION_RECHECK_MS + 15_000);
+
+async function queuedAndUnacknowledged(vhost: string, queue: string): Promise<number> {
+  const { stdout } = await promisify(execFile)('rabbitmqctl', ['-q', '--no-table-headers', 'list_queues', '-p', vhost, 'name', 'messages']);
+  const line = stdout.split('\n').find((each) => each.split('\t')[0] === queue);
+  if (!line) throw new Error(`queue ${queue} not found`);
+  return Number(line.split('\t')[1]);
+}
+
+test('a bot message (postMessage) is stored once and broadcast like any message, even when delivered twice', async () => {
+  const b = await connect(bob);
+  const delivered = recordEvents(b, 'message:new');
+  const heard = nextEvent(b, 'message:new', (message) => message.user.username === 'greeter');
+  const connection = await amqp.connect(server.vhost.uri);
+  try {
+    const channel = await connection.createConfirmChannel();
+    const botMessage = { type: 'bot.message', id: randomUUID(), bot: 'greeter', room: 'general', text: `Welcome, ${bob.user.username}!` };
+    for (let i = 0; i < 2; i += 1) {
+      channel.publish(server.config.AMQP_EXCHANGE, 'bot.message', Buffer.from(JSON.stringify(botMessage)), { persistent: true, contentType: 'application/json' });
+    }
+    await channel.waitForConfirms();
+    const message = await heard;
+    expect(message).toEqual(expect.objectContaining({ room: 'general', clientId: botMessage.id, body: botMessage.text }));
+    // Both deliveries have been handled once the queue holds nothing, neither ready nor unacknowledged.
+    while ((await queuedAndUnacknowledged(server.vhost.name, server.config.AMQP_BOT_QUEUE)) > 0) await new Promise((resolve) => setTimeout(resolve, 200));
+    const { rows } = await server.db.query('SELECT count(*)::int AS count FROM messages WHERE client_id = $1', [botMessage.id]);
+    expect(rows[0]).toEqual({ count: 1 });
+    expect(delivered.filter((each) => each.clientId === botMessage.id)).toHaveLength(1);
+  } finally {
+    await connection.close();
+  }
+});
