@@ -10,7 +10,8 @@ import { MessageRepository } from '../../node/server/messages/repository';
 import { SESSION_RECHECK_MS } from '../../node/server/realtime';
 import type { ChatMessage, HistoryResponse, RoomSummary } from '../../node/shared/protocol';
 import { PNG_1PX } from '../support/images';
-import { register, type LoggedIn } from '../support/client';
+import { io } from 'socket.io-client';
+import { register, type ChatSocket, type LoggedIn } from '../support/client';
 import { startTestServer, type TestServer } from '../support/server';
 import { closed, newClientId, nextEvent, onlineNames, recordEvents, request, requestData, socketsClosedAfterEach } from './helpers';
 
@@ -254,5 +255,22 @@ test('a bot message (postMessage) is stored once and broadcast like any message,
     expect(delivered.filter((each) => each.clientId === botMessage.id)).toHaveLength(1);
   } finally {
     await connection.close();
+  }
+});
+
+test('HTTP long-polling works too, with the same session cookie', async () => {
+  const polling: ChatSocket = io(server.url, { transports: ['polling'], extraHeaders: { cookie: bob.cookie, origin: server.url }, reconnection: false, forceNew: true });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      polling.once('connect', resolve);
+      polling.once('connect_error', reject);
+    });
+    const a = await connect(alice);
+    const heard = nextEvent(polling, 'message:new', (message) => message.body === 'over polling');
+    await requestData(a, 'message:send', { room: 'general', clientId: newClientId(), body: 'over polling' });
+    expect((await heard).user.id).toBe(alice.user.id);
+    expect((await requestData(polling, 'message:send', { room: 'general', clientId: newClientId(), body: 'from polling' })).user.id).toBe(bob.user.id);
+  } finally {
+    polling.close();
   }
 });
