@@ -5,7 +5,7 @@ import { createAvatarServeRouter, createAvatarUploadRouter } from './avatars/rou
 import { AvatarStorage } from './avatars/storage';
 import { requireUser } from './auth/require-user';
 import { createAuthRouter } from './auth/router';
-import { createSessionMiddleware } from './auth/session';
+import { createSessionMiddleware, withSessionErrorsAs503 } from './auth/session';
 import type { Clients } from './clients';
 import type { Config } from './config';
 import { startBotMessageConsumer } from './events/bot-messages';
@@ -69,7 +69,7 @@ export async function startServer(config: Config, clients: Clients, logger: Logg
   app.use(createAvatarServeRouter(avatarDeps));
 
   const api = express.Router();
-  api.use(sessionMiddleware);
+  api.use(withSessionErrorsAs503(sessionMiddleware));
   api.use(requireCsrfToken);
   // Before the JSON parser: the avatar body is raw bytes whatever its Content-Type says.
   api.use(createAvatarUploadRouter(avatarDeps));

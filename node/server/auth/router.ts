@@ -12,7 +12,7 @@ import { parseBody } from '../http/validation';
 import type { Logger } from '../logger';
 import { hashPassword, verifyPassword } from './passwords';
 import { requireUser, sessionUserId } from './require-user';
-import { SESSION_COOKIE } from './session';
+import { SESSION_COOKIE, sessionStoreUnavailable } from './session';
 import { findUserById, findUserByUsername, insertUser, toSelfUser, type UserRecord } from './users';
 
 const username = z
@@ -44,8 +44,9 @@ function takenField(error: unknown): 'username' | 'email' | undefined {
   return undefined;
 }
 
-function promisified(run: (done: (error?: unknown) => void) => void): Promise<void> {
-  return new Promise((resolve, reject) => run((error) => (error ? reject(error) : resolve())));
+/** A session operation as a promise; a store failure becomes a 503. */
+function sessionOperation(run: (done: (error?: unknown) => void) => void): Promise<void> {
+  return new Promise((resolve, reject) => run((error) => (error ? reject(sessionStoreUnavailable()) : resolve())));
 }
 
 export interface AuthRouterDeps {
@@ -61,7 +62,10 @@ export function createAuthRouter({ config, db, logger, limits, onEventStored }: 
   const router = Router();
 
   async function sessionResponse(req: Request): Promise<SessionResponse> {
+    const isNew = !req.session.csrfToken;
     const csrfToken = ensureCsrfToken(req.session);
+    // Saved now rather than after the response, so that a token is only handed out once it is stored.
+    if (isNew) await sessionOperation((done) => req.session.save(done));
     const userId = req.session.userId;
     const user = typeof userId === 'number' ? await findUserById(db, userId) : undefined;
     return { user: user ? toSelfUser(user, config.CDN_PREFIX) : null, csrfToken };
@@ -69,10 +73,10 @@ export function createAuthRouter({ config, db, logger, limits, onEventStored }: 
 
   /** A fresh session id and CSRF token at every login (no session fixation), then the user is remembered. */
   async function startSession(req: Request, res: Response, user: UserRecord, status: number): Promise<void> {
-    await promisified((done) => req.session.regenerate(done));
+    await sessionOperation((done) => req.session.regenerate(done));
     req.session.userId = Number(user.id);
     req.session.csrfToken = newCsrfToken();
-    await promisified((done) => req.session.save(done));
+    await sessionOperation((done) => req.session.save(done));
     const body: SessionResponse = { user: toSelfUser(user, config.CDN_PREFIX), csrfToken: req.session.csrfToken };
     res.status(status).json(body);
   }
@@ -117,7 +121,7 @@ export function createAuthRouter({ config, db, logger, limits, onEventStored }: 
   });
 
   router.post('/logout', async (req, res) => {
-    await promisified((done) => req.session.destroy(done));
+    await sessionOperation((done) => req.session.destroy(done));
     res.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure: config.COOKIE_SECURE });
     res.status(204).end();
   });
