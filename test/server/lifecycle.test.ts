@@ -36,7 +36,8 @@ interface Spawned {
   waitForLine(pattern: RegExp): Promise<string>;
 }
 
-function spawnMain(env: NodeJS.ProcessEnv, script = 'node/server/main.js'): Spawned {
+/** Runs a compiled entry point (main.js by default) of the private build. */
+function spawnBuilt(env: NodeJS.ProcessEnv, script = 'node/server/main.js'): Spawned {
   const child = spawn(process.execPath, [build.file(script)], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   const waiters: { pattern: RegExp; resolve: (line: string) => void }[] = [];
@@ -68,20 +69,20 @@ function spawnMain(env: NodeJS.ProcessEnv, script = 'node/server/main.js'): Spaw
 }
 
 test('a bad variable stops main with exit code 1 and one line naming it', async () => {
-  const spawned = spawnMain({ ...environment, PORT: 'eighty' });
+  const spawned = spawnBuilt({ ...environment, PORT: 'eighty' });
   expect(await spawned.exited).toBe(1);
   expect(spawned.lines).toHaveLength(1);
   expect(JSON.parse(spawned.lines[0] ?? '{}').msg).toBe('invalid configuration: PORT: expected a port number');
 });
 
 test('production without COOKIE_SECRET refuses to start', async () => {
-  const spawned = spawnMain({ ...environment, NODE_ENV: 'production', DEFAULT_USER_PASSWORD: '' });
+  const spawned = spawnBuilt({ ...environment, NODE_ENV: 'production', DEFAULT_USER_PASSWORD: '' });
   expect(await spawned.exited).toBe(1);
   expect(spawned.lines.join('\n')).toContain('COOKIE_SECRET: required when NODE_ENV=production');
 });
 
 test('SIGTERM: an upload in flight completes, new connections are refused, the process exits 0', async () => {
-  const spawned = spawnMain(environment);
+  const spawned = spawnBuilt(environment);
   const listening = JSON.parse(await spawned.waitForLine(/"msg":"listening"/)) as { port: number };
   const url = `http://127.0.0.1:${listening.port}`;
   expect((await fetch(`${url}/healthz`)).status).toBe(200);
@@ -149,7 +150,7 @@ test('launch migrates and seeds an empty database, starts embedded S3 and the se
   const empty = await createTestDatabase({ migrate: false });
   const s3Directory = await mkdtemp(path.join(tmpdir(), 'chat-launch-s3-'));
   const s3Port = await freePort();
-  const spawned = spawnMain(
+  const spawned = spawnBuilt(
     { ...environment, DATABASE_URL: empty.url, S3_ENDPOINT: '', S3_ACCESS_KEY: '', S3_SECRET_KEY: '', S3_PORT: String(s3Port), S3_LOCAL_DIR: s3Directory },
     'node/server/launch.js',
   );
@@ -169,5 +170,22 @@ test('launch migrates and seeds an empty database, starts embedded S3 and the se
     spawned.child.kill('SIGKILL');
     await empty.drop();
     await rm(s3Directory, { recursive: true, force: true });
+  }
+});
+
+test('the fixtures CLI (npm run fixtures) seeds, and a second run creates nothing', async () => {
+  const fresh = await createTestDatabase();
+  try {
+    const runs: string[][] = [];
+    for (let run = 0; run < 2; run += 1) {
+      const spawned = spawnBuilt({ ...environment, DATABASE_URL: fresh.url }, 'fixtures/seed.js');
+      expect(await spawned.exited).toBe(0);
+      runs.push(spawned.lines);
+    }
+    const results = runs.map((lines) => JSON.parse(lines.find((line) => line.includes('fixtures applied')) ?? '{}') as Record<string, unknown>);
+    expect(results[0]).toMatchObject({ roomCreated: true, botCreated: true, defaultUserCreated: true });
+    expect(results[1]).toMatchObject({ roomCreated: false, botCreated: false, defaultUserCreated: false });
+  } finally {
+    await fresh.drop();
   }
 });
