@@ -46,6 +46,18 @@ function chatRoomsOf(rooms: Iterable<string>): string[] {
 /** How often a connected socket checks that its session still exists: a logout ends the user's sockets too. */
 export const SESSION_RECHECK_MS = 10_000;
 
+const CLOSE_STEP_TIMEOUT_MS = 3_000;
+
+/** Waits for `work`, but no longer than `ms`; its failure is not the caller's concern. */
+async function settledWithin(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  await Promise.race([work.catch(() => undefined), timeout]);
+  clearTimeout(timer);
+}
+
 type SessionOnRequest = Partial<SessionData> & { reload(done: (error?: unknown) => void): void };
 
 function sessionOf(socket: { request: unknown }): SessionOnRequest | undefined {
@@ -139,10 +151,11 @@ export function createRealtime(httpServer: http.Server, deps: RealtimeDeps): Rea
   async function close(): Promise<void> {
     // This process's sockets go; the remaining processes' clients get new presence lists before Redis closes.
     io.local.disconnectSockets(true);
-    await presence.settled();
+    // Bounded: with Redis unreachable, cross-process lookups would wait for it, and shutdown must not.
+    await settledWithin(presence.settled(), CLOSE_STEP_TIMEOUT_MS);
     io.engine.close();
-    await io.of('/').adapter.close();
-    await Promise.allSettled([pubClient.quit(), subClient.quit()]);
+    await settledWithin(io.of('/').adapter.close() ?? Promise.resolve(), CLOSE_STEP_TIMEOUT_MS);
+    await Promise.allSettled([pubClient.disconnect(), subClient.disconnect()]);
   }
 
   return {
