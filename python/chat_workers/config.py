@@ -9,9 +9,11 @@ from __future__ import annotations
 import re
 import urllib.parse
 from dataclasses import dataclass
-from typing import Mapping
+from typing import Callable, Mapping, TypeVar
 
 from .jsonlog import LEVELS
+
+N = TypeVar("N", int, float)
 
 
 class ConfigError(Exception):
@@ -51,28 +53,21 @@ class Env:
         return value
 
     def integer(self, name: str, default: int, minimum: int, maximum: int) -> int:
-        value = self._environ.get(name)
-        if value is None:
-            return default
-        try:
-            number = int(value)
-        except ValueError:
-            number = minimum - 1
-        if not minimum <= number <= maximum:
-            self.problems.append(f"{name}: expected a whole number from {minimum} to {maximum}")
-            return default
-        return number
+        return self._number(name, default, int, lambda n: minimum <= n <= maximum, f"a whole number from {minimum} to {maximum}")
 
     def seconds(self, name: str, default: float) -> float:
+        return self._number(name, default, float, lambda n: 0 < n <= 3600, "a number of seconds greater than 0 (at most 3600)")
+
+    def _number(self, name: str, default: N, parse: Callable[[str], N], valid: Callable[[N], bool], expected: str) -> N:
         value = self._environ.get(name)
         if value is None:
             return default
         try:
-            number = float(value)
+            number = parse(value)
         except ValueError:
-            number = -1.0
-        if not 0 < number <= 3600:
-            self.problems.append(f"{name}: expected a number of seconds greater than 0 (at most 3600)")
+            number = None
+        if number is None or not valid(number):
+            self.problems.append(f"{name}: expected {expected}")
             return default
         return number
 

@@ -272,6 +272,12 @@ class WorkerProcess:
         self._reader.join(timeout=5)
         return code
 
+    def wait_exit(self) -> int:
+        """For a worker expected to stop on its own (bad configuration): its exit code, once all output is read."""
+        code = self.process.wait(timeout=WAIT_SECONDS)
+        self._reader.join(timeout=5)
+        return code
+
     def kill(self) -> None:
         """SIGKILL: a crash, with no chance to clean up."""
         self.process.kill()

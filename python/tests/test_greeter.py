@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import time
 import uuid
 from datetime import datetime, timezone
 from typing import Any, Iterator
@@ -10,7 +13,7 @@ from typing import Any, Iterator
 import pytest
 
 from chat_workers.greeter import GREETING_NAMESPACE
-from support import Broker, TestDatabase, Vhost, WorkerProcess, account_event, wait_until
+from support import PYTHON_DIR, Broker, TestDatabase, Vhost, WorkerProcess, account_event, wait_until
 
 BOT_QUEUE = "chat.bot-messages"  # the chat server's queue of bot messages, played here by the test
 LOGIN_QUEUE = "greeter.user-login"
@@ -158,3 +161,29 @@ def test_a_redelivered_login_after_a_crash_republishes_the_same_greeting_id(
     [hello] = greetings(broker.wait_for_messages(BOT_QUEUE, 1))
     # Same id as before the crash: the chat server stores one message per id, so nobody sees two.
     assert hello["id"] == greeting_id and hello["text"] == "Welcome, ivan!"
+
+
+def test_a_health_file_shows_the_consumer_loop_is_alive(vhost: Vhost, database: TestDatabase, tmp_path: Any) -> None:
+    health_file = tmp_path / "alive"
+    worker = WorkerProcess(
+        "greeter", {"AMQP_URI": vhost.uri, "DATABASE_URL": database.url, "GREETER_QUEUE": "greeter.health-test", "WORKER_HEALTH_FILE": str(health_file)}
+    )
+    worker.wait_for_log("consuming")
+    wait_until(health_file.exists, "the health file")
+    probe = [sys.executable, "-m", "chat_workers.healthcheck"]
+    env = {"WORKER_HEALTH_FILE": str(health_file)}
+    assert subprocess.run(probe, cwd=PYTHON_DIR, env=env).returncode == 0
+    assert worker.stop() == 0
+    # A stopped consumer stops touching the file: with a limit shorter than its age the probe fails.
+    time.sleep(0.2)
+    assert subprocess.run([*probe, "0.1"], cwd=PYTHON_DIR, env=env, capture_output=True).returncode == 1
+
+
+def test_bad_configuration_stops_the_greeter_with_one_line_per_variable() -> None:
+    worker = WorkerProcess("greeter", {"GREETER_ROOM": "No Such Room!", "DATABASE_URL": "mysql://x", "LOG_LEVEL": "loud"})
+    assert worker.wait_exit() == 1
+    messages = sorted(entry["msg"] for entry in worker.logs)
+    assert len(messages) == 3
+    assert messages[0].startswith("invalid configuration: DATABASE_URL: expected a URL starting with postgres://")
+    assert messages[1].startswith("invalid configuration: GREETER_ROOM: expected a room name")
+    assert messages[2].startswith("invalid configuration: LOG_LEVEL: expected one of")
