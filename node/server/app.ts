@@ -79,7 +79,7 @@ export async function startServer(config: Config, clients: Clients, logger: Logg
       config,
       db: clients.db,
       logger,
-      limits: createAuthRateLimits(config, clients.redis),
+      limits: createAuthRateLimits(config, clients.redis, logger),
       onEventStored: () => publisher.kick(),
     }),
   );

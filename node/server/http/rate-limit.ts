@@ -4,10 +4,19 @@ import { RedisStore, type RedisReply } from 'rate-limit-redis';
 import type { RedisClientType } from 'redis';
 import type { ApiError } from '../../shared/protocol';
 import type { Config } from '../config';
+import type { Logger } from '../logger';
+
+/** express-rate-limit's problems (a Redis outage, a misconfiguration) as our JSON log lines, with only the message. */
+function limiterLogger(logger: Logger): { error: (error: unknown, message?: string) => void; warn: (error: unknown, message?: string) => void } {
+  const log = (level: 'error' | 'warn') => (error: unknown, message?: string) =>
+    logger[level]({ err: { message: error instanceof Error ? error.message : String(error) } }, message ?? 'rate limiter problem');
+  return { error: log('warn'), warn: log('warn') };
+}
 
 function limiter(
   config: Config,
   redis: RedisClientType,
+  logger: Logger,
   options: { name: string; limit: number; message: string; key?: (req: Request) => string; onlyFailures?: boolean },
 ): RequestHandler {
   return rateLimit({
@@ -24,6 +33,7 @@ function limiter(
     skipSuccessfulRequests: options.onlyFailures ?? false,
     // With Redis down, sessions fail anyway; the limiter should not add a second, misleading error.
     passOnStoreError: true,
+    logger: limiterLogger(logger),
     handler: (_req, res) => {
       const body: ApiError = { error: options.message };
       res.status(429).json(body);
@@ -44,14 +54,14 @@ export interface AuthRateLimits {
   perAccount: RequestHandler;
 }
 
-export function createAuthRateLimits(config: Config, redis: RedisClientType): AuthRateLimits {
+export function createAuthRateLimits(config: Config, redis: RedisClientType, logger: Logger): AuthRateLimits {
   return {
-    perIp: limiter(config, redis, {
+    perIp: limiter(config, redis, logger, {
       name: 'ip',
       limit: config.RATE_LIMIT_PER_IP,
       message: 'too many attempts from this address, try again later',
     }),
-    perAccount: limiter(config, redis, {
+    perAccount: limiter(config, redis, logger, {
       name: 'account',
       limit: config.RATE_LIMIT_PER_ACCOUNT,
       message: 'too many failed attempts for this account, try again later',
