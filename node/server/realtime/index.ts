@@ -155,7 +155,9 @@ export function createRealtime(httpServer: http.Server, deps: RealtimeDeps): Rea
     await settledWithin(presence.settled(), CLOSE_STEP_TIMEOUT_MS);
     io.engine.close();
     await settledWithin(io.of('/').adapter.close() ?? Promise.resolve(), CLOSE_STEP_TIMEOUT_MS);
-    await Promise.allSettled([pubClient.disconnect(), subClient.disconnect()]);
+    // QUIT lets the adapter's last unsubscribes finish; a connection that cannot say goodbye is cut.
+    await settledWithin(Promise.allSettled([pubClient.quit(), subClient.quit()]), CLOSE_STEP_TIMEOUT_MS);
+    await Promise.allSettled([pubClient, subClient].filter((client) => client.isOpen).map((client) => client.disconnect()));
   }
 
   return {
