@@ -1,4 +1,8 @@
 import amqp, { type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
+import { startServer } from '../../node/server/app';
+import { closeClients, createClients } from '../../node/server/clients';
+import { enqueueEvent, userEvent } from '../../node/server/events/outbox';
+import { createLogger } from '../../node/server/logger';
 import { ApiSession, login, newUser, register } from '../support/client';
 import { startTestServer, type TestServer } from '../support/server';
 import { createTcpGate, type TcpGate } from '../support/tcp-gate';
@@ -59,6 +63,26 @@ describe('with RabbitMQ up', () => {
     }
     const { rows } = await server.db.query('SELECT 1 FROM event_outbox WHERE published_at IS NULL');
     expect(rows).toHaveLength(0);
+  });
+
+  test('two replicas sweeping one outbox publish every event exactly once', async () => {
+    const logger = createLogger('silent');
+    const clients = await createClients(server.config, logger);
+    const replica = await startServer(server.config, clients, logger);
+    try {
+      const before = listener.messages.length;
+      const events = Array.from({ length: 300 }, (_, index) => userEvent('user.login', { id: index + 1, username: `replica${index}`, email: `r${index}@example.com` }));
+      // Committed in one go, then both replicas' sweeps race for the rows.
+      await Promise.all(events.map((event) => enqueueEvent(server.db, event)));
+      await waitFor(() => listener.messages.length >= before + events.length);
+      await sleep(3 * server.config.OUTBOX_POLL_INTERVAL * 1000);
+      const ids = listener.messages.slice(before).map((message) => message.properties.messageId as string);
+      expect(ids).toHaveLength(events.length);
+      expect(new Set(ids)).toEqual(new Set(events.map((event) => event.id)));
+    } finally {
+      await replica.stop();
+      await closeClients(clients);
+    }
   });
 
   test('a failed login publishes nothing', async () => {
