@@ -115,7 +115,7 @@ class Consumer:
                     break
                 delay = self._reconnect_backoff.next()
                 self.log.warning(
-                    "broker connection lost; reconnecting",
+                    "broker connection lost or refused; reconnecting",
                     extra=fields(error=describe(error), retryInSeconds=round(delay, 2)),
                 )
                 self.sleep(delay)
@@ -257,5 +257,6 @@ class Consumer:
 
 
 def describe(error: BaseException) -> str:
-    text = str(error)
-    return f"{error.__class__.__name__}: {text}" if text else error.__class__.__name__
+    """Class and reason, e.g. "AMQPConnectionError: ConnectionRefusedError(111, 'Connection refused')"."""
+    text = str(error) or ", ".join(repr(arg) for arg in error.args)
+    return f"{error.__class__.__name__}: {text}"[:300] if text else error.__class__.__name__

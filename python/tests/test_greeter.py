@@ -187,3 +187,18 @@ def test_bad_configuration_stops_the_greeter_with_one_line_per_variable() -> Non
     assert messages[0].startswith("invalid configuration: DATABASE_URL: expected a URL starting with postgres://")
     assert messages[1].startswith("invalid configuration: GREETER_ROOM: expected a room name")
     assert messages[2].startswith("invalid configuration: LOG_LEVEL: expected one of")
+
+
+def test_a_database_outage_keeps_the_login_in_the_queue_for_later(vhost: Vhost, database: TestDatabase) -> None:
+    # An exchange of its own, so the module's greeter does not see this login.
+    isolated = Broker(vhost, exchange="isolated.events")
+    worker = WorkerProcess(
+        "greeter",
+        {"AMQP_URI": vhost.uri, "AMQP_EXCHANGE": "isolated.events", "GREETER_QUEUE": "greeter.db-outage", "DATABASE_URL": "postgres://postgres@127.0.0.1:1/nowhere"},
+    )
+    worker.wait_for_log("consuming")
+    event = account_event("user.login", 601, "judy", at(15, 9))
+    isolated.publish("user.login", event, message_id=event["id"])
+    worker.wait_for_log("will retry the message: database unavailable", messageId=event["id"])
+    assert worker.stop() == 0
+    assert vhost.queue_depth("greeter.db-outage") == (1, 0)
