@@ -3,6 +3,7 @@ import { Pool } from 'pg';
 import { createClient, type RedisClientType } from 'redis';
 import type { Config } from './config';
 import type { Logger } from './logger';
+import { loggableError } from './http/errors';
 
 /** s3rver's fixed credentials and port: what the embedded S3 server of `npm start` uses when S3_ENDPOINT is unset. */
 export const EMBEDDED_S3 = { endpoint: '127.0.0.1', port: 4569, accessKey: 'S3RVER', secretKey: 'S3RVER' } as const;
@@ -52,7 +53,7 @@ export interface Clients {
 export async function createClients(config: Config, logger: Logger): Promise<Clients> {
   const db = new Pool({ connectionString: config.DATABASE_URL, max: 10, connectionTimeoutMillis: 5000 });
   // An idle client losing its connection must not crash the process; the next query reconnects.
-  db.on('error', (error) => logger.warn({ err: error }, 'postgres idle client error'));
+  db.on('error', (error) => logger.warn({ err: loggableError(error) }, 'postgres idle client error'));
 
   const redis: RedisClientType = createClient({
     url: config.SESSION_REDIS,

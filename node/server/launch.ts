@@ -14,6 +14,7 @@ import type { Config } from './config';
 import { loadConfigOrReport } from './config-cli';
 import { projectRoot } from './http/static';
 import { createLogger, type Logger } from './logger';
+import { loggableError } from './http/errors';
 
 const ROOT = projectRoot();
 const PYTHON = '/usr/bin/python3';
@@ -125,6 +126,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  createLogger('info').fatal({ err: error }, 'launch failed');
+  createLogger('info').fatal({ err: loggableError(error) }, 'launch failed');
   process.exit(1);
 });

@@ -1,4 +1,5 @@
 import { csrfTokenMatches, newCsrfToken } from '../../node/server/http/csrf';
+import { loggableError } from '../../node/server/http/errors';
 import { cdnOrigin } from '../../node/server/http/security';
 import { backoffDelay, withHeartbeat } from '../../node/server/events/connection';
 import { parseBotMessage } from '../../node/server/events/bot-messages';
@@ -62,4 +63,15 @@ describe('bot messages', () => {
   ])('%s is a problem, not an exception', (_label, content) => {
     expect(parseBotMessage(content)).toEqual({ problem: expect.any(String) });
   });
+});
+
+test('an unexpected error is logged without fields that may quote a row (PostgreSQL detail)', () => {
+  const error = Object.assign(new Error('new row for relation "users" violates check constraint'), {
+    code: '23514',
+    detail: 'Failing row contains (1, alice, alice@example.com, $argon2id$v=19$...).',
+  });
+  const logged = loggableError(error);
+  expect(logged).toMatchObject({ type: 'Error', message: error.message, code: '23514' });
+  expect(JSON.stringify(logged)).not.toContain('alice@example.com');
+  expect(loggableError('plain')).toEqual({ message: 'plain' });
 });

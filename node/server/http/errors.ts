@@ -29,6 +29,16 @@ function clientStatus(error: unknown): number | undefined {
   return typeof value === 'number' && value >= 400 && value < 500 ? value : undefined;
 }
 
+/**
+ * What of an unexpected error goes to the log: name, message, code and stack, but not PostgreSQL's `detail`
+ * and similar fields, which may quote the row that failed (e-mail address, password hash).
+ */
+export function loggableError(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { message: String(error) };
+  const { code } = error as { code?: unknown };
+  return { type: error.name, message: error.message, ...(code === undefined ? {} : { code }), stack: error.stack };
+}
+
 export const notFound: RequestHandler = (_req, _res, next) => next(new HttpError(404, 'not found'));
 
 /** Every error becomes `{error}` JSON; client errors say what was wrong, server errors are logged and say nothing more. */
@@ -48,7 +58,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       message = 'internal error';
     }
     // HttpErrors are expected outcomes (a 503 says which dependency is down); anything else is a bug worth a log line.
-    if (!(error instanceof HttpError) && status >= 500) logger.error({ err: error, method: req.method, path: req.path }, 'request failed');
+    if (!(error instanceof HttpError) && status >= 500) logger.error({ err: loggableError(error), method: req.method, path: req.path }, 'request failed');
     if (res.headersSent) {
       res.destroy();
       return;
