@@ -6,7 +6,7 @@
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { io, type Socket } from 'socket.io-client';
-import type { ChatMessage, ClientToServerEvents, RoomJoined, ServerToClientEvents } from '../node/shared/protocol';
+import type { Ack, ChatMessage, ClientToServerEvents, RoomJoined, ServerToClientEvents } from '../node/shared/protocol';
 import type { BenchOptions } from './options';
 import { CLOCK_TICKS_PER_SECOND, type ProcessSampler } from './proc';
 import { cpuShare, perSecond, summarize, type Summary } from './stats';
@@ -42,6 +42,8 @@ export interface LoadResult {
   sentPerSecond: number;
   /** Send to receipt of message:new at another client, in ms. */
   latency: Summary | null;
+  /** p99 latency of the messages sent in each second of the window: shows warm-up and stalls. */
+  latencyP99BySecond: (number | null)[];
   /** Send to acknowledgement, in ms. */
   ackLatency: Summary | null;
   disconnects: number;
@@ -120,10 +122,97 @@ async function joinRooms(sockets: readonly ClientSocket[], rooms: number): Promi
   });
 }
 
+/**
+ * Counts and timings of the measured window. Messages sent before the window (warm-up) or after it
+ * are neither counted nor timed, but their acknowledgements are still awaited while draining.
+ */
+class Tally {
+  private windowStart = Number.POSITIVE_INFINITY;
+  private windowEnd = Number.POSITIVE_INFINITY;
+  private readonly latencies: number[] = [];
+  private readonly latenciesBySecond: number[][];
+  private readonly ackLatencies: number[] = [];
+  private readonly ackErrors: Record<string, number> = {};
+  private sentCount = 0;
+  private acked = 0;
+  private ackTimeouts = 0;
+  private pendingAcks = 0;
+  private expectedDeliveries = 0;
+  private deliveredCount = 0;
+  private deliveredInWindow = 0;
+  disconnects = 0;
+
+  constructor(seconds: number) {
+    this.latenciesBySecond = Array.from({ length: seconds }, () => []);
+  }
+
+  startWindow(): number {
+    this.windowStart = performance.now();
+    return this.windowStart;
+  }
+
+  endWindow(): void {
+    this.windowEnd = performance.now();
+    this.deliveredInWindow = this.deliveredCount;
+  }
+
+  private measured(sentAt: number): boolean {
+    return sentAt >= this.windowStart && sentAt < this.windowEnd;
+  }
+
+  /** Records a send; the returned function records its acknowledgement. */
+  sent(sentAt: number): (response: Ack<ChatMessage> | 'timeout', receivers: number) => void {
+    const measured = this.measured(sentAt);
+    if (measured) this.sentCount += 1;
+    this.pendingAcks += 1;
+    return (response, receivers) => {
+      this.pendingAcks -= 1;
+      if (!measured) return;
+      if (response === 'timeout') {
+        this.ackTimeouts += 1;
+      } else if ('error' in response) {
+        this.ackErrors[response.error] = (this.ackErrors[response.error] ?? 0) + 1;
+      } else {
+        this.acked += 1;
+        this.expectedDeliveries += receivers;
+        this.ackLatencies.push(performance.now() - sentAt);
+      }
+    };
+  }
+
+  delivered(sentAt: number, receivedAt: number): void {
+    if (!this.measured(sentAt)) return;
+    this.deliveredCount += 1;
+    this.latencies.push(receivedAt - sentAt);
+    this.latenciesBySecond[Math.floor((sentAt - this.windowStart) / 1000)]?.push(receivedAt - sentAt);
+  }
+
+  drained(): boolean {
+    return this.pendingAcks === 0 && this.deliveredCount >= this.expectedDeliveries;
+  }
+
+  figures(windowMs: number) {
+    return {
+      sent: this.sentCount,
+      acked: this.acked,
+      ackErrors: this.ackErrors,
+      ackTimeouts: this.ackTimeouts,
+      expectedDeliveries: this.expectedDeliveries,
+      deliveredInWindow: this.deliveredInWindow,
+      deliveredTotal: this.deliveredCount,
+      deliveredPerSecond: perSecond(this.deliveredInWindow, windowMs),
+      sentPerSecond: perSecond(this.sentCount, windowMs),
+      latency: summarize(this.latencies),
+      latencyP99BySecond: this.latenciesBySecond.map((second) => summarize(second)?.p99 ?? null),
+      ackLatency: summarize(this.ackLatencies),
+      disconnects: this.disconnects,
+    };
+  }
+}
+
 /** Runs the load against one server and measures it. */
 export async function driveLoad(target: LoadTarget, options: BenchOptions): Promise<LoadResult> {
   const { clients, rooms, rate } = options;
-  const windowMs = options.durationSeconds * 1000;
   const runTag = `b${Date.now().toString(36)}`;
   // Every socket that opened, so that a failure part-way still closes them all.
   const opened: ClientSocket[] = [];
@@ -136,61 +225,34 @@ export async function driveLoad(target: LoadTarget, options: BenchOptions): Prom
     await joinRooms(sockets, rooms);
     const roomSize = Array.from({ length: rooms }, (_, room) => Math.floor(clients / rooms) + (room < clients % rooms ? 1 : 0));
 
-    const latencies: number[] = [];
-    const ackLatencies: number[] = [];
-    const ackErrors: Record<string, number> = {};
-    let sent = 0;
-    let acked = 0;
-    let ackTimeouts = 0;
-    let pendingAcks = 0;
-    let expectedDeliveries = 0;
-    let delivered = 0;
-    let disconnects = 0;
-
+    const tally = new Tally(Math.ceil(options.durationSeconds));
     sockets.forEach((socket, receiver) => {
       socket.on('disconnect', () => {
-        disconnects += 1;
+        tally.disconnects += 1;
       });
       socket.on('message:new', (message: ChatMessage) => {
         const receivedAt = performance.now();
         // clientId is `${runTag}.${sender}.${seq}`, the body starts with the send time.
         const [tag, sender] = message.clientId.split('.');
-        if (tag !== runTag || Number(sender) === receiver) return;
-        delivered += 1;
-        latencies.push(receivedAt - Number.parseFloat(message.body));
+        if (tag === runTag && Number(sender) !== receiver) tally.delivered(Number.parseFloat(message.body), receivedAt);
       });
     });
 
-    // Let presence and join broadcasts of the setup settle before measuring.
+    // Let presence and join broadcasts of the setup settle before sending.
     await sleep(1000, undefined, { signal: target.signal });
-    const loopDelay = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS });
-    loopDelay.enable();
-    target.sampler.resetSampledPeak();
-    const cpuBefore = target.sampler.cpuTicks();
-    const windowStart = performance.now();
     const periodMs = 1000 / rate;
     const timers: NodeJS.Timeout[] = [];
-
     sockets.forEach((socket, sender) => {
       let sequence = 0;
       const room = roomName(sender % rooms);
+      const receivers = (roomSize[sender % rooms] as number) - 1;
       const send = () => {
         const sentAt = performance.now();
         const clientId = `${runTag}.${sender}.${sequence++}`;
-        sent += 1;
-        pendingAcks += 1;
-        socket.timeout(ACK_TIMEOUT_MS).emit('message:send', { room, clientId, body: `${sentAt.toFixed(3)}${FILLER}` }, (error, response) => {
-          pendingAcks -= 1;
-          if (error) {
-            ackTimeouts += 1;
-          } else if ('error' in response) {
-            ackErrors[response.error] = (ackErrors[response.error] ?? 0) + 1;
-          } else {
-            acked += 1;
-            expectedDeliveries += (roomSize[sender % rooms] as number) - 1;
-            ackLatencies.push(performance.now() - sentAt);
-          }
-        });
+        const acknowledged = tally.sent(sentAt);
+        socket.timeout(ACK_TIMEOUT_MS).emit('message:send', { room, clientId, body: `${sentAt.toFixed(3)}${FILLER}` }, (error, response) =>
+          acknowledged(error ? 'timeout' : response, receivers),
+        );
       };
       // A random phase per client, so that sends are spread over each period rather than in bursts.
       const start = setTimeout(() => {
@@ -200,40 +262,40 @@ export async function driveLoad(target: LoadTarget, options: BenchOptions): Prom
       timers.push(start);
     });
 
+    let windowMs: number;
+    let cpuBefore: number | null;
+    let cpuAfter: number | null;
+    let serverLoadPeakRssBytes: number;
+    const loopDelay = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS });
     try {
-      await sleep(windowMs, undefined, { signal: target.signal });
+      // Warm-up: the same load, not measured (JIT compilation, first queries, connection pools filling).
+      await sleep(options.warmupSeconds * 1000, undefined, { signal: target.signal });
+      loopDelay.enable();
+      target.sampler.resetSampledPeak();
+      cpuBefore = target.sampler.cpuTicks();
+      const windowStart = tally.startWindow();
+      await sleep(options.durationSeconds * 1000, undefined, { signal: target.signal });
+      tally.endWindow();
+      windowMs = performance.now() - windowStart;
+      cpuAfter = target.sampler.cpuTicks();
+      serverLoadPeakRssBytes = target.sampler.sampledPeakRssBytes();
+      loopDelay.disable();
     } finally {
       for (const timer of timers) clearTimeout(timer);
     }
-    const actualWindowMs = performance.now() - windowStart;
-    const deliveredInWindow = delivered;
-    const cpuAfter = target.sampler.cpuTicks();
-    const serverLoadPeakRssBytes = target.sampler.sampledPeakRssBytes();
-    loopDelay.disable();
 
     // Drain: wait for outstanding acknowledgements and deliveries, within a limit.
     const drainDeadline = performance.now() + DRAIN_LIMIT_MS;
-    while ((pendingAcks > 0 || delivered < expectedDeliveries) && performance.now() < drainDeadline) await sleep(50);
+    while (!tally.drained() && performance.now() < drainDeadline) await sleep(50);
 
     return {
       clients,
       rooms,
-      windowMs: actualWindowMs,
-      sent,
-      acked,
-      ackErrors,
-      ackTimeouts,
-      expectedDeliveries,
-      deliveredInWindow,
-      deliveredTotal: delivered,
-      deliveredPerSecond: perSecond(deliveredInWindow, actualWindowMs),
-      sentPerSecond: perSecond(sent, actualWindowMs),
-      latency: summarize(latencies),
-      ackLatency: summarize(ackLatencies),
-      disconnects,
+      windowMs,
+      ...tally.figures(windowMs),
       serverPeakRssBytes: target.sampler.peakRssBytes(),
       serverLoadPeakRssBytes,
-      serverCpu: cpuBefore === null || cpuAfter === null ? 0 : cpuShare(cpuBefore, cpuAfter, CLOCK_TICKS_PER_SECOND, actualWindowMs),
+      serverCpu: cpuBefore === null || cpuAfter === null ? 0 : cpuShare(cpuBefore, cpuAfter, CLOCK_TICKS_PER_SECOND, windowMs),
       // The histogram holds whole sampling intervals: the delay is what exceeds the interval.
       driverLoopDelayP99Ms: Math.max(0, loopDelay.percentile(99) / 1e6 - LOOP_DELAY_RESOLUTION_MS),
     };

@@ -14,6 +14,8 @@ export interface BenchOptions {
   durationSeconds: number;
   /** Messages each client sends per second. */
   rate: number;
+  /** Seconds of the same load before the measured window, not counted. */
+  warmupSeconds: number;
 }
 
 /**
@@ -21,13 +23,14 @@ export interface BenchOptions {
  * (MESSAGE_RATE in node/server/realtime/token-bucket.ts: 5 a second after a burst of 10), so the
  * benchmark measures delivery, not rejections.
  */
-export const DEFAULTS: BenchOptions = { clients: 200, rooms: 10, durationSeconds: 20, rate: 1 };
+export const DEFAULTS: BenchOptions = { clients: 200, rooms: 10, durationSeconds: 20, rate: 1, warmupSeconds: 2 };
 
 const FLAGS = {
   clients: { env: 'BENCH_CLIENTS', key: 'clients' },
   rooms: { env: 'BENCH_ROOMS', key: 'rooms' },
   duration: { env: 'BENCH_DURATION', key: 'durationSeconds' },
   rate: { env: 'BENCH_RATE', key: 'rate' },
+  warmup: { env: 'BENCH_WARMUP', key: 'warmupSeconds' },
 } as const satisfies Record<string, { env: string; key: keyof BenchOptions }>;
 
 type Flag = keyof typeof FLAGS;
@@ -38,6 +41,7 @@ const schema = z
     rooms: z.coerce.number({ message: 'expected a whole number' }).int('expected a whole number').min(1),
     durationSeconds: z.coerce.number({ message: 'expected a number of seconds' }).positive().max(600),
     rate: z.coerce.number({ message: 'expected messages per second per client' }).positive().max(100),
+    warmupSeconds: z.coerce.number({ message: 'expected a number of seconds' }).min(0).max(60),
   })
   .superRefine((options, ctx) => {
     // A room of one client has nobody to deliver to.
@@ -46,12 +50,13 @@ const schema = z
     }
   });
 
-export const USAGE = `Usage: npm run bench -- [--clients N] [--rooms N] [--duration SECONDS] [--rate PER_SECOND]
+export const USAGE = `Usage: npm run bench -- [--clients N] [--rooms N] [--duration SECONDS] [--rate PER_SECOND] [--warmup SECONDS]
 
   --clients   socket.io clients, one registered user each      (env BENCH_CLIENTS,  default ${DEFAULTS.clients})
   --rooms     rooms the clients are spread over               (env BENCH_ROOMS,    default ${DEFAULTS.rooms})
   --duration  seconds every client sends                      (env BENCH_DURATION, default ${DEFAULTS.durationSeconds})
   --rate      messages per second each client sends           (env BENCH_RATE,     default ${DEFAULTS.rate})
+  --warmup    seconds of the same load before measuring        (env BENCH_WARMUP,   default ${DEFAULTS.warmupSeconds})
 `;
 
 export class OptionsError extends Error {

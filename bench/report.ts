@@ -36,6 +36,10 @@ function rows(ours: LoadResult, bare: LoadResult): Row[] {
   ];
 }
 
+function timelineLine(name: string, result: LoadResult): string {
+  return `${name}: latency p99 (ms) by second sent: ${result.latencyP99BySecond.map((p99) => (p99 === null ? '-' : p99.toFixed(0))).join(' ')}`;
+}
+
 function errorsLine(name: string, result: LoadResult): string {
   const errors = Object.entries(result.ackErrors).map(([message, count]) => `${count}x "${message}"`);
   return `${name}: ${result.acked}/${result.sent} acked, ack errors: ${errors.length ? errors.join(', ') : 'none'}, ack timeouts: ${result.ackTimeouts}, disconnects: ${result.disconnects}, driver event-loop delay p99 ${result.driverLoopDelayP99Ms.toFixed(1)} ms`;
@@ -52,7 +56,7 @@ export function formatReport(options: BenchOptions, ours: LoadResult, bare: Load
   const widths = header.map((_, column) => Math.max(...[header, ...table].map((cells) => (cells[column] as string).length)));
   const line = (cells: string[]) => cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[0] as number) : cell.padStart(widths[column] as number))).join('  ');
   return [
-    `chat benchmark: ${options.clients} clients in ${options.rooms} rooms, ${options.rate} message(s)/s each for ${options.durationSeconds} s`,
+    `chat benchmark: ${options.clients} clients in ${options.rooms} rooms, ${options.rate} message(s)/s each for ${options.durationSeconds} s after ${options.warmupSeconds} s of warm-up`,
     machineLine(now),
     '',
     line(header),
@@ -60,5 +64,7 @@ export function formatReport(options: BenchOptions, ours: LoadResult, bare: Load
     '',
     errorsLine('chat', ours),
     errorsLine('bare', bare),
+    timelineLine('chat', ours),
+    timelineLine('bare', bare),
   ].join('\n');
 }

@@ -37,6 +37,8 @@ async function measure(server: ChildServer, load: (sampler: ProcessSampler) => P
   } finally {
     sampler.stop();
     await server.stop();
+    const code = await server.exited;
+    if (code !== 0) progress(`server ${server.pid} ended with ${String(code)} instead of exiting 0 on SIGTERM`);
   }
 }
 

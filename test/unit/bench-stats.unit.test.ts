@@ -110,8 +110,8 @@ describe('benchmark options', () => {
   });
 
   it('takes flags in both forms, and flags win over the environment', () => {
-    const parsed = parseArguments(['--clients', '20', '--duration=5', '--rate', '0.5'], { BENCH_CLIENTS: '40', BENCH_ROOMS: '4' });
-    expect(parsed).toEqual({ help: false, options: { clients: 20, rooms: 4, durationSeconds: 5, rate: 0.5 } });
+    const parsed = parseArguments(['--clients', '20', '--duration=5', '--rate', '0.5'], { BENCH_CLIENTS: '40', BENCH_ROOMS: '4', BENCH_WARMUP: '0' });
+    expect(parsed).toEqual({ help: false, options: { clients: 20, rooms: 4, durationSeconds: 5, rate: 0.5, warmupSeconds: 0 } });
   });
 
   it('asks for help', () => {
@@ -123,6 +123,7 @@ describe('benchmark options', () => {
     [['--clients', '2.5'], '--clients: expected a whole number'],
     [['--rooms', '11', '--clients', '20'], '--rooms: at most clients/2 (10)'],
     [['--duration', '0'], '--duration:'],
+    [['--warmup', '-1'], '--warmup:'],
     [['--rate'], '--rate: expected a value'],
     [['--speed', '3'], 'unknown option --speed'],
     [['fast'], 'unexpected argument fast'],
