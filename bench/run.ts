@@ -114,11 +114,13 @@ async function main(): Promise<number> {
   const logDirectory = await mkdtemp(path.join(tmpdir(), 'chat-bench-logs-'));
   const interruption = new AbortController();
   const interrupt = () => {
-    progress('interrupted: stopping servers and removing resources');
+    // A second Ctrl-C leaves at once, cleaning up nothing.
+    if (interruption.signal.aborted) process.exit(130);
+    progress('interrupted: stopping servers and removing resources (again to quit at once)');
     interruption.abort();
   };
-  process.once('SIGINT', interrupt);
-  process.once('SIGTERM', interrupt);
+  process.on('SIGINT', interrupt);
+  process.on('SIGTERM', interrupt);
   try {
     const ours = await benchChat(options, resources, logDirectory, interruption.signal);
     const bare = await benchBare(options, resources.root, logDirectory, interruption.signal);
