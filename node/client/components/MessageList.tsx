@@ -2,7 +2,7 @@
  * The open room's messages. Scrolling near the top loads the previous page and keeps the view
  * where it was; new messages scroll into view only when the reader is already at the bottom.
  */
-import { useLayoutEffect, useRef } from 'react';
+import { useEffect, useLayoutEffect, useRef } from 'react';
 import type { PublicUser } from '../../shared/protocol';
 import type { RoomView } from '../state/chat';
 import type { ListedMessage } from '../state/messages';
@@ -57,7 +57,8 @@ export function MessageList({ room, view, users, selfId, onLoadOlder, onRetry, o
     } else if (firstKey !== before.firstKey && before.firstKey !== undefined && messages.some((message) => message.key === before.firstKey)) {
       // An older page went in above: keep the same messages under the reader's eyes.
       element.scrollTop = before.scrollTop + (element.scrollHeight - before.scrollHeight);
-    } else if (lastKey !== before.lastKey && (before.atBottom || messages.at(-1)?.user.id === selfId)) {
+    } else if (before.atBottom || (lastKey !== before.lastKey && messages.at(-1)?.user.id === selfId)) {
+      // A reader at the bottom stays there whatever arrived (also a missed message synced in above a pending one).
       element.scrollTop = element.scrollHeight;
     }
     snapshot.current = {
@@ -71,6 +72,17 @@ export function MessageList({ room, view, users, selfId, onLoadOlder, onRetry, o
     // A first page that does not fill the screen leaves nothing to scroll: fetch the next one now.
     if (history.loaded && history.hasMore && !history.loading && element.scrollHeight <= element.clientHeight + LOAD_MARGIN_PX) onLoadOlder();
   }, [messages, room, selfId, history, onLoadOlder]);
+
+  // The list's box changes size too (the Reconnecting… bar, a phone's keyboard): keep a reader at the bottom there.
+  useEffect(() => {
+    const element = scroller.current;
+    if (!element) return;
+    const observer = new ResizeObserver(() => {
+      if (snapshot.current.atBottom) element.scrollTop = element.scrollHeight;
+    });
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, []);
 
   function onScroll() {
     const element = scroller.current;

@@ -95,14 +95,16 @@ export function useChat(api: Api, self: PublicUser, onUnauthorized: () => void):
     let connectedBefore = false;
     const act = (action: ChatAction) => dispatch(action);
 
-    /** After every (re)connect: rooms, presence of the open room, what was missed, then the resends. */
+    /**
+     * After every (re)connect: rooms, what was missed, then the resends. Who is online needs no request:
+     * the server announces `presence` in each of the user's rooms when a socket connects.
+     */
     async function catchUp(reconnect: boolean): Promise<void> {
       try {
         const rooms = await listRooms(socket);
         act({ type: 'rooms', rooms });
         const current = stateRef.current.activeRoom;
         const active = rooms.some((room) => room.name === current && room.joined) ? current : DEFAULT_ROOM;
-        act({ type: 'room:joined', joined: await joinRoom(socket, active), activate: false });
         if (reconnect) {
           const cursor = syncCursor(stateRef.current);
           if (Object.keys(cursor).length > 0) act({ type: 'messages', messages: await syncRooms(socket, cursor) });
@@ -172,14 +174,6 @@ export function useChat(api: Api, self: PublicUser, onUnauthorized: () => void):
       selectRoom(name) {
         dispatch({ type: 'room:select', name });
         loadFirstPageIfNeeded(name);
-        const socket = socketRef.current;
-        // Joining a room one is in is a no-op on the server that answers with who is online there.
-        if (socket?.connected) {
-          joinRoom(socket, name).then(
-            (joined) => dispatch({ type: 'room:joined', joined, activate: false }),
-            (error: unknown) => dispatch({ type: 'notice', notice: describe(error) }),
-          );
-        }
       },
       createRoom: (name) => openRoom(name, (socket) => createRoom(socket, name)),
       joinRoom: (name) => openRoom(name, (socket) => joinRoom(socket, name)),
@@ -191,6 +185,7 @@ export function useChat(api: Api, self: PublicUser, onUnauthorized: () => void):
         const user = state.users[state.selfId] ?? self;
         const message = pendingMessage({ room: state.activeRoom, clientId: newClientId(), body, user, now: new Date() });
         dispatch({ type: 'message:pending', message });
+        // The message clears the typing line on the other side: typing on now must announce itself again at once.
         lastTypingSentAt.current = null;
         void deliver(message);
       },

@@ -17,6 +17,9 @@ export function connectChatSocket(): ChatSocket {
     autoConnect: false,
     reconnectionDelay: 500,
     reconnectionDelayMax: 5000,
+    // A connection attempt whose handshake never completes (closed before it, or black-holed) is abandoned after
+    // this long and retried, instead of after socket.io's default 20 s of "Reconnecting…".
+    timeout: 5000,
   });
 }
 

@@ -138,9 +138,8 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
       return action.activate ? selectRoom(next, room.name) : next;
     }
     case 'room:left': {
-      const rooms = state.rooms.map((room) =>
-        room.name === action.name ? { ...room, joined: false, memberCount: Math.max(room.memberCount - 1, 0) } : room,
-      );
+      // The member count is the server's to tell (room:updated), which may arrive before or after this.
+      const rooms = state.rooms.map((room) => (room.name === action.name ? { ...room, joined: false } : room));
       const views = Object.fromEntries(Object.entries(state.views).filter(([name]) => name !== action.name));
       const next = { ...state, rooms, views };
       return state.activeRoom === action.name ? selectRoom(next, DEFAULT_ROOM) : next;

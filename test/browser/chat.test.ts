@@ -1,0 +1,363 @@
+/**
+ * Two people in two browsers (Debian's chromium) against the real server: they register, chat,
+ * page back through history, one uploads an avatar that the other sees, one drops off and comes back.
+ * Screenshots go to test-results/ (chat.png at desktop width, chat-phone*.png at 390 px).
+ */
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { Browser, BrowserContext, ConsoleMessage, Page, WebSocketRoute } from 'playwright-core';
+import { newUser, type TestUser } from '../support/client';
+import { ROOT } from '../support/resources';
+import { startTestServer, type TestServer } from '../support/server';
+import { ensureClientBuild, launchChromium, makePng } from './support';
+
+const RESULTS = path.join(ROOT, 'test-results');
+const DESKTOP = { width: 1280, height: 800 };
+const PHONE = { width: 390, height: 844 };
+
+let server: TestServer;
+let browser: Browser;
+let contextA: BrowserContext;
+let contextB: BrowserContext;
+let pageA: Page;
+let pageB: Page;
+const alice: TestUser = newUser('alice');
+const bob: TestUser = newUser('bob');
+
+const cspViolations: string[] = [];
+const pageErrors: string[] = [];
+const isCspViolation = (message: ConsoleMessage) => message.type() === 'error' && /Content Security Policy/i.test(message.text());
+
+function watch(page: Page, who: string): Page {
+  page.on('console', (message) => {
+    if (isCspViolation(message)) cspViolations.push(`${who}: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => pageErrors.push(`${who}: ${error.message}`));
+  return page;
+}
+
+/** Playwright's WebSocket routing stands in for the network between A's browser and the server. */
+let networkDownForA = false;
+let refusedAttempts = 0;
+const socketsOfA: WebSocketRoute[] = [];
+
+async function openChat(context: BrowserContext, who: string): Promise<Page> {
+  const page = watch(await context.newPage(), who);
+  const response = await page.goto(server.url);
+  // The policy the page runs under: without it, "no CSP violation" below would prove nothing.
+  const policy = response?.headers()['content-security-policy'] ?? '';
+  expect(policy).toContain("default-src 'self'");
+  expect(policy).toContain("style-src 'self'");
+  return page;
+}
+
+async function registerThroughForm(page: Page, user: TestUser): Promise<void> {
+  await page.getByRole('tab', { name: 'Register' }).click();
+  await page.getByLabel('Username').fill(user.username);
+  await page.getByLabel('E-mail').fill(user.email);
+  await page.getByLabel('Password').fill(user.password);
+  await page.getByRole('button', { name: 'Create account' }).click();
+}
+
+function composer(page: Page) {
+  return page.locator('textarea.composer__input');
+}
+
+async function say(page: Page, text: string): Promise<void> {
+  await composer(page).fill(text);
+  await composer(page).press('Enter');
+}
+
+function bodies(page: Page, text: string) {
+  return page.locator('.message__body').filter({ hasText: text });
+}
+
+beforeAll(async () => {
+  await Promise.all([ensureClientBuild(), mkdir(RESULTS, { recursive: true })]);
+  server = await startTestServer();
+  browser = await launchChromium();
+  contextA = await browser.newContext({ viewport: DESKTOP });
+  contextB = await browser.newContext({ viewport: DESKTOP });
+  await contextA.routeWebSocket(/\/socket\.io\//, (socket) => {
+    if (networkDownForA) {
+      refusedAttempts += 1;
+      // The connection drops before the handshake completes; the client gives up on it after its connect timeout.
+      const upstream = socket.connectToServer();
+      upstream.onMessage(() => {
+        void socket.close({ code: 3001, reason: 'network down (test)' }).catch(() => undefined);
+        void upstream.close().catch(() => undefined);
+      });
+      return;
+    }
+    socketsOfA.push(socket, socket.connectToServer());
+  });
+  pageA = await openChat(contextA, 'A');
+  pageB = await openChat(contextB, 'B');
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+describe('two people chatting in the browser', () => {
+  it('registers both through the form, shows the server’s error for a taken name, and puts both in general', async () => {
+    await registerThroughForm(pageA, alice);
+    await pageA.getByRole('heading', { name: '# general' }).waitFor();
+
+    await registerThroughForm(pageB, { ...bob, username: alice.username });
+    await pageB.getByRole('alert').filter({ hasText: 'this username is taken' }).waitFor();
+
+    await pageB.getByLabel('Username').fill(bob.username);
+    await pageB.getByRole('button', { name: 'Create account' }).click();
+    await pageB.getByRole('heading', { name: '# general' }).waitFor();
+
+    // Who is online: each sees the other.
+    await pageA.locator('.online__name', { hasText: bob.username }).waitFor();
+    await pageB.locator('.online__name', { hasText: alice.username }).waitFor();
+  });
+
+  it('shows HTML-looking text as text, never as markup', async () => {
+    const html = '<img src=x onerror="window.__pwned=1"><b>bold</b> & <script>window.__pwned=2</script>';
+    await say(pageA, html);
+    const received = bodies(pageB, '<b>bold</b>');
+    await received.waitFor();
+    expect(await received.textContent()).toBe(html);
+    expect(await received.locator('*').count()).toBe(0);
+    expect(await pageB.evaluate(() => 'pwned' in window || '__pwned' in window)).toBe(false);
+  });
+
+  it('sends on Enter, breaks the line on Shift+Enter, and shows a typing line that expires', async () => {
+    await composer(pageA).click();
+    await pageA.keyboard.type('first line');
+    await pageB.locator('.typing', { hasText: `${alice.username} is typing…` }).waitFor();
+    await pageA.keyboard.press('Shift+Enter');
+    await pageA.keyboard.type('second line');
+    await pageA.keyboard.press('Enter');
+    await bodies(pageB, 'second line').waitFor();
+    expect(await bodies(pageB, 'second line').textContent()).toBe('first line\nsecond line');
+    expect(await composer(pageA).inputValue()).toBe('');
+
+    // Typing without sending: the line appears, then goes away by itself.
+    // Slowly, as people type: the client tells the server at most every couple of seconds.
+    await pageA.keyboard.type('never sent', { delay: 350 });
+    await pageB.locator('.typing', { hasText: 'is typing' }).waitFor();
+    await pageB.locator('.typing', { hasText: 'is typing' }).waitFor({ state: 'detached', timeout: 15_000 });
+    await composer(pageA).fill('');
+  });
+
+  it('creates, joins and leaves rooms with member counts', async () => {
+    const room = `r${Date.now().toString(36)}`;
+    await pageA.getByLabel('New room name').fill(room);
+    await pageA.getByRole('button', { name: 'Create' }).click();
+    await pageA.getByRole('heading', { name: `# ${room}` }).waitFor();
+
+    const otherRoom = pageB.locator('.rooms__item', { hasText: `# ${room}` });
+    await otherRoom.filter({ hasText: '1 member' }).waitFor();
+    await otherRoom.getByRole('button', { name: 'Join' }).click();
+    await pageB.getByRole('heading', { name: `# ${room}` }).waitFor();
+    await pageA.locator('.rooms__item', { hasText: `# ${room}` }).filter({ hasText: '2 members' }).waitFor();
+
+    await say(pageA, `hello ${room}`);
+    await bodies(pageB, `hello ${room}`).waitFor();
+
+    await pageB.getByRole('button', { name: `Leave ${room}` }).click();
+    await pageB.getByRole('heading', { name: '# general' }).waitFor();
+    await pageA.locator('.rooms__item', { hasText: `# ${room}` }).filter({ hasText: '1 member' }).waitFor();
+    await otherRoom.filter({ hasText: '1 member' }).getByRole('button', { name: 'Join' }).waitFor();
+    await pageA.locator('.rooms__open', { hasText: '# general' }).click();
+    await pageA.getByRole('heading', { name: '# general' }).waitFor();
+  });
+
+  it('loads older history while scrolling up and keeps the reader’s place', async () => {
+    const room = `h${Date.now().toString(36)}`;
+    await pageA.getByLabel('New room name').fill(room);
+    await pageA.getByRole('button', { name: 'Create' }).click();
+    await pageA.getByRole('heading', { name: `# ${room}` }).waitFor();
+    await server.db.query(
+      `INSERT INTO messages (room_id, user_id, client_id, body)
+       SELECT r.id, u.id, 'seed-' || n, 'old message ' || n
+         FROM rooms r, users u, generate_series(1, 130) AS n
+        WHERE r.name = $1 AND u.username = $2 ORDER BY n`,
+      [room, alice.username],
+    );
+
+    await pageB.locator('.rooms__item', { hasText: `# ${room}` }).getByRole('button', { name: 'Join' }).click();
+    await bodies(pageB, 'old message 130').waitFor();
+    const list = pageB.locator('.messages');
+    const oldestShown = async () => Number((await pageB.locator('.message__body').first().textContent())?.replace('old message ', ''));
+    expect(await oldestShown()).toBeGreaterThan(1);
+
+    // Where the oldest shown message sits in the list's content: once the page above it arrives, the list
+    // must show it at the same place on screen as when the reader scrolled to the top.
+    const firstBefore = await oldestShown();
+    const anchor = bodies(pageB, `old message ${firstBefore}`);
+    const positionInList = () =>
+      anchor.evaluate((element) => {
+        const scroller = element.closest('.messages');
+        return element.getBoundingClientRect().top - (scroller?.getBoundingClientRect().top ?? 0);
+      });
+    const atTop = (await positionInList()) + (await list.evaluate((element) => element.scrollTop));
+    await list.evaluate((element) => {
+      element.scrollTop = 0;
+    });
+    await pageB.waitForFunction((first) => document.querySelector('.message__body')?.textContent !== `old message ${first}`, firstBefore);
+    expect(await oldestShown()).toBeLessThan(firstBefore);
+    expect(Math.abs((await positionInList()) - atTop)).toBeLessThan(3);
+
+    // All the way up: every message once, in order, and the start of the room.
+    for (let attempt = 0; attempt < 10 && (await oldestShown()) !== 1; attempt += 1) {
+      await list.evaluate((element) => {
+        element.scrollTop = 0;
+      });
+      await pageB.waitForTimeout(300);
+    }
+    await pageB.getByText(`This is the beginning of #${room}.`).waitFor();
+    const shown = await pageB.locator('.message__body').allTextContents();
+    expect(shown).toEqual(Array.from({ length: 130 }, (_, index) => `old message ${index + 1}`));
+    await pageB.locator('.rooms__open', { hasText: '# general' }).click();
+    await pageA.locator('.rooms__open', { hasText: '# general' }).click();
+  });
+
+  it('previews and uploads an avatar, and the other person sees it next to the messages', async () => {
+    await say(pageB, 'hello from bob');
+    await bodies(pageA, 'hello from bob').waitFor();
+    const bobsAvatarsOnA = pageA.locator(`.message[data-author="${bob.username}"] img.avatar`);
+    expect(await bobsAvatarsOnA.first().getAttribute('src')).toContain('/avatars/default/');
+
+    const png = makePng(64, [47, 111, 222], [255, 196, 0]);
+    await pageB.locator('input[name="avatar"]').setInputFiles({ name: 'me.png', mimeType: 'image/png', buffer: png });
+    expect(await pageB.locator('.profile__preview').getAttribute('src')).toMatch(/^blob:/);
+    await pageB.getByRole('button', { name: 'Upload' }).click();
+    await pageB.locator('.profile__preview').waitFor({ state: 'detached' });
+    const ownAvatar = pageB.locator('.profile img[data-user]');
+    await pageB.waitForFunction(() => !document.querySelector('.profile img[data-user]')?.getAttribute('src')?.includes('/avatars/default/'));
+    const uploadedUrl = (await ownAvatar.getAttribute('src')) ?? '';
+    expect(uploadedUrl).not.toMatch(/^blob:/);
+
+    // A learns of it through `user:updated`, without reloading.
+    await pageA.waitForFunction(
+      ([name, url]) =>
+        [...document.querySelectorAll(`.message[data-author="${name}"] img.avatar`)].every((image) => image.getAttribute('src') === url),
+      [bob.username, uploadedUrl],
+    );
+    // It is the uploaded picture: the same bytes, decoded by the browser at its size.
+    const served = await pageA.evaluate(async (url) => {
+      const response = await fetch(url);
+      return { status: response.status, bytes: Array.from(new Uint8Array(await response.arrayBuffer())) };
+    }, uploadedUrl);
+    expect(served.status).toBe(200);
+    expect(Buffer.from(served.bytes).equals(png)).toBe(true);
+    await pageA.waitForFunction(
+      (name) => {
+        const image = document.querySelector<HTMLImageElement>(`.message[data-author="${name}"] img.avatar`);
+        return image?.complete && image.naturalWidth === 64;
+      },
+      bob.username,
+    );
+  });
+
+  it('shows the server’s refusal on a message and resends it with Retry', async () => {
+    // More at once than the server's per-socket message rate allows: some are refused with a reason.
+    const burst = Array.from({ length: 25 }, (_, index) => `burst ${index}`);
+    for (const text of burst) await say(pageA, text);
+    const refused = pageA.locator('.message--failed');
+    await refused.first().waitFor();
+    expect(await refused.first().getByRole('alert').textContent()).toMatch(/^Not sent: \S.*Retry Discard$/);
+    while ((await refused.count()) > 0) {
+      await refused.first().getByRole('button', { name: 'Retry' }).click();
+      await pageA.waitForTimeout(250);
+    }
+    for (const text of burst) await bodies(pageB, text).filter({ hasText: new RegExp(`^${text}$`) }).waitFor();
+    const received = (await pageB.locator('.message__body').allTextContents()).filter((text) => text.startsWith('burst '));
+    expect(received.sort()).toEqual([...burst].sort());
+  });
+
+  it('shows Reconnecting…, keeps what was typed meanwhile pending, and catches up once back', async () => {
+    networkDownForA = true;
+    await Promise.all(socketsOfA.splice(0).map((socket) => socket.close({ code: 3001, reason: 'network down (test)' }).catch(() => undefined)));
+    await pageA.getByRole('status').filter({ hasText: 'Reconnecting…' }).waitFor();
+
+    await say(pageB, 'said while alice was away');
+    await bodies(pageB, 'said while alice was away').waitFor();
+    await say(pageA, 'written while offline');
+    const pending = pageA.locator('.message--pending', { hasText: 'written while offline' });
+    await pending.getByText('Sending…').waitFor();
+    await pageA.screenshot({ path: path.join(RESULTS, 'chat-reconnecting.png') });
+
+    // At least one reconnection attempt has hit the dead network before it comes back.
+    for (let waited = 0; refusedAttempts === 0 && waited < 15_000; waited += 100) await pageA.waitForTimeout(100);
+    expect(refusedAttempts).toBeGreaterThan(0);
+    networkDownForA = false;
+    await pageA.getByRole('status').filter({ hasText: 'Reconnecting…' }).waitFor({ state: 'detached', timeout: 20_000 });
+    await bodies(pageA, 'said while alice was away').waitFor();
+    await pending.waitFor({ state: 'detached' });
+    await bodies(pageB, 'written while offline').waitFor();
+    // Resent with the same clientId after the reconnect: stored and shown once.
+    expect(await bodies(pageB, 'written while offline').count()).toBe(1);
+    expect(await bodies(pageA, 'said while alice was away').count()).toBe(1);
+    const { rows } = await server.db.query<{ count: string }>(`SELECT count(*) FROM messages WHERE body = 'written while offline'`);
+    expect(rows[0]?.count).toBe('1');
+    // A reader who was at the bottom still is, with the caught-up messages in view.
+    await pageA.waitForFunction(() => {
+      const list = document.querySelector('.messages');
+      return list !== null && list.scrollHeight - list.scrollTop - list.clientHeight < 2;
+    });
+  });
+
+  it('lays out at desktop and at phone width, where the room list collapses behind a button', async () => {
+    await pageA.screenshot({ path: path.join(RESULTS, 'chat.png') });
+
+    await pageB.setViewportSize(PHONE);
+    const sidebar = pageB.locator('.sidebar');
+    const menu = pageB.getByRole('button', { name: 'Rooms and people' });
+    await pageB.waitForFunction(() => {
+      const box = document.querySelector('.sidebar')?.getBoundingClientRect();
+      return box !== undefined && box.right <= 0;
+    });
+    expect(await menu.isVisible()).toBe(true);
+    // Nothing sticks out sideways at 390 px.
+    expect(await pageB.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
+    await pageB.screenshot({ path: path.join(RESULTS, 'chat-phone.png') });
+
+    await menu.click();
+    await pageB.waitForFunction(() => (document.querySelector('.sidebar')?.getBoundingClientRect().left ?? -1) >= 0);
+    expect(await sidebar.getByText(`# general`).isVisible()).toBe(true);
+    await pageB.screenshot({ path: path.join(RESULTS, 'chat-phone-rooms.png') });
+    await pageB.locator('.rooms__open', { hasText: '# general' }).click();
+    await pageB.waitForFunction(() => (document.querySelector('.sidebar')?.getBoundingClientRect().right ?? 1) <= 0);
+    await pageB.setViewportSize(DESKTOP);
+  });
+
+  it('logs out, refuses a wrong password with the server’s message, and logs back in to the history', async () => {
+    await pageB.getByRole('button', { name: 'Log out' }).click();
+    await pageB.getByRole('tab', { name: 'Log in' }).waitFor();
+    await pageB.getByLabel('Username').fill(bob.username);
+    await pageB.getByLabel('Password').fill('wrong password!');
+    await pageB.getByRole('button', { name: 'Log in' }).last().click();
+    const refusal = pageB.getByRole('alert');
+    await refusal.waitFor();
+    expect((await refusal.textContent())?.length).toBeGreaterThan(0);
+
+    await pageB.getByLabel('Password').fill(bob.password);
+    await pageB.getByRole('button', { name: 'Log in' }).last().click();
+    await pageB.getByRole('heading', { name: '# general' }).waitFor();
+    await bodies(pageB, 'written while offline').waitFor();
+  });
+
+  it('ran under the CSP without a single violation or script error', async () => {
+    expect(pageErrors).toEqual([]);
+    expect(cspViolations).toEqual([]);
+    // The detector itself works: an inline style attribute is refused and reported.
+    const probe = await contextA.newPage();
+    const reported = probe.waitForEvent('console', { predicate: isCspViolation });
+    await probe.goto(server.url);
+    await probe.evaluate(() => {
+      const element = document.createElement('div');
+      element.setAttribute('style', 'color: red');
+      document.body.append(element);
+    });
+    expect((await reported).text()).toMatch(/style-src/);
+    await probe.close();
+  });
+});
