@@ -56,7 +56,7 @@ export const USAGE = `Usage: npm run bench -- [--clients N] [--rooms N] [--durat
   --rooms     rooms the clients are spread over               (env BENCH_ROOMS,    default ${DEFAULTS.rooms})
   --duration  seconds every client sends                      (env BENCH_DURATION, default ${DEFAULTS.durationSeconds})
   --rate      messages per second each client sends           (env BENCH_RATE,     default ${DEFAULTS.rate})
-  --warmup    seconds of the same load before measuring        (env BENCH_WARMUP,   default ${DEFAULTS.warmupSeconds})
+  --warmup    seconds of the same load before measuring       (env BENCH_WARMUP,   default ${DEFAULTS.warmupSeconds})
 `;
 
 export class OptionsError extends Error {
