@@ -91,6 +91,8 @@ beforeAll(async () => {
     }
     socketsOfA.push(socket, socket.connectToServer());
   });
+  // The long-polling fallback must not get through the "network down" either.
+  await contextA.route(/\/socket\.io\/.*transport=polling/, (route) => (networkDownForA ? route.abort('internetdisconnected') : route.continue()));
   pageA = await openChat(contextA, 'A');
   pageB = await openChat(contextB, 'B');
 }, 180_000);
@@ -303,6 +305,27 @@ describe('two people chatting in the browser', () => {
       const list = document.querySelector('.messages');
       return list !== null && list.scrollHeight - list.scrollTop - list.clientHeight < 2;
     });
+  });
+
+  it('falls back to HTTP long-polling where WebSockets are broken', async () => {
+    const context = await browser.newContext({ viewport: DESKTOP });
+    // A proxy that mangles WebSockets: the socket opens, then what arrives is not engine.io.
+    await context.routeWebSocket(/\/socket\.io\//, (socket) => {
+      socket.send('proxy says no');
+      void socket.close({ code: 3002, reason: 'broken proxy (test)' }).catch(() => undefined);
+    });
+    const pollingRequests: string[] = [];
+    context.on('request', (request) => {
+      if (request.url().includes('transport=polling')) pollingRequests.push(request.url());
+    });
+    const pageC = await openChat(context, 'C');
+    await registerThroughForm(pageC, newUser('carol'));
+    await pageC.getByRole('heading', { name: '# general' }).waitFor();
+    await pageC.getByRole('status').waitFor({ state: 'detached' });
+    await say(pageC, 'hello over long-polling');
+    await bodies(pageA, 'hello over long-polling').waitFor();
+    expect(pollingRequests.length).toBeGreaterThan(0);
+    await context.close();
   });
 
   it('lays out at desktop and at phone width, where the room list collapses behind a button', async () => {

@@ -12,8 +12,10 @@ export const ACK_TIMEOUT_MS = 10_000;
 
 export function connectChatSocket(): ChatSocket {
   return io({
-    // WebSocket only: no long-polling means no need for sticky sessions when several replicas serve one URL.
-    transports: ['websocket'],
+    // WebSocket first (no long-polling overhead, any replica can serve it); HTTP long-polling only when a proxy on
+    // the way breaks WebSockets. Polling needs session affinity across replicas, which the Helm chart turns on.
+    transports: ['websocket', 'polling'],
+    tryAllTransports: true,
     autoConnect: false,
     reconnectionDelay: 500,
     reconnectionDelayMax: 5000,
