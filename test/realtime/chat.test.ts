@@ -204,6 +204,21 @@ test('rooms: create, list with member counts, join and leave with room:updated b
   expect(await request(b, 'room:join', { name: 'no-such-room' })).toEqual({ error: 'no room named no-such-room' });
 });
 
+test("a new user's first connect announces general's new member count; a later connect does not", async () => {
+  const a = await connect(alice);
+  const generalBefore = (await requestData(a, 'room:list')).find((room) => room.name === 'general');
+  const generalUpdates = recordEvents(a, 'room:updated');
+  const carol = await register(server.url);
+  const announced = nextEvent(a, 'room:updated', (room) => room.name === 'general');
+
+  await connect(carol);
+  expect(await announced).toEqual({ name: 'general', memberCount: (generalBefore?.memberCount ?? 0) + 1 });
+  // Already a member: connecting again changes no count, so nothing is announced.
+  await connect(carol);
+  await requestData(a, 'room:list');
+  expect(generalUpdates.filter((room) => room.name === 'general')).toHaveLength(1);
+});
+
 test('a new profile (avatar) reaches every client', async () => {
   const b = await connect(bob);
   const updated = nextEvent(b, 'user:updated', (user) => user.id === alice.user.id);

@@ -29,6 +29,11 @@ export async function postAndBroadcast(
   return message;
 }
 
+/** Tells every client (on every process) a room's new member count. */
+export function broadcastRoomUpdated(io: ChatServer, room: Omit<RoomSummary, 'joined'>): void {
+  io.emit('room:updated', { name: room.name, memberCount: room.memberCount });
+}
+
 type AckedEvent = Exclude<keyof ClientToServerEvents, 'typing'>;
 
 /** Wires one socket's events. Every handler parses its payload first and answers exactly once through the ack. */
@@ -88,13 +93,13 @@ export function registerHandlers(socket: ChatServerSocket, deps: HandlerDeps): v
 
   onAcked('room:create', roomPayload, roomBucket, async ({ name }) => {
     const room = await rooms.create(user().id, name);
-    io.emit('room:updated', { name: room.name, memberCount: room.memberCount });
+    broadcastRoomUpdated(io, room);
     return joined(room);
   });
 
   onAcked('room:join', roomPayload, roomBucket, async ({ name }) => {
     const { room, changed } = await rooms.join(user().id, name);
-    if (changed) io.emit('room:updated', { name: room.name, memberCount: room.memberCount });
+    if (changed) broadcastRoomUpdated(io, room);
     return joined(room);
   });
 
@@ -102,7 +107,7 @@ export function registerHandlers(socket: ChatServerSocket, deps: HandlerDeps): v
     const { memberCount, changed } = await rooms.leave(user().id, name);
     io.in(userChannel(user().id)).socketsLeave(roomChannel(name));
     socket.leave(roomChannel(name));
-    if (changed) io.emit('room:updated', { name, memberCount });
+    if (changed) broadcastRoomUpdated(io, { name, memberCount });
     presence.announce(name);
     return true as const;
   });

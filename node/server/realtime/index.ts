@@ -16,7 +16,7 @@ import type { Config } from '../config';
 import type { Logger } from '../logger';
 import { MessageService } from '../messages/service';
 import { RoomService } from '../rooms/service';
-import { postAndBroadcast, registerHandlers } from './handlers';
+import { broadcastRoomUpdated, postAndBroadcast, registerHandlers } from './handlers';
 import { isSameOrigin } from './origin';
 import { Presence } from './presence';
 import { chatRoomOf, roomChannel, userChannel, type ChatServer, type ChatServerSocket, type InterServerEvents, type SocketData } from './types';
@@ -101,8 +101,10 @@ export function createRealtime(httpServer: http.Server, deps: RealtimeDeps): Rea
       // A session of a deleted user.
       if (!user) return next(new Error('unauthorized'));
       socket.data.user = toPublicUser(user, config.CDN_PREFIX);
-      const roomNames = await rooms.roomsOnConnect(userId);
-      await socket.join([userChannel(userId), ...roomNames.map(roomChannel)]);
+      const { names, defaultRoomUpdate } = await rooms.roomsOnConnect(userId);
+      await socket.join([userChannel(userId), ...names.map(roomChannel)]);
+      // A new user just became a member of the default room: everyone's member count for it changed.
+      if (defaultRoomUpdate) broadcastRoomUpdated(io, defaultRoomUpdate);
       next();
     })().catch((error: unknown) => {
       logger.error({ err: error, userId }, 'socket handshake failed');

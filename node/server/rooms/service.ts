@@ -44,11 +44,16 @@ export class RoomService {
     return { memberCount: await this.rooms.memberCount(room.id), changed };
   }
 
-  /** Makes the user a member of the default room; answers every room they are in. */
-  async roomsOnConnect(userId: number): Promise<string[]> {
+  /**
+   * Makes the user a member of the default room; answers every room they are in and, when this connect is what
+   * made them a member (a new user), the default room's new member count for the others to hear.
+   */
+  async roomsOnConnect(userId: number): Promise<{ names: string[]; defaultRoomUpdate?: Omit<RoomSummary, 'joined'> }> {
     const general = await this.rooms.ensure(DEFAULT_ROOM);
-    await this.rooms.addMember(general.id, userId);
-    return this.rooms.namesOfMember(userId);
+    const added = await this.rooms.addMember(general.id, userId);
+    const names = await this.rooms.namesOfMember(userId);
+    if (!added) return { names };
+    return { names, defaultRoomUpdate: { name: general.name, memberCount: await this.rooms.memberCount(general.id) } };
   }
 
   /** The room, if it exists and the user is in it; a clear 404 or 403 otherwise. */
