@@ -58,6 +58,20 @@ async function settledWithin(work: Promise<unknown>, ms: number): Promise<void> 
   clearTimeout(timer);
 }
 
+/**
+ * The adapter publishes broadcasts without handling the returned promise, so a publish that fails (Redis gone, or
+ * this client already closed at shutdown) would be an unhandled rejection and end the process. It is logged instead;
+ * the clients it missed catch up through sync.
+ */
+function logFailedPublishes(client: RedisClientType, logger: Logger): void {
+  const publish = client.publish.bind(client);
+  client.publish = ((...args: Parameters<typeof publish>) =>
+    publish(...args).catch((error: unknown) => {
+      logger.warn({ err: { message: (error as Error).message } }, 'socket.io broadcast not published');
+      return 0;
+    })) as typeof publish;
+}
+
 type SessionOnRequest = Partial<SessionData> & { reload(done: (error?: unknown) => void): void };
 
 function sessionOf(socket: { request: unknown }): SessionOnRequest | undefined {
@@ -88,6 +102,7 @@ export function createRealtime(httpServer: http.Server, deps: RealtimeDeps): Rea
     // Not awaited: node-redis queues commands while it connects, so the adapter can be attached right away.
     client.connect().catch((error: unknown) => logger.error({ err: error }, 'socket.io adapter redis connection failed'));
   }
+  logFailedPublishes(pubClient, logger);
   io.adapter(createAdapter(pubClient, subClient, { key: `${config.REDIS_PREFIX}socket.io` }));
 
   const presence = new Presence(io, logger);
@@ -149,8 +164,12 @@ export function createRealtime(httpServer: http.Server, deps: RealtimeDeps): Rea
   // Another process changed a profile: its sockets here must present the new one in presence and typing.
   io.on('user:updated', updateLocalSockets);
 
+  /** Set when close() starts: from then on nothing new is sent, and a new message is refused rather than kept quiet. */
+  let closing = false;
+
   let closed: Promise<void> | undefined;
   async function close(): Promise<void> {
+    closing = true;
     // This process's sockets go; the remaining processes' clients get new presence lists before Redis closes.
     io.local.disconnectSockets(true);
     // Bounded: with Redis unreachable, cross-process lookups would wait for it, and shutdown must not.
@@ -164,8 +183,17 @@ export function createRealtime(httpServer: http.Server, deps: RealtimeDeps): Rea
 
   return {
     io,
-    postMessage: (input) => postAndBroadcast({ io, messages }, input, { requireMembership: false }),
+    async postMessage(input) {
+      // Refused before it is stored: a caller such as the bot consumer then leaves it for a process that runs.
+      if (closing) throw new Error('realtime is closed: the server is shutting down');
+      return postAndBroadcast({ io, messages }, input, { requireMembership: false });
+    },
     broadcastUserUpdated(user) {
+      // The stored profile is what counts; clients see it when they reconnect to a running process.
+      if (closing) {
+        logger.debug({ userId: user.id }, 'user update not broadcast: realtime is closed');
+        return;
+      }
       updateLocalSockets(user);
       io.serverSideEmit('user:updated', user);
       io.emit('user:updated', user);
