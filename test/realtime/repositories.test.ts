@@ -70,3 +70,39 @@ test('a bot (server-side sender) may post to an existing room it is not in, not 
     'no room named gone-room',
   );
 });
+
+/**
+ * The pool's single statements, but no connection to check out: an explicit transaction (BEGIN ... COMMIT on one
+ * pooled client, idle between its statements while Node waits) fails here.
+ */
+function statementsOnly(pool: Pool): Pool {
+  const noCheckout = () => Promise.reject(new Error('a connection was checked out for an explicit transaction'));
+  return { query: pool.query.bind(pool), connect: noCheckout } as unknown as Pool;
+}
+
+test('connecting, creating a room and posting open no explicit transaction, and stay atomic', async () => {
+  const pool = statementsOnly(db);
+  const rooms = new RoomService(pool);
+  await rooms.roomsOnConnect(userId);
+  expect(await rooms.create(userId, 'no-tx-room')).toEqual({ name: 'no-tx-room', memberCount: 1, joined: true });
+  // Racing creators: one room, one creator as its only member, the rest told the name is taken.
+  const race = await Promise.allSettled([otherUserId, userId, otherUserId].map((creator) => rooms.create(creator, 'raced-room')));
+  expect(race.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+  expect(race.filter((result) => result.status === 'rejected').map((result) => String(result.reason))).toEqual([
+    expect.stringContaining('already exists'),
+    expect.stringContaining('already exists'),
+  ]);
+  const { rows: members } = await db.query<{ name: string; count: number }>(
+    `SELECT r.name, count(*)::int AS count FROM rooms r JOIN room_members m ON m.room_id = r.id
+      WHERE r.name IN ('no-tx-room', 'raced-room') GROUP BY r.name ORDER BY r.name`,
+  );
+  expect(members).toEqual([
+    { name: 'no-tx-room', count: 1 },
+    { name: 'raced-room', count: 1 },
+  ]);
+
+  const messages = new MessageService(pool, '/avatars/', rooms);
+  const message = { userId, room: 'no-tx-room', clientId: 'no-tx-1', body: 'hi' };
+  expect((await messages.post(message, { requireMembership: true })).created).toBe(true);
+  expect((await messages.post(message, { requireMembership: true })).created).toBe(false);
+});

@@ -27,10 +27,18 @@ export class RoomRepository {
     return row && { id: Number(row.id), name: row.name, isMember: row.is_member };
   }
 
-  /** Undefined when the name is taken. */
-  async create(name: string, createdBy: number | null): Promise<RoomRecord | undefined> {
+  /**
+   * Creates the room with its creator as the first member; undefined when the name is taken. One statement, so
+   * atomic without an explicit transaction (which would hold a connection open across round trips).
+   */
+  async createWithMember(name: string, createdBy: number): Promise<RoomRecord | undefined> {
     const { rows } = await this.db.query<{ id: string; name: string }>(
-      'INSERT INTO rooms (name, created_by) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING RETURNING id, name',
+      `WITH room AS (
+         INSERT INTO rooms (name, created_by) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING RETURNING id, name
+       ), member AS (
+         INSERT INTO room_members (room_id, user_id) SELECT id, $2 FROM room
+       )
+       SELECT id, name FROM room`,
       [name, createdBy],
     );
     const row = rows[0];

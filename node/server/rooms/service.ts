@@ -1,6 +1,5 @@
 import type { Pool } from 'pg';
 import { DEFAULT_ROOM, type RoomSummary } from '../../shared/protocol';
-import { withTransaction } from '../db';
 import { HttpError } from '../http/errors';
 import { RoomRepository, type RoomRecord } from './repository';
 
@@ -8,7 +7,7 @@ import { RoomRepository, type RoomRecord } from './repository';
 export class RoomService {
   private readonly rooms: RoomRepository;
 
-  constructor(private readonly db: Pool) {
+  constructor(db: Pool) {
     this.rooms = new RoomRepository(db);
   }
 
@@ -18,13 +17,9 @@ export class RoomService {
 
   /** Creates a room with its creator as the first member. */
   async create(userId: number, name: string): Promise<RoomSummary> {
-    return withTransaction(this.db, async (client) => {
-      const rooms = new RoomRepository(client);
-      const room = await rooms.create(name, userId);
-      if (!room) throw new HttpError(409, `room ${name} already exists`);
-      await rooms.addMember(room.id, userId);
-      return { name: room.name, memberCount: 1, joined: true };
-    });
+    const room = await this.rooms.createWithMember(name, userId);
+    if (!room) throw new HttpError(409, `room ${name} already exists`);
+    return { name: room.name, memberCount: 1, joined: true };
   }
 
   /** Idempotent: joining a room twice changes nothing. */
