@@ -81,6 +81,7 @@ export async function startServer(config: Config, clients: Clients, logger: Logg
       logger,
       limits: createAuthRateLimits(config, clients.redis, logger),
       onEventStored: () => publisher.kick(),
+      realtime,
     }),
   );
   // S2's room and history routes: logged-in users only.

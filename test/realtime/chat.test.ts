@@ -11,7 +11,7 @@ import { SESSION_RECHECK_MS } from '../../node/server/realtime';
 import type { ChatMessage, HistoryResponse, RoomSummary } from '../../node/shared/protocol';
 import { PNG_1PX } from '../support/images';
 import { io } from 'socket.io-client';
-import { register, type ChatSocket, type LoggedIn } from '../support/client';
+import { login, newUser, register, type ChatSocket, type LoggedIn } from '../support/client';
 import { startTestServer, type TestServer } from '../support/server';
 import { closed, newClientId, nextEvent, onlineNames, recordEvents, request, requestData, socketsClosedAfterEach } from './helpers';
 
@@ -230,14 +230,38 @@ test('a new profile (avatar) reaches every client', async () => {
   expect((await updated).avatarUrl).not.toBe(alice.user.avatarUrl);
 });
 
-test("logging out ends the user's open sockets, and the old cookie opens no new one", async () => {
-  const carol = await register(server.url);
-  const socket = await connect(carol);
-  const ended = closed(socket);
+/** Log lines of the periodic session check ending one of the user's sockets. */
+const endedBySessionCheck = (userId: number) =>
+  server.logs.filter((line) => line.msg === 'session ended: socket disconnected' && line.userId === userId);
+
+const disconnectReason = (socket: ChatSocket) => new Promise<string>((resolve) => socket.once('disconnect', resolve));
+
+test("logging out ends that session's sockets at once; the user's other session stays connected", async () => {
+  const carolAccount = newUser('carol');
+  const carol = await register(server.url, carolAccount);
+  const carolElsewhere = await login(server.url, carolAccount.username, carolAccount.password);
+  const [tab, secondTab, otherBrowser] = await Promise.all([connect(carol), connect(carol), connect(carolElsewhere)]);
+  const reasons = Promise.all([tab, secondTab].map(disconnectReason));
+
   expect((await carol.session.logout()).status).toBe(204);
-  await ended;
-  expect(server.logText()).toContain('session ended: socket disconnected');
+  expect(await reasons).toEqual(['io server disconnect', 'io server disconnect']);
+  // Ended by the logout itself, not by the periodic session check.
+  expect(endedBySessionCheck(carol.user.id)).toEqual([]);
+  expect(otherBrowser.connected).toBe(true);
+  expect(await requestData(otherBrowser, 'room:list')).toEqual(expect.any(Array));
   await expect(connect(carol)).rejects.toThrow('unauthorized');
+});
+
+test('a session that ends without a logout (expiry) still ends its sockets at the next session check', async () => {
+  const dave = await register(server.url);
+  const socket = await connect(dave);
+  const ended = closed(socket);
+  // The cookie is `s:<session id>.<signature>`, URI-encoded; expiry is Redis dropping the key.
+  const sessionId = /^s:(.+)\.[^.]+$/.exec(decodeURIComponent(dave.cookie.slice('chat.sid='.length)))?.[1];
+  expect(await server.redis.del(`${server.config.REDIS_PREFIX}sess:${sessionId}`)).toBe(1);
+  await ended;
+  expect(endedBySessionCheck(dave.user.id)).toHaveLength(1);
+  await expect(connect(dave)).rejects.toThrow('unauthorized');
 }, SESSION_RECHECK_MS + 15_000);
 
 async function queuedAndUnacknowledged(vhost: string, queue: string): Promise<number> {

@@ -9,7 +9,7 @@ import { createClient, type RedisClientType } from 'redis';
 import { seed } from '../../fixtures/seed';
 import { loadConfig } from '../../node/server/config';
 import { buildServer, type PrivateBuild } from '../support/build';
-import { register, type LoggedIn } from '../support/client';
+import { login, newUser, register, type LoggedIn } from '../support/client';
 import { createTestDatabase, createTestVhost, startTestS3, uniqueRedisPrefix, type TestDatabase, type TestS3, type TestVhost } from '../support/resources';
 import { deleteRedisKeys, testEnvironment } from '../support/server';
 import { newClientId, nextEvent, onlineNames, requestData, socketsClosedAfterEach } from './helpers';
@@ -125,6 +125,19 @@ test('a room created on one process is announced and joinable on the other', asy
   const heard = nextEvent(a, 'message:new', (message) => message.room === 'cross-room');
   await requestData(b, 'message:send', { room: 'cross-room', clientId: newClientId(), body: 'hello across' });
   expect((await heard).body).toBe('hello across');
+});
+
+test("a logout on one process ends that session's sockets on the other at once, and only them", async () => {
+  const account = newUser('logout');
+  const phone = await register(first.url, account);
+  const laptop = await login(second.url, account.username, account.password);
+  const [phoneOnSecond, laptopOnSecond] = await Promise.all([connect(phone, second), connect(laptop, second)]);
+  const reason = new Promise<string>((resolve) => phoneOnSecond.once('disconnect', resolve));
+  expect((await phone.session.logout()).status).toBe(204);
+  expect(await reason).toBe('io server disconnect');
+  // The other process got the logout through the adapter; its periodic session check did not do it.
+  expect(second.output.filter((line) => line.includes('"msg":"session ended: socket disconnected"'))).toEqual([]);
+  expect(await requestData(laptopOnSecond, 'room:list')).toEqual(expect.any(Array));
 });
 
 test('when one process shuts down, its users drop out of the presence the other process shows', async () => {

@@ -10,6 +10,7 @@ import { HttpError } from '../http/errors';
 import type { AuthRateLimits } from '../http/rate-limit';
 import { parseBody } from '../http/validation';
 import type { Logger } from '../logger';
+import type { Realtime } from '../realtime';
 import { hashPassword, verifyPassword } from './passwords';
 import { requireUser, sessionUserId } from './require-user';
 import { SESSION_COOKIE, sessionStoreUnavailable } from './session';
@@ -56,9 +57,11 @@ export interface AuthRouterDeps {
   limits: AuthRateLimits;
   /** Called after an event was committed to the outbox, so the publisher sends it now rather than at its next sweep. */
   onEventStored: () => void;
+  /** A logout ends that session's live sockets. */
+  realtime: Pick<Realtime, 'endSession'>;
 }
 
-export function createAuthRouter({ config, db, logger, limits, onEventStored }: AuthRouterDeps): Router {
+export function createAuthRouter({ config, db, logger, limits, onEventStored, realtime }: AuthRouterDeps): Router {
   const router = Router();
 
   async function sessionResponse(req: Request): Promise<SessionResponse> {
@@ -121,7 +124,10 @@ export function createAuthRouter({ config, db, logger, limits, onEventStored }: 
   });
 
   router.post('/logout', async (req, res) => {
+    const sessionId = req.sessionID;
     await sessionOperation((done) => req.session.destroy(done));
+    // After the destroy: a socket that reconnects right away finds no session.
+    realtime.endSession(sessionId);
     res.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure: config.COOKIE_SECURE });
     res.status(204).end();
   });

@@ -19,7 +19,7 @@ import { RoomService } from '../rooms/service';
 import { broadcastRoomUpdated, postAndBroadcast, registerHandlers } from './handlers';
 import { isSameOrigin } from './origin';
 import { Presence } from './presence';
-import { chatRoomOf, roomChannel, userChannel, type ChatServer, type ChatServerSocket, type InterServerEvents, type SocketData } from './types';
+import { chatRoomOf, roomChannel, sessionChannel, userChannel, type ChatServer, type ChatServerSocket, type InterServerEvents, type SocketData } from './types';
 
 export interface RealtimeDeps {
   config: Config;
@@ -35,6 +35,8 @@ export interface Realtime {
   postMessage(input: { userId: number; room: string; clientId: string; body: string }): Promise<ChatMessage>;
   /** Tells every client that a user's profile (avatar) changed. */
   broadcastUserUpdated(user: PublicUser): void;
+  /** Disconnects the sockets of one login session (on every process); the user's other sessions stay. */
+  endSession(sessionId: string): void;
   close(): Promise<void>;
 }
 
@@ -43,7 +45,10 @@ function chatRoomsOf(rooms: Iterable<string>): string[] {
   return [...rooms].map(chatRoomOf).filter((room): room is string => room !== undefined);
 }
 
-/** How often a connected socket checks that its session still exists: a logout ends the user's sockets too. */
+/**
+ * How often a connected socket checks that its session still exists. A logout ends its sockets at once (endSession);
+ * this catches what nobody announces: expiry, and a logout whose broadcast was lost while Redis pub/sub was down.
+ */
 export const SESSION_RECHECK_MS = 10_000;
 
 const CLOSE_STEP_TIMEOUT_MS = 3_000;
@@ -73,9 +78,10 @@ function logFailedPublishes(client: RedisClientType, logger: Logger): void {
 }
 
 type SessionOnRequest = Partial<SessionData> & { reload(done: (error?: unknown) => void): void };
+type RequestWithSession = { session?: SessionOnRequest; sessionID?: string };
 
 function sessionOf(socket: { request: unknown }): SessionOnRequest | undefined {
-  return (socket.request as { session?: SessionOnRequest }).session;
+  return (socket.request as RequestWithSession).session;
 }
 
 export function createRealtime(httpServer: http.Server, deps: RealtimeDeps): Realtime {
@@ -110,14 +116,15 @@ export function createRealtime(httpServer: http.Server, deps: RealtimeDeps): Rea
   io.engine.use(deps.sessionMiddleware);
   io.use((socket, next) => {
     const userId = sessionOf(socket)?.userId;
-    if (typeof userId !== 'number') return next(new Error('unauthorized'));
+    const sessionId = (socket.request as RequestWithSession).sessionID;
+    if (typeof userId !== 'number' || !sessionId) return next(new Error('unauthorized'));
     (async () => {
       const user = await findUserById(db, userId);
       // A session of a deleted user.
       if (!user) return next(new Error('unauthorized'));
       socket.data.user = toPublicUser(user, config.CDN_PREFIX);
       const { names, defaultRoomUpdate } = await rooms.roomsOnConnect(userId);
-      await socket.join([userChannel(userId), ...names.map(roomChannel)]);
+      await socket.join([userChannel(userId), sessionChannel(sessionId), ...names.map(roomChannel)]);
       // A new user just became a member of the default room: everyone's member count for it changed.
       if (defaultRoomUpdate) broadcastRoomUpdated(io, defaultRoomUpdate);
       next();
@@ -197,6 +204,13 @@ export function createRealtime(httpServer: http.Server, deps: RealtimeDeps): Rea
       updateLocalSockets(user);
       io.serverSideEmit('user:updated', user);
       io.emit('user:updated', user);
+    },
+    endSession(sessionId) {
+      const channel = sessionChannel(sessionId);
+      // This process's sockets at once, whatever Redis does; the adapter carries the request to the other processes.
+      io.local.in(channel).disconnectSockets(true);
+      io.in(channel).disconnectSockets(true);
+      logger.info('session ended by logout: its sockets disconnected');
     },
     close: () => (closed ??= close()),
   };

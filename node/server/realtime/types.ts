@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Server, Socket } from 'socket.io';
 import type { ClientToServerEvents, PublicUser, ServerToClientEvents } from '../../shared/protocol';
 
@@ -17,4 +18,9 @@ export type ChatServerSocket = Socket<ClientToServerEvents, ServerToClientEvents
 /** socket.io room names: chat rooms and "all sockets of one user" never collide with each other or with socket ids. */
 export const roomChannel = (room: string): string => `room:${room}`;
 export const userChannel = (userId: number): string => `user:${userId}`;
+/**
+ * All sockets of one login session. Named by a hash: room names travel through Redis pub/sub and may show up in
+ * debug output, and a session id is a credential.
+ */
+export const sessionChannel = (sessionId: string): string => `session:${createHash('sha256').update(sessionId).digest('base64url')}`;
 export const chatRoomOf = (channel: string): string | undefined => (channel.startsWith('room:') ? channel.slice('room:'.length) : undefined);
