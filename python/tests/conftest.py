@@ -1,4 +1,5 @@
-"""Every test module gets its own RabbitMQ vhost and migrated PostgreSQL database, removed afterwards."""
+"""Every test module gets its own RabbitMQ vhost and migrated PostgreSQL database, removed afterwards; a module
+that restarts a broker gets a private RabbitMQ node, stopped and removed afterwards whatever the outcome."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from typing import Iterator
 
 import pytest
 
-from support import Broker, TestDatabase, Vhost
+from support import Broker, PrivateRabbitNode, TestDatabase, Vhost
 
 
 @pytest.fixture(scope="module")
@@ -26,3 +27,13 @@ def database() -> Iterator[TestDatabase]:
 @pytest.fixture(scope="module")
 def broker(vhost: Vhost) -> Broker:
     return Broker(vhost)
+
+
+@pytest.fixture(scope="module")
+def private_rabbit_node() -> Iterator[PrivateRabbitNode]:
+    node = PrivateRabbitNode()
+    try:
+        node.start()
+        yield node
+    finally:
+        node.destroy()

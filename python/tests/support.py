@@ -1,7 +1,7 @@
 """Real resources for the worker tests: a RabbitMQ vhost and a migrated PostgreSQL database of their own,
-worker processes started exactly as in production (``python3 -m chat_workers.<name>``), and a small
-broker client that opens a fresh connection per call (so closing the worker's connections in the vhost
-never hits the test's own).
+a private RabbitMQ node that a test may restart, worker processes started exactly as in production
+(``python3 -m chat_workers.<name>``), and a small broker client that opens a fresh connection per call
+(so a broker restart never hits a connection the test holds).
 """
 
 from __future__ import annotations
@@ -9,9 +9,12 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shutil
 import signal
+import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.parse
@@ -28,14 +31,22 @@ PYTHON_DIR = Path(__file__).resolve().parents[1]
 REPO_ROOT = PYTHON_DIR.parent
 ADMIN_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 WAIT_SECONDS = 20.0
+SHARED_AMQP_PORT = 5672
+# The unwrapped scripts: /usr/sbin/rabbitmqctl switches to the rabbitmq user, whose home holds the shared
+# node's cookie; a private node has a cookie of its own in its own home directory.
+RABBITMQ_BIN = Path("/usr/lib/rabbitmq/bin")
+NODE_BOOT_SECONDS = 60.0
 
 
 def unique_name(prefix: str) -> str:
     return f"{prefix}_{int(time.time() * 1000):x}_{secrets.token_hex(3)}"
 
 
-def rabbitmqctl(*args: str) -> str:
-    return subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, text=True).stdout
+def rabbitmqctl(*args: str, node: "PrivateRabbitNode | None" = None, timeout: float = WAIT_SECONDS) -> str:
+    """rabbitmqctl against the shared node, or against ``node``."""
+    command = ["rabbitmqctl", "-q", *args] if node is None else [str(RABBITMQ_BIN / "rabbitmqctl"), "-q", "-n", node.name, *args]
+    env = None if node is None else node.env
+    return subprocess.run(command, check=True, capture_output=True, text=True, env=env, timeout=timeout).stdout
 
 
 def wait_until(condition: Callable[[], Any], what: str, timeout: float = WAIT_SECONDS) -> Any:
@@ -56,10 +67,12 @@ def wait_until(condition: Callable[[], Any], what: str, timeout: float = WAIT_SE
 @dataclass
 class Vhost:
     name: str
+    port: int = SHARED_AMQP_PORT
+    node: "PrivateRabbitNode | None" = None  # None: the shared node
 
     @property
     def uri(self) -> str:
-        return f"amqp://guest:guest@127.0.0.1:5672/{urllib.parse.quote(self.name, safe='')}"
+        return f"amqp://guest:guest@127.0.0.1:{self.port}/{urllib.parse.quote(self.name, safe='')}"
 
     @classmethod
     def create(cls) -> "Vhost":
@@ -71,20 +84,110 @@ class Vhost:
     def delete(self) -> None:
         rabbitmqctl("delete_vhost", self.name)
 
-    def close_all_connections(self) -> None:
-        """What a broker restart does to a client: its connections drop without a goodbye from the client."""
-        rabbitmqctl("close_all_connections", "-p", self.name, "test: simulated broker restart")
-
     def queue_depth(self, queue: str) -> tuple[int, int]:
         """(ready, unacknowledged) messages of a queue, as the broker counts them."""
-        for line in rabbitmqctl("list_queues", "-p", self.name, "--no-table-headers", "name", "messages_ready", "messages_unacknowledged").splitlines():
+        listing = rabbitmqctl("list_queues", "-p", self.name, "--no-table-headers", "name", "messages_ready", "messages_unacknowledged", node=self.node)
+        for line in listing.splitlines():
             name, ready, unacked = line.split("\t")
             if name == queue:
                 return int(ready), int(unacked)
         raise AssertionError(f"queue {queue} does not exist")
 
-    def connection_count(self) -> int:
-        return len(rabbitmqctl("list_connections", "-p", self.name, "--no-table-headers", "pid").split())
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class PrivateRabbitNode:
+    """A RabbitMQ node of the test's own, on free ports, with its data in a temporary directory: a test can
+    stop and start it for real without disturbing the shared node on 5672 that every other test uses.
+    Restarts keep the data directory, so durable queues and persistent messages survive them."""
+
+    def __init__(self) -> None:
+        self.name = f"{unique_name('chat_test')}@localhost"
+        self.port = free_port()
+        self.workdir = Path(tempfile.mkdtemp(prefix="chat_test_rabbit_"))
+        self.console_log = self.workdir / "console.log"
+        self.process: subprocess.Popen[bytes] | None = None
+        cookie = self.workdir / ".erlang.cookie"
+        cookie.write_text(secrets.token_hex(16))
+        cookie.chmod(0o400)
+        # Its own config: /etc/rabbitmq/rabbitmq.conf pins the listener to 5672, /etc/rabbitmq/rabbitmq-env.conf the node name.
+        (self.workdir / "rabbitmq.conf").write_text(f"listeners.tcp.local = 127.0.0.1:{self.port}\n")
+        (self.workdir / "rabbitmq-env.conf").write_text("")
+        (self.workdir / "enabled_plugins").write_text("[].\n")
+        self.env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": str(self.workdir),  # where the CLI and the node find the cookie
+            "RABBITMQ_NODENAME": self.name,
+            "RABBITMQ_NODE_PORT": str(self.port),
+            "RABBITMQ_DIST_PORT": str(free_port()),
+            "RABBITMQ_CONFIG_FILE": str(self.workdir / "rabbitmq.conf"),
+            "RABBITMQ_ADVANCED_CONFIG_FILE": str(self.workdir / "advanced.config"),  # absent: none
+            "RABBITMQ_CONF_ENV_FILE": str(self.workdir / "rabbitmq-env.conf"),
+            "RABBITMQ_ENABLED_PLUGINS_FILE": str(self.workdir / "enabled_plugins"),
+            "RABBITMQ_MNESIA_BASE": str(self.workdir / "mnesia"),
+            "RABBITMQ_LOG_BASE": str(self.workdir / "log"),
+            "RABBITMQ_PID_FILE": str(self.workdir / "node.pid"),
+            # Local only, like the shared node: epmd and the distribution port on the loopback interface.
+            "ERL_EPMD_ADDRESS": "127.0.0.1",
+            "ERL_FLAGS": "-kernel inet_dist_use_interface {127,0,0,1}",
+        }
+        self.vhost = Vhost("/", port=self.port, node=self)
+
+    def start(self) -> None:
+        """Boots the node (in the foreground, as a child of the test, in a session of its own so nothing
+        it spawns can outlive it) and returns once it accepts AMQP clients; a clear error after 60 s."""
+        with self.console_log.open("ab") as console:
+            self.process = subprocess.Popen(
+                [str(RABBITMQ_BIN / "rabbitmq-server")], cwd=self.workdir, env=self.env, stdout=console, stderr=subprocess.STDOUT, start_new_session=True
+            )
+
+        def accepting() -> bool:
+            assert self.process is not None
+            if self.process.poll() is not None:
+                raise AssertionError(f"RabbitMQ node {self.name} exited with {self.process.returncode} while booting:\n{self.log_tail()}")
+            try:
+                pika.BlockingConnection(pika.URLParameters(self.vhost.uri + "?connection_attempts=1&socket_timeout=1")).close()
+                return True
+            except pika.exceptions.AMQPError:  # refused, or the handshake cut short while booting
+                return False
+
+        try:
+            wait_until(accepting, f"RabbitMQ node {self.name} to accept clients on port {self.port}", timeout=NODE_BOOT_SECONDS)
+            rabbitmqctl("await_startup", node=self, timeout=NODE_BOOT_SECONDS)
+        except (AssertionError, subprocess.SubprocessError) as error:
+            self.stop()
+            raise AssertionError(f"{error}\n{self.log_tail()}") from None
+
+    def stop(self) -> None:
+        """A graceful stop (``rabbitmqctl stop``), as a restart does; SIGKILL to its session if that fails."""
+        if self.process is None:
+            return
+        process, self.process = self.process, None
+        if process.poll() is None:
+            try:
+                rabbitmqctl("stop", node=self, timeout=NODE_BOOT_SECONDS)
+                process.wait(timeout=NODE_BOOT_SECONDS)
+            except subprocess.SubprocessError:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=WAIT_SECONDS)
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def destroy(self) -> None:
+        try:
+            self.stop()
+        finally:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def log_tail(self, lines: int = 30) -> str:
+        text = self.console_log.read_text(errors="replace") if self.console_log.exists() else "(no output)"
+        return "\n".join(text.splitlines()[-lines:])
 
 
 class Broker:
