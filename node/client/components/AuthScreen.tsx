@@ -1,5 +1,5 @@
 /** Log in or register; the server's `{error}` message is shown as it is. */
-import { useState, type FormEvent } from 'react';
+import { useState, type ChangeEvent, type FormEvent } from 'react';
 import { LIMITS, type SelfUser } from '../../shared/protocol';
 import type { Api } from '../lib/api';
 
@@ -32,6 +32,14 @@ export function AuthScreen({ api, onSignedIn }: { api: Api; onSignedIn: (user: S
     setError(null);
   }
 
+  /** An edit answers the last refusal: a message about the old input would now mislead. */
+  function edit(set: (value: string) => void) {
+    return (event: ChangeEvent<HTMLInputElement>) => {
+      set(event.target.value);
+      setError(null);
+    };
+  }
+
   return (
     <main className="auth">
       <h1 className="auth__title">Chat</h1>
@@ -48,20 +56,22 @@ export function AuthScreen({ api, onSignedIn }: { api: Api; onSignedIn: (user: S
           <span className="field__label">Username</span>
           <input
             name="username"
+            // The form is the whole screen: the first thing to type in is the name (also after logging out).
+            autoFocus
             autoComplete="username"
             autoCapitalize="none"
             spellCheck={false}
             required
             maxLength={32}
             value={username}
-            onChange={(event) => setUsername(event.target.value)}
+            onChange={edit(setUsername)}
           />
           {mode === 'register' && <span className="field__hint">3–32 of a–z, 0–9, _ and -</span>}
         </label>
         {mode === 'register' && (
           <label className="field">
             <span className="field__label">E-mail</span>
-            <input name="email" type="email" autoComplete="email" required value={email} onChange={(event) => setEmail(event.target.value)} />
+            <input name="email" type="email" autoComplete="email" required value={email} onChange={edit(setEmail)} />
           </label>
         )}
         <label className="field">
@@ -73,7 +83,7 @@ export function AuthScreen({ api, onSignedIn }: { api: Api; onSignedIn: (user: S
             required
             maxLength={LIMITS.passwordMaxLength}
             value={password}
-            onChange={(event) => setPassword(event.target.value)}
+            onChange={edit(setPassword)}
           />
           {mode === 'register' && <span className="field__hint">At least {LIMITS.passwordMinLength} characters</span>}
         </label>
