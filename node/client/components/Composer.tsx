@@ -1,5 +1,5 @@
 /** Enter sends, Shift+Enter starts a new line; the text stays if it cannot be sent as is. */
-import { useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { LIMITS } from '../../shared/protocol';
 
 const MAX_ROWS = 6;
@@ -8,6 +8,7 @@ const COUNTER_FROM = LIMITS.messageMaxLength - 500;
 
 export function Composer({ room, onSend, onTyping }: { room: string; onSend: (body: string) => void; onTyping: () => void }) {
   const [text, setText] = useState('');
+  const input = useRef<HTMLTextAreaElement>(null);
   const length = text.trim().length;
   const tooLong = length > LIMITS.messageMaxLength;
   const rows = Math.min(text.split('\n').length, MAX_ROWS);
@@ -16,6 +17,8 @@ export function Composer({ room, onSend, onTyping }: { room: string; onSend: (bo
     if (length === 0 || tooLong) return;
     onSend(text.trim());
     setText('');
+    // After a click on Send too: the next message is typed right away, without reaching for the mouse.
+    input.current?.focus();
   }
 
   function onKeyDown(event: KeyboardEvent<HTMLTextAreaElement>) {
@@ -35,6 +38,7 @@ export function Composer({ room, onSend, onTyping }: { room: string; onSend: (bo
       }}
     >
       <textarea
+        ref={input}
         className="composer__input"
         aria-label={`Message #${room}`}
         placeholder={`Message #${room}`}
