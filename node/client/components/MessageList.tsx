@@ -6,6 +6,7 @@ import { useEffect, useLayoutEffect, useRef } from 'react';
 import type { PublicUser } from '../../shared/protocol';
 import type { RoomView } from '../state/chat';
 import type { ListedMessage } from '../state/messages';
+import { messageTimeFormats, messageTimeLabel } from '../lib/time';
 import { Avatar } from './Avatar';
 
 /** Start fetching older messages this close to the top, before the reader hits it. */
@@ -38,13 +39,13 @@ function continues(previous: ListedMessage | undefined, message: ListedMessage):
   return Date.parse(message.createdAt) - Date.parse(previous.createdAt) < GROUP_WITHIN_MS;
 }
 
-const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
-const dateTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+const timeFormats = messageTimeFormats();
 
 export function MessageList({ room, view, users, selfId, onLoadOlder, onRetry, onDiscard }: MessageListProps) {
   const scroller = useRef<HTMLDivElement>(null);
   const snapshot = useRef<ScrollSnapshot>({ room: null, firstKey: undefined, lastKey: undefined, scrollHeight: 0, scrollTop: 0, atBottom: true });
   const { messages, history } = view;
+  const now = new Date();
 
   useLayoutEffect(() => {
     const element = scroller.current;
@@ -108,7 +109,9 @@ export function MessageList({ room, view, users, selfId, onLoadOlder, onRetry, o
             </button>
           </span>
         )}
-        {history.loaded && !history.hasMore && <span>This is the beginning of #{room}.</span>}
+        {history.loaded && !history.hasMore && (
+          <span>{messages.length === 0 ? `No messages in #${room} yet: write the first one below.` : `This is the beginning of #${room}.`}</span>
+        )}
       </div>
       <ol className="messages__list">
         {messages.map((message, index) => {
@@ -118,7 +121,14 @@ export function MessageList({ room, view, users, selfId, onLoadOlder, onRetry, o
           return (
             <li
               key={message.key}
-              className={['message', grouped && 'message--continued', message.status !== 'sent' && `message--${message.status}`].filter(Boolean).join(' ')}
+              className={[
+                'message',
+                grouped && 'message--continued',
+                message.user.id === selfId && 'message--own',
+                message.status !== 'sent' && `message--${message.status}`,
+              ]
+                .filter(Boolean)
+                .join(' ')}
               data-author={author.username}
               data-id={message.id ?? undefined}
             >
@@ -127,8 +137,9 @@ export function MessageList({ room, view, users, selfId, onLoadOlder, onRetry, o
                 {!grouped && (
                   <div className="message__meta">
                     <span className="message__author">{author.username}</span>
-                    <time className="message__time" dateTime={message.createdAt} title={dateTimeFormat.format(created)}>
-                      {timeFormat.format(created)}
+                    {message.user.id === selfId && <span className="message__you">(you)</span>}
+                    <time className="message__time" dateTime={message.createdAt} title={timeFormats.full.format(created)}>
+                      {messageTimeLabel(created, now, timeFormats)}
                     </time>
                   </div>
                 )}
