@@ -50,6 +50,12 @@ export function ProfilePanel({ api, self, onProfileUpdated, onSignedOut }: Profi
     setChosen({ file, previewUrl: URL.createObjectURL(file) });
   }
 
+  /** The type says image but the browser cannot decode it: the server would refuse it too, so say so now. */
+  function unreadable() {
+    clearChoice();
+    setError('This file is not a readable image: choose a PNG, JPEG or WebP image');
+  }
+
   async function upload() {
     if (!chosen) return;
     setBusy(true);
@@ -80,7 +86,14 @@ export function ProfilePanel({ api, self, onProfileUpdated, onSignedOut }: Profi
     <section className="panel profile" aria-label="Your profile">
       <div className="profile__card">
         {chosen ? (
-          <img className="avatar avatar--large profile__preview" src={chosen.previewUrl} alt="Preview of your new avatar" width={64} height={64} />
+          <img
+            className="avatar avatar--large profile__preview"
+            src={chosen.previewUrl}
+            alt="Preview of your new avatar"
+            width={64}
+            height={64}
+            onError={unreadable}
+          />
         ) : (
           <Avatar user={self} size="large" />
         )}
@@ -93,7 +106,7 @@ export function ProfilePanel({ api, self, onProfileUpdated, onSignedOut }: Profi
       </div>
       <div className="profile__avatar">
         <label className="button button--small profile__choose">
-          {chosen ? 'Choose another' : 'Change avatar'}
+          {chosen ? 'Other image' : 'Change avatar'}
           <input
             ref={fileInput}
             className="visually-hidden"
