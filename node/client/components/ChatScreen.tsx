@@ -1,5 +1,5 @@
 /** The logged-in screen: sidebar (profile, rooms, who is online) and the open room. */
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { SelfUser } from '../../shared/protocol';
 import type { Api } from '../lib/api';
 import { useChat } from '../hooks/useChat';
@@ -11,6 +11,7 @@ import { OnlineList } from './OnlineList';
 import { ProfilePanel } from './ProfilePanel';
 import { RoomList } from './RoomList';
 
+const PAGE_TITLE = 'Chat';
 const CONNECTION_LABELS = { connecting: 'Connecting…', reconnecting: 'Reconnecting…', online: null } as const;
 
 export function ChatScreen(props: { api: Api; self: SelfUser; onSignedOut: () => void; onSessionLost: () => void }) {
@@ -21,6 +22,15 @@ export function ChatScreen(props: { api: Api; self: SelfUser; onSignedOut: () =>
   const typing = typingLine(view.typing, state.selfId);
   const connectionLabel = CONNECTION_LABELS[state.connection];
   const me = { ...props.self, ...state.users[state.selfId] };
+  const unreadTotal = state.rooms.reduce((total, room) => total + (room.joined ? viewOf(state, room.name).unread : 0), 0);
+
+  // Unread messages in other rooms show in the tab's title too, for a reader in another tab.
+  useEffect(() => {
+    document.title = unreadTotal > 0 ? `(${unreadTotal}) ${PAGE_TITLE}` : PAGE_TITLE;
+    return () => {
+      document.title = PAGE_TITLE;
+    };
+  }, [unreadTotal]);
 
   function openRoom(name: string) {
     chat.selectRoom(name);
@@ -28,7 +38,12 @@ export function ChatScreen(props: { api: Api; self: SelfUser; onSignedOut: () =>
   }
 
   return (
-    <div className={drawerOpen ? 'chat chat--drawer-open' : 'chat'}>
+    <div
+      className={drawerOpen ? 'chat chat--drawer-open' : 'chat'}
+      onKeyDown={(event) => {
+        if (event.key === 'Escape' && drawerOpen) setDrawerOpen(false);
+      }}
+    >
       <aside className="sidebar" id="sidebar" aria-label="Rooms and people">
         <ProfilePanel api={props.api} self={me} onProfileUpdated={chat.profileUpdated} onSignedOut={props.onSignedOut} />
         <RoomList
@@ -59,7 +74,7 @@ export function ChatScreen(props: { api: Api; self: SelfUser; onSignedOut: () =>
             aria-label="Rooms and people"
             onClick={() => setDrawerOpen(!drawerOpen)}
           >
-            ☰
+            ☰{unreadTotal > 0 && <span className="badge room__menu-badge" aria-label={`${unreadTotal} unread`}>{unreadTotal}</span>}
           </button>
           <h2 className="room__title"># {state.activeRoom}</h2>
           <span className="room__online">{view.online.length} online</span>
