@@ -32,18 +32,23 @@ export function ChatScreen(props: { api: Api; self: SelfUser; onSignedOut: () =>
     };
   }, [unreadTotal]);
 
+  // Escape closes the phone drawer wherever the focus is (a tap may leave it on the page itself).
+  useEffect(() => {
+    if (!drawerOpen) return;
+    const closeOnEscape = (event: KeyboardEvent) => {
+      if (event.key === 'Escape') setDrawerOpen(false);
+    };
+    window.addEventListener('keydown', closeOnEscape);
+    return () => window.removeEventListener('keydown', closeOnEscape);
+  }, [drawerOpen]);
+
   function openRoom(name: string) {
     chat.selectRoom(name);
     setDrawerOpen(false);
   }
 
   return (
-    <div
-      className={drawerOpen ? 'chat chat--drawer-open' : 'chat'}
-      onKeyDown={(event) => {
-        if (event.key === 'Escape' && drawerOpen) setDrawerOpen(false);
-      }}
-    >
+    <div className={drawerOpen ? 'chat chat--drawer-open' : 'chat'}>
       <aside className="sidebar" id="sidebar" aria-label="Rooms and people">
         <ProfilePanel api={props.api} self={me} onProfileUpdated={chat.profileUpdated} onSignedOut={props.onSignedOut} />
         <RoomList
