@@ -104,13 +104,18 @@ afterAll(async () => {
 
 describe('two people chatting in the browser', () => {
   it('registers both through the form, shows the server’s error for a taken name, and puts both in general', async () => {
+    // The form has the focus on arrival: typing starts with the name.
+    await pageA.getByLabel('Username').waitFor();
+    expect(await pageA.evaluate(() => document.activeElement?.getAttribute('name'))).toBe('username');
     await registerThroughForm(pageA, alice);
     await pageA.getByRole('heading', { name: '# general' }).waitFor();
 
     await registerThroughForm(pageB, { ...bob, username: alice.username });
     await pageB.getByRole('alert').filter({ hasText: 'this username is taken' }).waitFor();
 
+    // The refusal was about the old name: it goes as soon as the name is edited.
     await pageB.getByLabel('Username').fill(bob.username);
+    expect(await pageB.getByRole('alert').count()).toBe(0);
     await pageB.getByRole('button', { name: 'Create account' }).click();
     await pageB.getByRole('heading', { name: '# general' }).waitFor();
 
@@ -139,6 +144,16 @@ describe('two people chatting in the browser', () => {
     await bodies(pageB, 'second line').waitFor();
     expect(await bodies(pageB, 'second line').textContent()).toBe('first line\nsecond line');
     expect(await composer(pageA).inputValue()).toBe('');
+    // Own messages are marked as such on the author's side only.
+    expect(await pageA.locator('.message--own', { hasText: 'second line' }).count()).toBe(1);
+    expect(await pageA.locator('.message--own').getByText('(you)').count()).toBeGreaterThan(0);
+    expect(await pageB.locator('.message--own').count()).toBe(0);
+
+    // A click on Send leaves the focus in the message box, ready for the next one.
+    await composer(pageA).fill('sent with the button');
+    await pageA.getByRole('button', { name: 'Send' }).click();
+    await bodies(pageB, 'sent with the button').waitFor();
+    expect(await pageA.evaluate(() => document.activeElement?.classList.contains('composer__input'))).toBe(true);
 
     // Typing without sending: the line appears, then goes away by itself.
     // Slowly, as people type: the client tells the server at most every couple of seconds.
@@ -167,8 +182,15 @@ describe('two people chatting in the browser', () => {
     await pageB.getByRole('heading', { name: '# general' }).waitFor();
     await pageA.locator('.rooms__item', { hasText: `# ${room}` }).filter({ hasText: '1 member' }).waitFor();
     await otherRoom.filter({ hasText: '1 member' }).getByRole('button', { name: 'Join' }).waitFor();
+
+    // A is elsewhere: general counts what B says there, in the room list and in the tab's title, until A opens it.
+    await say(pageB, 'while alice is in another room');
+    await pageA.locator('.rooms__open', { hasText: '# general' }).getByLabel('1 unread').waitFor();
+    expect(await pageA.title()).toBe('(1) Chat');
     await pageA.locator('.rooms__open', { hasText: '# general' }).click();
     await pageA.getByRole('heading', { name: '# general' }).waitFor();
+    expect(await pageA.locator('.rooms__open .badge').count()).toBe(0);
+    expect(await pageA.title()).toBe('Chat');
   });
 
   it('loads older history while scrolling up and keeps the reader’s place', async () => {
@@ -226,6 +248,11 @@ describe('two people chatting in the browser', () => {
     await bodies(pageA, 'hello from bob').waitFor();
     const bobsAvatarsOnA = pageA.locator(`.message[data-author="${bob.username}"] img.avatar`);
     expect(await bobsAvatarsOnA.first().getAttribute('src')).toContain('/avatars/default/');
+
+    // Says PNG, is not one: refused at the preview, with a reason, before any upload.
+    await pageB.locator('input[name="avatar"]').setInputFiles({ name: 'fake.png', mimeType: 'image/png', buffer: Buffer.from('not an image') });
+    await pageB.locator('.profile').getByRole('alert').filter({ hasText: 'not a readable image' }).waitFor();
+    expect(await pageB.locator('.profile__preview').count()).toBe(0);
 
     const png = makePng(64, [47, 111, 222], [255, 196, 0]);
     await pageB.locator('input[name="avatar"]').setInputFiles({ name: 'me.png', mimeType: 'image/png', buffer: png });
@@ -319,7 +346,9 @@ describe('two people chatting in the browser', () => {
       if (request.url().includes('transport=polling')) pollingRequests.push(request.url());
     });
     const pageC = await openChat(context, 'C');
-    await registerThroughForm(pageC, newUser('carol'));
+    // The longest name there can be: the phone layout below must still fit it.
+    const carol = newUser('carol');
+    await registerThroughForm(pageC, { ...carol, username: carol.username.padEnd(32, 'w') });
     await pageC.getByRole('heading', { name: '# general' }).waitFor();
     await pageC.getByRole('status').waitFor({ state: 'detached' });
     await say(pageC, 'hello over long-polling');
@@ -339,8 +368,11 @@ describe('two people chatting in the browser', () => {
       return box !== undefined && box.right <= 0;
     });
     expect(await menu.isVisible()).toBe(true);
-    // Nothing sticks out sideways at 390 px.
+    // Nothing sticks out sideways at 390 px: not the page, not the messages (a 32-letter name, a 300-letter word).
+    await say(pageA, 'w'.repeat(300));
+    await bodies(pageB, 'w'.repeat(300)).waitFor();
     expect(await pageB.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
+    expect(await pageB.locator('.messages').evaluate((list) => list.scrollWidth - list.clientWidth)).toBe(0);
     await pageB.screenshot({ path: path.join(RESULTS, 'chat-phone.png') });
 
     await menu.click();
