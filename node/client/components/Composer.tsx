@@ -1,4 +1,7 @@
-/** Enter sends, Shift+Enter starts a new line; the text stays if it cannot be sent as is. */
+/**
+ * Enter sends, Shift+Enter starts a new line; the text stays if it cannot be sent as is.
+ * Each room keeps its own draft: what was typed for one room is never sent to the next one opened.
+ */
 import { useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { LIMITS } from '../../shared/protocol';
 
@@ -7,7 +10,9 @@ const MAX_ROWS = 6;
 const COUNTER_FROM = LIMITS.messageMaxLength - 500;
 
 export function Composer({ room, onSend, onTyping }: { room: string; onSend: (body: string) => void; onTyping: () => void }) {
-  const [text, setText] = useState('');
+  const [drafts, setDrafts] = useState<Readonly<Record<string, string>>>({});
+  const text = drafts[room] ?? '';
+  const setText = (value: string) => setDrafts((current) => ({ ...current, [room]: value }));
   const input = useRef<HTMLTextAreaElement>(null);
   const length = text.trim().length;
   const tooLong = length > LIMITS.messageMaxLength;
