@@ -1,5 +1,5 @@
 /** The logged-in screen: sidebar (profile, rooms, who is online) and the open room. */
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { SelfUser } from '../../shared/protocol';
 import type { Api } from '../lib/api';
 import { useChat } from '../hooks/useChat';
@@ -32,11 +32,18 @@ export function ChatScreen(props: { api: Api; self: SelfUser; onSignedOut: () =>
     };
   }, [unreadTotal]);
 
-  // Escape closes the phone drawer wherever the focus is (a tap may leave it on the page itself).
+  const menuButton = useRef<HTMLButtonElement>(null);
+  const sidebar = useRef<HTMLElement>(null);
+
+  // The opened drawer takes the focus (the open room's entry), so a keyboard goes on inside it; Escape closes it
+  // wherever the focus is (a tap may leave it on the page itself) and gives the focus back to the ☰ button.
   useEffect(() => {
     if (!drawerOpen) return;
+    sidebar.current?.querySelector<HTMLElement>('[aria-current="page"]')?.focus();
     const closeOnEscape = (event: KeyboardEvent) => {
-      if (event.key === 'Escape') setDrawerOpen(false);
+      if (event.key !== 'Escape') return;
+      setDrawerOpen(false);
+      menuButton.current?.focus();
     };
     window.addEventListener('keydown', closeOnEscape);
     return () => window.removeEventListener('keydown', closeOnEscape);
@@ -49,7 +56,7 @@ export function ChatScreen(props: { api: Api; self: SelfUser; onSignedOut: () =>
 
   return (
     <div className={drawerOpen ? 'chat chat--drawer-open' : 'chat'}>
-      <aside className="sidebar" id="sidebar" aria-label="Rooms and people">
+      <aside className="sidebar" id="sidebar" aria-label="Rooms and people" ref={sidebar}>
         <ProfilePanel api={props.api} self={me} onProfileUpdated={chat.profileUpdated} onSignedOut={props.onSignedOut} />
         <RoomList
           rooms={state.rooms}
@@ -72,6 +79,7 @@ export function ChatScreen(props: { api: Api; self: SelfUser; onSignedOut: () =>
       <main className="room">
         <header className="room__header">
           <button
+            ref={menuButton}
             type="button"
             className="room__menu"
             aria-controls="sidebar"

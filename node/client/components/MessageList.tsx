@@ -1,8 +1,9 @@
 /**
  * The open room's messages. Scrolling near the top loads the previous page and keeps the view
- * where it was; new messages scroll into view only when the reader is already at the bottom.
+ * where it was; new messages scroll into view only when the reader is already at the bottom. A reader
+ * further up gets a "New messages" button instead, which takes them down.
  */
-import { useEffect, useLayoutEffect, useRef } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { PublicUser } from '../../shared/protocol';
 import type { RoomView } from '../state/chat';
 import type { ListedMessage } from '../state/messages';
@@ -46,6 +47,8 @@ export function MessageList({ room, view, users, selfId, onLoadOlder, onRetry, o
   const snapshot = useRef<ScrollSnapshot>({ room: null, firstKey: undefined, lastKey: undefined, scrollHeight: 0, scrollTop: 0, atBottom: true });
   const { messages, history } = view;
   const now = new Date();
+  /** Messages arrived below while the reader was further up in the history. */
+  const [unseenBelow, setUnseenBelow] = useState(false);
 
   useLayoutEffect(() => {
     const element = scroller.current;
@@ -55,12 +58,16 @@ export function MessageList({ room, view, users, selfId, onLoadOlder, onRetry, o
     const lastKey = messages.at(-1)?.key;
     if (before.room !== room) {
       element.scrollTop = element.scrollHeight;
+      setUnseenBelow(false);
     } else if (firstKey !== before.firstKey && before.firstKey !== undefined && messages.some((message) => message.key === before.firstKey)) {
       // An older page went in above: keep the same messages under the reader's eyes.
       element.scrollTop = before.scrollTop + (element.scrollHeight - before.scrollHeight);
     } else if (before.atBottom || (lastKey !== before.lastKey && messages.at(-1)?.user.id === selfId)) {
       // A reader at the bottom stays there whatever arrived (also a missed message synced in above a pending one).
       element.scrollTop = element.scrollHeight;
+    } else if (lastKey !== before.lastKey && messages.some((message) => message.key === before.lastKey)) {
+      // Something came after what was the newest (not a discarded message going away).
+      setUnseenBelow(true);
     }
     snapshot.current = {
       room,
@@ -94,7 +101,14 @@ export function MessageList({ room, view, users, selfId, onLoadOlder, onRetry, o
       scrollHeight: element.scrollHeight,
       atBottom: element.scrollHeight - element.scrollTop - element.clientHeight <= STICK_TO_BOTTOM_PX,
     };
+    if (snapshot.current.atBottom) setUnseenBelow(false);
     if (element.scrollTop < LOAD_MARGIN_PX) onLoadOlder();
+  }
+
+  function jumpToLatest() {
+    const element = scroller.current;
+    if (element) element.scrollTop = element.scrollHeight;
+    setUnseenBelow(false);
   }
 
   return (
@@ -161,6 +175,13 @@ export function MessageList({ room, view, users, selfId, onLoadOlder, onRetry, o
           );
         })}
       </ol>
+      {unseenBelow && (
+        <div className="messages__jump">
+          <button type="button" className="button button--small button--primary" onClick={jumpToLatest}>
+            New messages ↓
+          </button>
+        </div>
+      )}
     </div>
   );
 }
