@@ -48,7 +48,9 @@ export interface Clients {
 
 /**
  * The long-lived connections, created once per process and handed to whoever needs them.
- * PostgreSQL and S3 connect lazily; Redis is connected before this returns because sessions need it.
+ * PostgreSQL and S3 connect lazily. Redis gets one connection attempt before this returns, so that a normal start
+ * serves sessions from its first request; if that attempt fails, the process starts anyway (sessions answer 503,
+ * /readyz says redis) and node-redis keeps reconnecting in the background.
  */
 export async function createClients(config: Config, logger: Logger): Promise<Clients> {
   const db = new Pool({ connectionString: config.DATABASE_URL, max: 10, connectionTimeoutMillis: 5000 });
@@ -70,12 +72,21 @@ export async function createClients(config: Config, logger: Logger): Promise<Cli
     if (redisDown) logger.info('redis connection restored');
     redisDown = false;
   });
-  await redis.connect();
+  const firstAttempt = new Promise<void>((resolve) => {
+    redis.once('ready', resolve);
+    redis.once('error', () => resolve());
+  });
+  // Never rejects while the reconnect strategy keeps answering with a delay; caught all the same.
+  redis.connect().catch((error: unknown) => logger.error({ err: { message: (error as Error).message } }, 'redis connection given up'));
+  await firstAttempt;
 
   const s3 = new Minio.Client(s3Settings(config));
   return { db, redis, s3 };
 }
 
 export async function closeClients(clients: Clients): Promise<void> {
-  await Promise.allSettled([clients.db.end(), clients.redis.isOpen ? clients.redis.quit() : Promise.resolve()]);
+  const { redis } = clients;
+  // QUIT would wait for a connection that may never come; a client that is not connected is just stopped.
+  const closeRedis = redis.isReady ? redis.quit() : redis.isOpen ? redis.disconnect() : Promise.resolve();
+  await Promise.allSettled([clients.db.end(), closeRedis]);
 }

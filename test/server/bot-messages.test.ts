@@ -3,6 +3,7 @@ import amqp, { type ChannelModel, type ConfirmChannel } from 'amqplib';
 import type { ChatMessage } from '../../node/shared/protocol';
 import { connectSocket, register, type ChatSocket } from '../support/client';
 import { startTestServer, type TestServer } from '../support/server';
+import { waitFor } from '../support/wait';
 
 let server: TestServer;
 let connection: ChannelModel;
@@ -36,14 +37,6 @@ async function queueExists(): Promise<boolean> {
     return true;
   } catch {
     return false;
-  }
-}
-
-async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 

@@ -6,6 +6,7 @@ import { createLogger } from '../../node/server/logger';
 import { ApiSession, login, newUser, register } from '../support/client';
 import { startTestServer, type TestServer } from '../support/server';
 import { createTcpGate, type TcpGate } from '../support/tcp-gate';
+import { waitFor } from '../support/wait';
 
 /** A queue of the test's own, bound to every user event on the server's exchange, collecting what arrives. */
 async function listen(uri: string, exchange: string): Promise<{ messages: ConsumeMessage[]; connection: ChannelModel; channel: Channel }> {
@@ -17,14 +18,6 @@ async function listen(uri: string, exchange: string): Promise<{ messages: Consum
   const messages: ConsumeMessage[] = [];
   await channel.consume(queue, (message) => message && messages.push(message), { noAck: true });
   return { messages, connection, channel };
-}
-
-async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
@@ -8,7 +7,7 @@ import { startServer } from '../../node/server/app';
 import { loadConfig } from '../../node/server/config';
 import { createLogger } from '../../node/server/logger';
 import { connectSocket, login, register } from '../support/client';
-import { buildServer, type PrivateBuild } from '../support/build';
+import { buildServer, spawnBuilt as spawnBuiltFrom, type PrivateBuild, type Spawned } from '../support/build';
 import { PNG_1PX } from '../support/images';
 import { createTestDatabase, createTestVhost, startTestS3, uniqueRedisPrefix, type TestDatabase, type TestS3, type TestVhost } from '../support/resources';
 import { testEnvironment } from '../support/server';
@@ -28,45 +27,8 @@ afterAll(async () => {
   await Promise.allSettled([build.remove(), database.drop(), vhost.drop(), s3.stop()]);
 });
 
-interface Spawned {
-  child: ChildProcess;
-  lines: string[];
-  exited: Promise<number | null>;
-  /** Resolves with the first log line matching `pattern`. */
-  waitForLine(pattern: RegExp): Promise<string>;
-}
-
-/** Runs a compiled entry point (main.js by default) of the private build. */
-function spawnBuilt(env: NodeJS.ProcessEnv, script = 'node/server/main.js'): Spawned {
-  const child = spawn(process.execPath, [build.file(script)], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines: string[] = [];
-  const waiters: { pattern: RegExp; resolve: (line: string) => void }[] = [];
-  let buffered = '';
-  const onData = (chunk: Buffer) => {
-    buffered += chunk.toString();
-    const parts = buffered.split('\n');
-    buffered = parts.pop() ?? '';
-    for (const line of parts.filter(Boolean)) {
-      lines.push(line);
-      for (const waiter of waiters.filter((candidate) => candidate.pattern.test(line))) {
-        waiters.splice(waiters.indexOf(waiter), 1);
-        waiter.resolve(line);
-      }
-    }
-  };
-  child.stdout?.on('data', onData);
-  child.stderr?.on('data', onData);
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return {
-    child,
-    lines,
-    exited,
-    waitForLine: (pattern) => {
-      const found = lines.find((line) => pattern.test(line));
-      return found ? Promise.resolve(found) : new Promise((resolve) => waiters.push({ pattern, resolve }));
-    },
-  };
-}
+/** Runs a compiled entry point (main.js by default) of this file's private build. */
+const spawnBuilt = (env: NodeJS.ProcessEnv, script?: string): Spawned => spawnBuiltFrom(build, env, script);
 
 test('a bad variable stops main with exit code 1 and one line naming it', async () => {
   const spawned = spawnBuilt({ ...environment, PORT: 'eighty' });

@@ -1,6 +1,7 @@
 import { ApiSession, newUser, register } from '../support/client';
 import { startTestServer, type TestServer } from '../support/server';
 import { createTcpGate, type TcpGate } from '../support/tcp-gate';
+import { waitFor } from '../support/wait';
 
 let gate: TcpGate;
 let server: TestServer;
@@ -14,14 +15,6 @@ afterAll(async () => {
   await server.stop();
   await gate.close();
 });
-
-async function waitFor(condition: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 test('with Redis down, session routes are a 503 with {error}, the rest answers; it recovers when Redis is back', async () => {
   const user = newUser('outage');

@@ -2,7 +2,7 @@
  * A private production build (tsc -p tsconfig.build.json) for tests that spawn `node .../main.js`:
  * its own folder under build/, so parallel test files never read each other's half-written output.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -24,4 +24,45 @@ export async function buildServer(): Promise<PrivateBuild> {
   const main = path.join(outDir, 'node/server/main.js');
   if (!existsSync(main)) throw new Error(`the build did not produce ${main}`);
   return { file: (relative) => path.join(outDir, relative), remove: () => rm(outDir, { recursive: true, force: true }) };
+}
+
+export interface Spawned {
+  child: ChildProcess;
+  /** Every line written to stdout or stderr so far. */
+  lines: string[];
+  exited: Promise<number | null>;
+  /** Resolves with the first log line matching `pattern`. */
+  waitForLine(pattern: RegExp): Promise<string>;
+}
+
+/** Runs a compiled entry point (main.js by default) of a private build with exactly `env` (plus PATH). */
+export function spawnBuilt(build: PrivateBuild, env: NodeJS.ProcessEnv, script = 'node/server/main.js'): Spawned {
+  const child = spawn(process.execPath, [build.file(script)], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  const waiters: { pattern: RegExp; resolve: (line: string) => void }[] = [];
+  let buffered = '';
+  const onData = (chunk: Buffer) => {
+    buffered += chunk.toString();
+    const parts = buffered.split('\n');
+    buffered = parts.pop() ?? '';
+    for (const line of parts.filter(Boolean)) {
+      lines.push(line);
+      for (const waiter of waiters.filter((candidate) => candidate.pattern.test(line))) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve(line);
+      }
+    }
+  };
+  child.stdout?.on('data', onData);
+  child.stderr?.on('data', onData);
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return {
+    child,
+    lines,
+    exited,
+    waitForLine: (pattern) => {
+      const found = lines.find((line) => pattern.test(line));
+      return found ? Promise.resolve(found) : new Promise((resolve) => waiters.push({ pattern, resolve }));
+    },
+  };
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { RedisStore, type RedisReply } from 'rate-limit-redis';
@@ -11,6 +12,24 @@ function limiterLogger(logger: Logger): { error: (error: unknown, message?: stri
   const log = (level: 'error' | 'warn') => (error: unknown, message?: string) =>
     logger[level]({ err: { message: error instanceof Error ? error.message : String(error) } }, message ?? 'rate limiter problem');
   return { error: log('warn'), warn: log('warn') };
+}
+
+/**
+ * Sends rate-limit-redis's commands. It loads its Lua scripts once, when it is created, and keeps a failed load for
+ * good, which would turn the limits off for the life of a process that started while Redis was down. So a SCRIPT LOAD
+ * that fails answers what Redis would have: the script's SHA1. An EVALSHA of a script Redis does not have yet gets
+ * NOSCRIPT, and rate-limit-redis then loads it.
+ */
+async function sendLimiterCommand(redis: RedisClientType, args: string[]): Promise<RedisReply> {
+  try {
+    return (await redis.sendCommand(args)) as RedisReply;
+  } catch (error) {
+    const [command, subcommand, script] = args;
+    if (command?.toUpperCase() === 'SCRIPT' && subcommand?.toUpperCase() === 'LOAD' && script !== undefined) {
+      return createHash('sha1').update(script).digest('hex');
+    }
+    throw error;
+  }
 }
 
 function limiter(
@@ -27,7 +46,7 @@ function limiter(
     // Counters live in Redis, so every replica sees the same count.
     store: new RedisStore({
       prefix: `${config.REDIS_PREFIX}rl:${options.name}:`,
-      sendCommand: (...args: string[]) => redis.sendCommand(args) as Promise<RedisReply>,
+      sendCommand: (...args: string[]) => sendLimiterCommand(redis, args),
     }),
     ...(options.key ? { keyGenerator: options.key } : {}),
     skipSuccessfulRequests: options.onlyFailures ?? false,

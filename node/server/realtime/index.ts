@@ -77,6 +77,27 @@ function logFailedPublishes(client: RedisClientType, logger: Logger): void {
     })) as typeof publish;
 }
 
+/**
+ * The adapter subscribes as soon as it is created and does not handle the result. A subscription queued before the
+ * connection is up is lost (an unhandled rejection that ends the process) when the connection fails first, as it does
+ * when Redis is down at start. So subscriptions are sent once the client is connected, and again at the next
+ * connection if that one drops before Redis confirmed them; established ones node-redis renews after a reconnect.
+ */
+function subscribeOnceConnected(client: RedisClientType, logger: Logger): void {
+  for (const method of ['subscribe', 'pSubscribe'] as const) {
+    const original = client[method].bind(client) as (...args: unknown[]) => Promise<void>;
+    const subscribe = (args: unknown[]): Promise<void> => {
+      if (!client.isReady) return new Promise((resolve) => client.once('ready', () => resolve(subscribe(args))));
+      return original(...args).catch((error: unknown) => {
+        // A connection that dropped is retried when it is back; anything else would fail the same way again.
+        if (!client.isReady && client.isOpen) return subscribe(args);
+        logger.error({ err: { message: (error as Error).message } }, 'socket.io adapter subscription failed');
+      });
+    };
+    (client as unknown as Record<typeof method, (...args: unknown[]) => Promise<void>>)[method] = (...args) => subscribe(args);
+  }
+}
+
 type SessionOnRequest = Partial<SessionData> & { reload(done: (error?: unknown) => void): void };
 type RequestWithSession = { session?: SessionOnRequest; sessionID?: string };
 
@@ -103,9 +124,10 @@ export function createRealtime(httpServer: http.Server, deps: RealtimeDeps): Rea
   // Dedicated connections: a subscribed Redis connection can do nothing else, and the shared client stays free.
   const pubClient = deps.redis.duplicate();
   const subClient = deps.redis.duplicate();
+  subscribeOnceConnected(subClient, logger);
   for (const client of [pubClient, subClient]) {
     client.on('error', (error: Error) => logger.warn({ err: { message: error.message } }, 'socket.io adapter redis error'));
-    // Not awaited: node-redis queues commands while it connects, so the adapter can be attached right away.
+    // Not awaited: the process serves without Redis (sessions answer 503) and these connect when it is there.
     client.connect().catch((error: unknown) => logger.error({ err: error }, 'socket.io adapter redis connection failed'));
   }
   logFailedPublishes(pubClient, logger);
