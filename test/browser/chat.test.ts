@@ -165,9 +165,12 @@ describe('two people chatting in the browser', () => {
 
   it('creates, joins and leaves rooms with member counts', async () => {
     const room = `r${Date.now().toString(36)}`;
+    await composer(pageA).fill('a draft for general');
     await pageA.getByLabel('New room name').fill(room);
     await pageA.getByRole('button', { name: 'Create' }).click();
     await pageA.getByRole('heading', { name: `# ${room}` }).waitFor();
+    // Each room has its own draft: general's does not follow into the new room.
+    expect(await composer(pageA).inputValue()).toBe('');
 
     const otherRoom = pageB.locator('.rooms__item', { hasText: `# ${room}` });
     await otherRoom.filter({ hasText: '1 member' }).waitFor();
@@ -191,6 +194,8 @@ describe('two people chatting in the browser', () => {
     await pageA.getByRole('heading', { name: '# general' }).waitFor();
     expect(await pageA.locator('.rooms__open .badge').count()).toBe(0);
     expect(await pageA.title()).toBe('Chat');
+    expect(await composer(pageA).inputValue()).toBe('a draft for general');
+    await composer(pageA).fill('');
   });
 
   it('loads older history while scrolling up and keeps the reader’s place', async () => {
@@ -239,6 +244,16 @@ describe('two people chatting in the browser', () => {
     await pageB.getByText(`This is the beginning of #${room}.`).waitFor();
     const shown = await pageB.locator('.message__body').allTextContents();
     expect(shown).toEqual(Array.from({ length: 130 }, (_, index) => `old message ${index + 1}`));
+
+    // A reader up in the history stays where they are when a message arrives, and is offered a way down to it.
+    const readingAt = await list.evaluate((element) => element.scrollTop);
+    await say(pageA, 'news below');
+    const jump = pageB.getByRole('button', { name: 'New messages ↓' });
+    await jump.waitFor();
+    expect(await list.evaluate((element) => element.scrollTop)).toBe(readingAt);
+    await jump.click();
+    await jump.waitFor({ state: 'detached' });
+    expect(await list.evaluate((element) => element.scrollHeight - element.scrollTop - element.clientHeight)).toBeLessThan(2);
     await pageB.locator('.rooms__open', { hasText: '# general' }).click();
     await pageA.locator('.rooms__open', { hasText: '# general' }).click();
   });
@@ -381,6 +396,13 @@ describe('two people chatting in the browser', () => {
     await pageB.screenshot({ path: path.join(RESULTS, 'chat-phone-rooms.png') });
     await pageB.locator('.rooms__open', { hasText: '# general' }).click();
     await pageB.waitForFunction(() => (document.querySelector('.sidebar')?.getBoundingClientRect().right ?? 1) <= 0);
+    // Closed, its buttons are out of the tab order; opened from the keyboard, it takes the focus; Escape gives it back.
+    expect(await sidebar.evaluate((element) => getComputedStyle(element).visibility)).toBe('hidden');
+    await menu.press('Enter');
+    await pageB.waitForFunction(() => document.activeElement?.getAttribute('aria-current') === 'page');
+    await pageB.keyboard.press('Escape');
+    await pageB.waitForFunction(() => (document.querySelector('.sidebar')?.getBoundingClientRect().right ?? 1) <= 0);
+    expect(await menu.evaluate((element) => element === document.activeElement)).toBe(true);
     await pageB.setViewportSize(DESKTOP);
   });
 
