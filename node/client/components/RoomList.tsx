@@ -95,7 +95,11 @@ export function RoomList({ rooms, activeRoom, unread, onSelect, onCreate, onJoin
           autoCapitalize="none"
           spellCheck={false}
           value={name}
-          onChange={(event) => setName(event.target.value)}
+          onChange={(event) => {
+            setName(event.target.value);
+            // The refusal was about the name as it was.
+            setError(null);
+          }}
         />
         <button type="submit" className="button button--small">
           Create
