@@ -12,7 +12,9 @@ export interface MessageTimeFormats {
 
 /** `locale` undefined: the browser's own, as the reader expects; tests pass one to be exact. */
 export function messageTimeFormats(locale?: string): MessageTimeFormats {
-  const clock = { hour: '2-digit', minute: '2-digit' } as const;
+  // The locale's own clock: "9:05 AM" on a 12-hour one, "09:05" on a 24-hour one.
+  const twelveHours = new Intl.DateTimeFormat(locale, { timeStyle: 'short' }).resolvedOptions().hour12 === true;
+  const clock = { hour: twelveHours ? 'numeric' : '2-digit', minute: '2-digit' } as const;
   return {
     time: new Intl.DateTimeFormat(locale, clock),
     dayAndTime: new Intl.DateTimeFormat(locale, { month: 'short', day: 'numeric', ...clock }),
