@@ -189,11 +189,11 @@ describe('two people chatting in the browser', () => {
     // A is elsewhere: general counts what B says there, in the room list and in the tab's title, until A opens it.
     await say(pageB, 'while alice is in another room');
     await pageA.locator('.rooms__open', { hasText: '# general' }).getByLabel('1 unread').waitFor();
-    expect(await pageA.title()).toBe('(1) Chat');
+    await pageA.waitForFunction(() => document.title === '(1) Chat');
     await pageA.locator('.rooms__open', { hasText: '# general' }).click();
     await pageA.getByRole('heading', { name: '# general' }).waitFor();
     expect(await pageA.locator('.rooms__open .badge').count()).toBe(0);
-    expect(await pageA.title()).toBe('Chat');
+    await pageA.waitForFunction(() => document.title === 'Chat');
     expect(await composer(pageA).inputValue()).toBe('a draft for general');
     await composer(pageA).fill('');
   });
@@ -397,7 +397,11 @@ describe('two people chatting in the browser', () => {
     await pageB.locator('.rooms__open', { hasText: '# general' }).click();
     await pageB.waitForFunction(() => (document.querySelector('.sidebar')?.getBoundingClientRect().right ?? 1) <= 0);
     // Closed, its buttons are out of the tab order; opened from the keyboard, it takes the focus; Escape gives it back.
-    expect(await sidebar.evaluate((element) => getComputedStyle(element).visibility)).toBe('hidden');
+    // (It turns hidden when the slide-out ends.)
+    await pageB.waitForFunction(() => {
+      const closed = document.querySelector('.sidebar');
+      return closed !== null && getComputedStyle(closed).visibility === 'hidden';
+    });
     await menu.press('Enter');
     await pageB.waitForFunction(() => document.activeElement?.getAttribute('aria-current') === 'page');
     await pageB.keyboard.press('Escape');

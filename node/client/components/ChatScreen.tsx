@@ -84,10 +84,10 @@ export function ChatScreen(props: { api: Api; self: SelfUser; onSignedOut: () =>
             className="room__menu"
             aria-controls="sidebar"
             aria-expanded={drawerOpen}
-            aria-label="Rooms and people"
+            aria-label={unreadTotal > 0 ? `Rooms and people, ${unreadTotal} unread` : 'Rooms and people'}
             onClick={() => setDrawerOpen(!drawerOpen)}
           >
-            ☰{unreadTotal > 0 && <span className="badge room__menu-badge" aria-label={`${unreadTotal} unread`}>{unreadTotal}</span>}
+            ☰{unreadTotal > 0 && <span className="badge room__menu-badge">{unreadTotal}</span>}
           </button>
           <h2 className="room__title"># {state.activeRoom}</h2>
           <span className="room__online">{view.online.length} online</span>
