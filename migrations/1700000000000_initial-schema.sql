@@ -46,7 +46,8 @@ CREATE TABLE event_outbox (
   id           uuid PRIMARY KEY,
   routing_key  text NOT NULL,
   payload      jsonb NOT NULL,
-  created_at   timestamptz NOT NULL DEFAULT now(),
+  -- clock_timestamp, not now(): events of one transaction (registered, then login) keep their order.
+  created_at   timestamptz NOT NULL DEFAULT clock_timestamp(),
   published_at timestamptz
 );
 CREATE INDEX event_outbox_unpublished_idx ON event_outbox (created_at) WHERE published_at IS NULL;

@@ -38,13 +38,14 @@ describe('with RabbitMQ up', () => {
     await server.stop();
   });
 
-  test('registration and login publish persistent JSON events with the agreed shape', async () => {
+  test('registration (which logs the user in) and a later login publish persistent JSON events with the agreed shape', async () => {
     const user = newUser('events');
     const registered = await register(server.url, user);
     await login(server.url, user.username, user.password);
-    await waitFor(() => listener.messages.length >= 2);
-    const [first, second] = listener.messages;
-    for (const [message, type] of [[first, 'user.registered'], [second, 'user.login']] as const) {
+    await waitFor(() => listener.messages.length >= 3);
+    expect(listener.messages.map((message) => message.fields.routingKey)).toEqual(['user.registered', 'user.login', 'user.login']);
+    const [first, second, third] = listener.messages;
+    for (const [message, type] of [[first, 'user.registered'], [second, 'user.login'], [third, 'user.login']] as const) {
       if (!message) throw new Error('missing message');
       const body = bodyOf(message);
       expect(body).toEqual({ type, id: expect.any(String), userId: registered.user.id, username: user.username, email: user.email, at: expect.any(String) });
@@ -81,10 +82,10 @@ describe('with RabbitMQ up', () => {
   test('a failed login publishes nothing', async () => {
     const before = listener.messages.length;
     const { user } = await register(server.url);
-    await waitFor(() => listener.messages.length === before + 1);
+    await waitFor(() => listener.messages.length === before + 2);
     expect((await new ApiSession(server.url).login(user.username, 'wrong password')).status).toBe(401);
     await sleep(1500);
-    expect(listener.messages.length).toBe(before + 1);
+    expect(listener.messages.length).toBe(before + 2);
   });
 });
 
@@ -99,16 +100,16 @@ test('a login while RabbitMQ is unreachable publishes its event once RabbitMQ is
     const loggedIn = await login(server.url, user.username, user.password);
     expect(loggedIn.user.id).toBe(registered.user.id);
     const waiting = await server.db.query<{ routing_key: string }>('SELECT routing_key FROM event_outbox WHERE published_at IS NULL ORDER BY created_at');
-    expect(waiting.rows.map((row) => row.routing_key)).toEqual(['user.registered', 'user.login']);
+    expect(waiting.rows.map((row) => row.routing_key)).toEqual(['user.registered', 'user.login', 'user.login']);
 
     // The test's own queue exists before the broker becomes reachable for the server.
     const { messages } = (listener = await listen(server.vhost.uri, server.config.AMQP_EXCHANGE));
     await gate.open();
-    await waitFor(() => messages.length >= 2);
+    await waitFor(() => messages.length >= 3);
     // Several outbox sweeps later, still exactly one of each.
     await sleep(3 * server.config.OUTBOX_POLL_INTERVAL * 1000);
-    expect(listener.messages.map((message) => message.fields.routingKey)).toEqual(['user.registered', 'user.login']);
-    expect(new Set(listener.messages.map((message) => message.properties.messageId)).size).toBe(2);
+    expect(listener.messages.map((message) => message.fields.routingKey)).toEqual(['user.registered', 'user.login', 'user.login']);
+    expect(new Set(listener.messages.map((message) => message.properties.messageId)).size).toBe(3);
     expect(listener.messages.every((message) => !message.fields.redelivered)).toBe(true);
     const after = await server.db.query('SELECT 1 FROM event_outbox WHERE published_at IS NULL');
     expect(after.rowCount).toBe(0);

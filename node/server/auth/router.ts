@@ -96,6 +96,8 @@ export function createAuthRouter({ config, db, logger, limits, onEventStored, re
       user = await withTransaction(db, async (client) => {
         const inserted = await insertUser(client, { username: input.username, email: input.email, passwordHash });
         await enqueueEvent(client, userEvent('user.registered', inserted));
+        // Registering logs the new user in: that is their first login, and the greeter welcomes them for it.
+        await enqueueEvent(client, userEvent('user.login', inserted));
         return inserted;
       });
     } catch (error) {
