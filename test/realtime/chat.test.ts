@@ -13,6 +13,7 @@ import { PNG_1PX } from '../support/images';
 import { io } from 'socket.io-client';
 import { login, newUser, register, type ChatSocket, type LoggedIn } from '../support/client';
 import { startTestServer, type TestServer } from '../support/server';
+import { waitFor } from '../support/wait';
 import { closed, newClientId, nextEvent, onlineNames, recordEvents, request, requestData, socketsClosedAfterEach } from './helpers';
 
 let server: TestServer;
@@ -286,7 +287,7 @@ test('a bot message (postMessage) is stored once and broadcast like any message,
     const message = await heard;
     expect(message).toEqual(expect.objectContaining({ room: 'general', clientId: botMessage.id, body: botMessage.text }));
     // Both deliveries have been handled once the queue holds nothing, neither ready nor unacknowledged.
-    while ((await queuedAndUnacknowledged(server.vhost.name, server.config.AMQP_BOT_QUEUE)) > 0) await new Promise((resolve) => setTimeout(resolve, 200));
+    await waitFor(async () => (await queuedAndUnacknowledged(server.vhost.name, server.config.AMQP_BOT_QUEUE)) === 0);
     const { rows } = await server.db.query('SELECT count(*)::int AS count FROM messages WHERE client_id = $1', [botMessage.id]);
     expect(rows[0]).toEqual({ count: 1 });
     expect(delivered.filter((each) => each.clientId === botMessage.id)).toHaveLength(1);

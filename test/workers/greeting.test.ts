@@ -10,6 +10,7 @@ import type { ChatMessage, HistoryResponse } from '../../node/shared/protocol';
 import { ROOT } from '../support/resources';
 import { connectSocket, login, newUser, register, type ChatSocket, type LoggedIn } from '../support/client';
 import { startTestServer, type TestServer } from '../support/server';
+import { waitFor } from '../support/wait';
 
 type LogLine = Record<string, unknown> & { msg?: string };
 
@@ -20,15 +21,8 @@ let watcher: LoggedIn;
 let observer: ChatSocket;
 const live: ChatMessage[] = [];
 
-async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; greeter said:\n${greeterLogs.map((l) => JSON.stringify(l)).join('\n')}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+/** What the greeter logged, for the message of a test that timed out. */
+const greeterSaid = () => `greeter said:\n${greeterLogs.map((line) => JSON.stringify(line)).join('\n')}`;
 
 function startGreeter(): ChildProcessWithoutNullStreams {
   const child = spawn('/usr/bin/python3', ['-m', 'chat_workers.greeter'], {
@@ -58,7 +52,7 @@ async function greetingsInHistory(username: string): Promise<ChatMessage[]> {
 beforeAll(async () => {
   server = await startTestServer();
   greeter = startGreeter();
-  await waitFor('the greeter to consume', () => greeterLogs.find((line) => line.msg === 'consuming'));
+  await waitFor(() => greeterLogs.find((line) => line.msg === 'consuming'), { context: greeterSaid });
   watcher = await register(server.url, newUser('obs'));
   observer = await connectSocket(server.url, watcher.cookie);
   observer.on('message:new', (message) => live.push(message));
@@ -78,7 +72,7 @@ test('registering (the first login) makes the greeter welcome the person live an
   const carol = newUser('carol');
   await register(server.url, carol);
 
-  const greeting = await waitFor('the greeting on the socket', () => live.find((message) => message.body === `Welcome, ${carol.username}!`));
+  const greeting = await waitFor(() => live.find((message) => message.body === `Welcome, ${carol.username}!`), { context: greeterSaid });
   expect(greeting.room).toBe('general');
   expect(greeting.user.username).toBe('greeter');
   expect((await greetingsInHistory(carol.username)).map((message) => message.body)).toEqual([`Welcome, ${carol.username}!`]);
@@ -86,9 +80,9 @@ test('registering (the first login) makes the greeter welcome the person live an
   // A reload the same day: the greeter sees the login and stays quiet.
   const seenBefore = greeterLogs.filter((line) => line.msg === 'already greeted today').length;
   await login(server.url, carol.username, carol.password);
-  await waitFor('the second login to be handled', () =>
-    greeterLogs.filter((line) => line.msg === 'already greeted today').length > seenBefore ? true : undefined,
-  );
+  await waitFor(() => greeterLogs.filter((line) => line.msg === 'already greeted today').length > seenBefore, {
+    context: greeterSaid,
+  });
   expect(live.filter((message) => message.user.username === 'greeter' && message.body.includes(carol.username)).map((message) => message.body)).toEqual([
     `Welcome, ${carol.username}!`,
   ]);
