@@ -1,7 +1,8 @@
 import * as Minio from 'minio';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import { createClient, type RedisClientType } from 'redis';
 import type { Config } from './config';
+import { createPool } from './db';
 import type { Logger } from './logger';
 import { loggableError } from './http/errors';
 
@@ -53,9 +54,9 @@ export interface Clients {
  * /readyz says redis) and node-redis keeps reconnecting in the background.
  */
 export async function createClients(config: Config, logger: Logger): Promise<Clients> {
-  const db = new Pool({ connectionString: config.DATABASE_URL, max: 10, connectionTimeoutMillis: 5000 });
-  // An idle client losing its connection must not crash the process; the next query reconnects.
-  db.on('error', (error) => logger.warn({ err: loggableError(error) }, 'postgres idle client error'));
+  const db = createPool({ connectionString: config.DATABASE_URL, max: 10, connectionTimeoutMillis: 5000 }, (error) =>
+    logger.warn({ err: loggableError(error) }, 'postgres idle client error'),
+  );
 
   const redis: RedisClientType = createClient({
     url: config.SESSION_REDIS,

@@ -1,4 +1,19 @@
-import type { Pool, PoolClient } from 'pg';
+import { Pool, type PoolClient, type PoolConfig } from 'pg';
+
+/** Where a query can run: the pool, or one checked-out connection (inside a transaction). */
+export type Queryable = Pool | PoolClient;
+
+/**
+ * A pool that survives losing its connections. PostgreSQL cuts them on a restart, a failover or a dropped database
+ * (57P01, "terminating connection due to administrator command"); an idle client then emits 'error', and a pool
+ * without a listener rethrows it and ends the process. pool.end() does not wait for its clients to finish closing,
+ * so even a pool that was ended can still see that error. The next query simply opens a new connection.
+ */
+export function createPool(config: PoolConfig, onIdleError: (error: Error) => void): Pool {
+  const pool = new Pool(config);
+  pool.on('error', onIdleError);
+  return pool;
+}
 
 /** Runs `work` in a transaction on one pooled connection: COMMIT if it returns, ROLLBACK if it throws. */
 export async function withTransaction<T>(db: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {

@@ -4,13 +4,13 @@
  */
 import http from 'node:http';
 import type { RequestHandler } from 'express';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import { createClient, type RedisClientType } from 'redis';
 import { loadConfig } from '../../node/server/config';
 import { createLogger } from '../../node/server/logger';
 import { createRealtime, type Realtime } from '../../node/server/realtime';
 import { RoomService } from '../../node/server/rooms/service';
-import { createTestDatabase, uniqueRedisPrefix, type TestDatabase } from '../support/resources';
+import { createTestDatabase, createTestPool, uniqueRedisPrefix, type TestDatabase } from '../support/resources';
 
 let database: TestDatabase;
 let db: Pool;
@@ -23,7 +23,7 @@ const recordUnhandled = (reason: unknown) => unhandled.push(reason);
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  db = new Pool({ connectionString: database.url, max: 4 });
+  db = createTestPool(database.url, 4);
   redis = createClient({ url: 'redis://127.0.0.1:6379' });
   await redis.connect();
   const { rows } = await db.query<{ id: string }>(

@@ -4,13 +4,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { Pool } from 'pg';
 import { createClient, type RedisClientType } from 'redis';
 import { seed } from '../../fixtures/seed';
 import { loadConfig } from '../../node/server/config';
 import { buildServer, type PrivateBuild } from '../support/build';
 import { login, newUser, register, type LoggedIn } from '../support/client';
-import { createTestDatabase, createTestVhost, startTestS3, uniqueRedisPrefix, type TestDatabase, type TestS3, type TestVhost } from '../support/resources';
+import { createTestDatabase, createTestPool, createTestVhost, startTestS3, uniqueRedisPrefix, type TestDatabase, type TestS3, type TestVhost } from '../support/resources';
 import { deleteRedisKeys, testEnvironment } from '../support/server';
 import { newClientId, nextEvent, onlineNames, requestData, socketsClosedAfterEach } from './helpers';
 
@@ -65,7 +64,7 @@ beforeAll(async () => {
   [build, database, vhost, s3] = await Promise.all([buildServer(), createTestDatabase(), createTestVhost(), startTestS3()]);
   redisPrefix = uniqueRedisPrefix();
   const environment = testEnvironment({ databaseUrl: database.url, vhost, s3, redisPrefix });
-  const pool = new Pool({ connectionString: database.url });
+  const pool = createTestPool(database.url);
   await seed(pool, loadConfig(environment)).finally(() => pool.end());
   [first, second] = await Promise.all([startProcess(environment), startProcess(environment)]);
   // One account per process; the session lives in the shared Redis, so either process accepts it.

@@ -1,10 +1,10 @@
 /** The message and room repositories against a throwaway PostgreSQL database, without the server. */
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import { MessageRepository } from '../../node/server/messages/repository';
 import { MessageService } from '../../node/server/messages/service';
 import { RoomService } from '../../node/server/rooms/service';
 import { LIMITS } from '../../node/shared/protocol';
-import { createTestDatabase, type TestDatabase } from '../support/resources';
+import { createTestDatabase, createTestPool, type TestDatabase } from '../support/resources';
 
 let database: TestDatabase;
 let db: Pool;
@@ -13,7 +13,7 @@ let otherUserId: number;
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  db = new Pool({ connectionString: database.url, max: 10 });
+  db = createTestPool(database.url, 10);
   const { rows } = await db.query<{ id: string }>(
     "INSERT INTO users (username, email, password_hash) VALUES ('repo_user', 'r@example.com', NULL), ('repo_other', 'o@example.com', NULL) RETURNING id",
   );

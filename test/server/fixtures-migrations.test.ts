@@ -1,13 +1,13 @@
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import { BOT_USERNAME, seed } from '../../fixtures/seed';
 import { loadConfig } from '../../node/server/config';
-import { createTestDatabase, migrate, type TestDatabase } from '../support/resources';
+import { createTestDatabase, createTestPool, migrate, type TestDatabase } from '../support/resources';
 
 let database: TestDatabase;
 let db: Pool;
 beforeAll(async () => {
   database = await createTestDatabase();
-  db = new Pool({ connectionString: database.url, max: 2 });
+  db = createTestPool(database.url, 2);
 });
 afterAll(async () => {
   await db.end();
@@ -45,7 +45,7 @@ test('in production without DEFAULT_USER_PASSWORD no default user is created', a
 test('migrations go up, all the way down and up again', async () => {
   const empty = await createTestDatabase({ migrate: false });
   const tables = async () => {
-    const client = new Pool({ connectionString: empty.url, max: 1 });
+    const client = createTestPool(empty.url, 1);
     try {
       const { rows } = await client.query<{ tablename: string }>("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'pgmigrations' ORDER BY 1");
       return rows.map((row) => row.tablename);

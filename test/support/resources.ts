@@ -9,7 +9,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { Client } from 'pg';
+import { Client, type Pool } from 'pg';
+import { createPool } from '../../node/server/db';
 
 const run = promisify(execFile);
 export const ROOT = path.resolve(__dirname, '../..');
@@ -46,6 +47,14 @@ export async function createTestDatabase(options: { migrate?: boolean } = {}): P
     url,
     drop: () => admin((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
   };
+}
+
+/**
+ * A pool on a test database. Its file drops the database at the end, which cuts connections that pool.end() has not
+ * finished closing yet; the pool then reports 57P01 on an idle client, which is expected here and ignored.
+ */
+export function createTestPool(url: string, max = 4): Pool {
+  return createPool({ connectionString: url, max }, () => undefined);
 }
 
 /** Runs `npm run migrate` exactly as a user or the migration Job would. */
