@@ -12,7 +12,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
 import { createClient } from 'redis';
-import { projectRoot } from '../node/server/http/static';
+import { projectRoot } from '../node/server/paths';
 
 const execFileAsync = promisify(execFile);
 

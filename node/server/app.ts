@@ -1,25 +1,21 @@
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import express from 'express';
-import { createAvatarServeRouter, createAvatarUploadRouter } from './avatars/router';
-import { AvatarStorage } from './avatars/storage';
-import { requireUser } from './auth/require-user';
-import { createAuthRouter } from './auth/router';
-import { createSessionMiddleware, withSessionErrorsAs503 } from './auth/session';
+import { createAuthRateLimits, createAuthRouter, createSessionMiddleware, requireCsrfToken, withSessionErrorsAsUnavailable } from './auth';
+import { createAvatarServeRouter, createAvatarUploadRouter } from './avatars';
 import type { Clients } from './clients';
 import type { Config } from './config';
-import { startBotMessageConsumer } from './events/bot-messages';
 import { startOutboxPublisher } from './events/publisher';
 import { createHealthRouter } from './health/router';
-import { requireCsrfToken } from './http/csrf';
 import { errorHandler, notFound } from './http/errors';
-import { createAuthRateLimits } from './http/rate-limit';
 import { requestLog } from './http/request-log';
 import { securityHeaders } from './http/security';
 import { createStaticRouter } from './http/static';
 import type { Logger } from './logger';
+import { createMessagesRouter, registerMessageHandlers, startBotMessageConsumer } from './messages';
 import { createRealtime } from './realtime';
-import { createRoomsRouter } from './rooms/router';
+import { createRoomsRouter, joinRoomsOnConnect, registerRoomHandlers } from './rooms';
+import { createServices } from './services';
 
 export interface RunningServer {
   port: number;
@@ -37,16 +33,28 @@ export async function startServer(config: Config, clients: Clients, logger: Logg
 
   const sessionMiddleware = createSessionMiddleware(config, clients.redis);
   const publisher = startOutboxPublisher({ config, db: clients.db, logger });
-  const storage = new AvatarStorage(clients.s3, config.S3_BUCKET, config.S3_REGION, logger);
-  // Not fatal: without S3 only avatar uploads fail (503), and they retry creating the bucket.
-  storage.ensureBucket().catch((error: unknown) => {
-    logger.warn({ err: { message: (error as Error).message } }, 'avatar bucket not ready yet');
-  });
   // The app handles requests before socket.io attaches, so socket.io can take its own path first.
   const httpServer = http.createServer(app);
-  const realtime = createRealtime(httpServer, { config, logger, db: clients.db, redis: clients.redis, sessionMiddleware });
-  const botMessages = startBotMessageConsumer({ config, db: clients.db, logger, realtime });
-  const avatarDeps = { config, db: clients.db, logger, storage, realtime };
+  const realtime = createRealtime(httpServer, { config, logger, redis: clients.redis, sessionMiddleware });
+  const services = createServices({ config, clients, logger, announcer: realtime, onEventStored: () => publisher.kick() });
+  const { users, profiles, rooms, messages, avatars } = services;
+  // Not fatal: without S3 only avatar uploads fail (503), and they retry creating the bucket.
+  services.avatarStorage.ensureBucket().catch((error: unknown) => logger.warn({ err: error }, 'avatar bucket not ready yet'));
+
+  realtime.serve({
+    identity: {
+      profileOf: async (userId) => {
+        const user = await users.findById(userId);
+        return user && profiles.publicOf(user);
+      },
+      prepare: (socket) => joinRoomsOnConnect(socket, { io: realtime.io, rooms }),
+    },
+    features: [
+      (socket, socketLogger) => registerRoomHandlers(socket, { io: realtime.io, logger: socketLogger, rooms, presence: realtime.presence }),
+      (socket, socketLogger) => registerMessageHandlers(socket, { logger: socketLogger, messages }),
+    ],
+  });
+  const botMessages = startBotMessageConsumer({ config, logger, users, messages });
 
   // In-flight HTTP requests, so that shutdown can wait for them before it closes what they use (socket.io, AMQP).
   let inFlight = 0;
@@ -66,27 +74,26 @@ export async function startServer(config: Config, clients: Clients, logger: Logg
   app.use(securityHeaders(config));
   app.use(createHealthRouter({ db: clients.db, redis: clients.redis, isStopping: () => stopping }));
   app.use(createStaticRouter());
-  app.use(createAvatarServeRouter(avatarDeps));
+  app.use(createAvatarServeRouter(avatars));
 
   const api = express.Router();
-  api.use(withSessionErrorsAs503(sessionMiddleware));
+  api.use(withSessionErrorsAsUnavailable(sessionMiddleware));
   api.use(requireCsrfToken);
   // Before the JSON parser: the avatar body is raw bytes whatever its Content-Type says.
-  api.use(createAvatarUploadRouter(avatarDeps));
+  api.use(createAvatarUploadRouter(avatars));
   api.use(express.json({ limit: config.JSON_BODY_LIMIT }));
   api.use(
     createAuthRouter({
       config,
-      db: clients.db,
       logger,
+      auth: services.auth,
+      profiles,
       limits: createAuthRateLimits(config, clients.redis, logger),
-      onEventStored: () => publisher.kick(),
-      realtime,
+      endSession: (sessionId) => realtime.endSession(sessionId),
     }),
   );
-  // S2's room and history routes: logged-in users only.
-  api.use('/rooms', requireUser);
-  api.use(createRoomsRouter({ config, db: clients.db }));
+  api.use(createRoomsRouter(rooms));
+  api.use(createMessagesRouter(messages));
   app.use('/api', api);
   app.use(notFound);
   app.use(errorHandler(logger));

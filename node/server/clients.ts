@@ -4,7 +4,6 @@ import { createClient, type RedisClientType } from 'redis';
 import type { Config } from './config';
 import { createPool } from './db';
 import type { Logger } from './logger';
-import { loggableError } from './http/errors';
 
 /** s3rver's fixed credentials and port: what the embedded S3 server of `npm start` uses when S3_ENDPOINT is unset. */
 export const EMBEDDED_S3 = { endpoint: '127.0.0.1', port: 4569, accessKey: 'S3RVER', secretKey: 'S3RVER' } as const;
@@ -55,7 +54,7 @@ export interface Clients {
  */
 export async function createClients(config: Config, logger: Logger): Promise<Clients> {
   const db = createPool({ connectionString: config.DATABASE_URL, max: 10, connectionTimeoutMillis: 5000 }, (error) =>
-    logger.warn({ err: loggableError(error) }, 'postgres idle client error'),
+    logger.warn({ err: error }, 'postgres idle client error'),
   );
 
   const redis: RedisClientType = createClient({
@@ -66,7 +65,7 @@ export async function createClients(config: Config, logger: Logger): Promise<Cli
   });
   let redisDown = false;
   redis.on('error', (error: Error) => {
-    if (!redisDown) logger.warn({ err: { message: error.message } }, 'redis connection error');
+    if (!redisDown) logger.warn({ err: error }, 'redis connection error');
     redisDown = true;
   });
   redis.on('ready', () => {
@@ -78,7 +77,7 @@ export async function createClients(config: Config, logger: Logger): Promise<Cli
     redis.once('error', () => resolve());
   });
   // Never rejects while the reconnect strategy keeps answering with a delay; caught all the same.
-  redis.connect().catch((error: unknown) => logger.error({ err: { message: (error as Error).message } }, 'redis connection given up'));
+  redis.connect().catch((error: unknown) => logger.error({ err: error }, 'redis connection given up'));
   await firstAttempt;
 
   const s3 = new Minio.Client(s3Settings(config));

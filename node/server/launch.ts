@@ -7,14 +7,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { Pool } from 'pg';
-import { seed } from '../../fixtures/seed';
+import { seedDatabase } from '../../fixtures/seed';
 import { EMBEDDED_S3 } from './clients';
 import type { Config } from './config';
 import { loadConfigOrReport } from './config-cli';
-import { projectRoot } from './http/static';
+import { projectRoot } from './paths';
 import { createLogger, type Logger } from './logger';
-import { loggableError } from './http/errors';
 
 const ROOT = projectRoot();
 const PYTHON = '/usr/bin/python3';
@@ -66,12 +64,7 @@ async function main(): Promise<void> {
     ...process.env,
     DATABASE_URL: config.DATABASE_URL,
   });
-  const db = new Pool({ connectionString: config.DATABASE_URL, max: 1 });
-  try {
-    await seed(db, config, logger);
-  } finally {
-    await db.end();
-  }
+  await seedDatabase(config, logger);
 
   const s3 = config.S3_ENDPOINT ? undefined : await startEmbeddedS3(config, logger);
   const env: NodeJS.ProcessEnv = { ...process.env, ...s3?.env };
@@ -93,7 +86,7 @@ async function main(): Promise<void> {
   function start(name: string, command: string, args: string[], options: { cwd: string; essential: boolean }): void {
     const child = spawn(command, args, { cwd: options.cwd, env, stdio: 'inherit' });
     children.add(child);
-    child.on('error', (error) => logger.error({ process: name, err: { message: error.message } }, 'could not start'));
+    child.on('error', (error) => logger.error({ process: name, err: error }, 'could not start'));
     child.on('exit', (code, signal) => {
       children.delete(child);
       if (stopping) {
@@ -126,6 +119,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  createLogger('info').fatal({ err: loggableError(error) }, 'launch failed');
+  createLogger('info').fatal({ err: error }, 'launch failed');
   process.exit(1);
 });

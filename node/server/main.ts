@@ -2,7 +2,6 @@ import { createClients, closeClients } from './clients';
 import { loadConfigOrReport } from './config-cli';
 import { startServer } from './app';
 import { createLogger } from './logger';
-import { loggableError } from './http/errors';
 
 /** Production entry: `node build/node/server/main.js`. */
 async function main(): Promise<void> {
@@ -25,7 +24,7 @@ async function main(): Promise<void> {
         process.exit(0);
       })
       .catch((error: unknown) => {
-        logger.error({ err: loggableError(error) }, 'shutdown failed');
+        logger.error({ err: error }, 'shutdown failed');
         process.exit(1);
       });
   };
@@ -34,6 +33,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  createLogger('info').fatal({ err: loggableError(error) }, 'start failed');
+  createLogger('info').fatal({ err: error }, 'start failed');
   process.exit(1);
 });

@@ -3,12 +3,16 @@
  * Both sides import these types, so a change here is checked on both by the compiler.
  */
 
+import sharedLimits from './limits.json';
+
+/** Limits; the ones the Python workers check too come from limits.json, which both languages read. */
 export const LIMITS = {
-  usernamePattern: /^[a-z0-9_-]{3,32}$/,
-  roomNamePattern: /^[a-z0-9_-]{2,32}$/,
+  usernamePattern: new RegExp(sharedLimits.usernamePattern),
+  roomNamePattern: new RegExp(sharedLimits.roomNamePattern),
+  /** In characters (code points), after trimming. */
+  messageMaxLength: sharedLimits.messageMaxLength,
   passwordMinLength: 8,
   passwordMaxLength: 256,
-  messageMaxLength: 4000,
   clientIdMaxLength: 64,
   historyPageMax: 100,
   avatarMaxBytes: 2 * 1024 * 1024,
@@ -47,7 +51,21 @@ export interface ChatMessage {
   user: PublicUser;
 }
 
-// ---- REST (JSON; every error is { error: string } with a 4xx/5xx status) ----
+// ---- Errors: REST answers { error, code } with a 4xx/5xx status, acknowledgements { error, code } ----
+
+/**
+ * What went wrong, for programs: clients branch on the code, the message is for people and may change.
+ * `internal` is a fault of the server itself, never an answer to bad input.
+ */
+export const ERROR_CODES = ['invalid', 'unauthorized', 'forbidden', 'not_found', 'conflict', 'rate_limited', 'busy', 'unavailable', 'internal'] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export interface ApiError {
+  error: string;
+  code: ErrorCode;
+}
+
+// ---- REST (JSON) ----
 
 /** GET /api/session, and the body of POST /api/login and POST /api/register. */
 export interface SessionResponse {
@@ -73,15 +91,11 @@ export interface HistoryResponse {
   hasMore: boolean;
 }
 
-export interface ApiError {
-  error: string;
-}
-
 export const CSRF_HEADER = 'x-csrf-token';
 
 // ---- socket.io ----
 
-export type Ack<T> = { data: T } | { error: string };
+export type Ack<T> = { data: T } | ApiError;
 export type AckCallback<T> = (response: Ack<T>) => void;
 
 export interface RoomJoined {

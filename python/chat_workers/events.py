@@ -7,10 +7,11 @@ Anything else, or anything malformed, is a PoisonMessage: redelivering it would 
 from __future__ import annotations
 
 import json
-import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
+
+from .limits import USERNAME
 
 
 class DeadLetter(Exception):
@@ -35,7 +36,6 @@ class AccountEvent:
     at: datetime
 
 
-_USERNAME = re.compile(r"[a-z0-9_-]{3,32}")
 
 
 def parse_account_event(body: bytes, expected_type: str) -> AccountEvent:
@@ -59,7 +59,7 @@ def parse_account_event(body: bytes, expected_type: str) -> AccountEvent:
     if not (isinstance(user_id, int) and not isinstance(user_id, bool) and user_id > 0):
         problems.append("userId (a positive integer)")
     username = data.get("username")
-    if not (isinstance(username, str) and _USERNAME.fullmatch(username)):
+    if not (isinstance(username, str) and USERNAME.fullmatch(username)):
         problems.append("username")
     email = data.get("email")
     if not (isinstance(email, str) and "@" in email and len(email) <= 320):

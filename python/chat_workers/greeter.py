@@ -23,6 +23,7 @@ from .consumer import Consumer, Delivery
 from .db import Database
 from .events import AccountEvent, parse_account_event
 from .jsonlog import fields
+from .limits import ROOM_NAME_PATTERN, USERNAME_PATTERN
 
 # Fixed namespace for greeting ids: uuid5(namespace, "<userId>:<day>") is the same in every replica and run.
 GREETING_NAMESPACE = uuid.UUID("5f0c8d1e-4a52-4d55-9a39-6f1b0c2a7e11")
@@ -42,8 +43,8 @@ def load_settings(env: Env) -> GreeterSettings:
         common=common_settings(env),
         database_url=database_url(env),
         queue=queue_name(env, "GREETER_QUEUE", "greeter.user-login"),
-        bot=env.string("GREETER_BOT", "greeter", r"[a-z0-9_-]{3,32}", "a username (3-32 of a-z 0-9 _ -)"),
-        room=env.string("GREETER_ROOM", "general", r"[a-z0-9_-]{2,32}", "a room name (2-32 of a-z 0-9 _ -)"),
+        bot=env.string("GREETER_BOT", "greeter", USERNAME_PATTERN, "a username (3-32 of a-z 0-9 _ -)"),
+        room=env.string("GREETER_ROOM", "general", ROOM_NAME_PATTERN, "a room name (2-32 of a-z 0-9 _ -)"),
     )
 
 

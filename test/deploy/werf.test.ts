@@ -196,7 +196,8 @@ describe('werf.yaml', () => {
     const pythonFiles = python.git?.flatMap((mapping) => filesOfMapping(mapping, tracked)) ?? [];
     expect(pythonFiles).toContain('requirements.txt');
     expect(pythonFiles.some((file) => file.startsWith('chat_workers/greeter'))).toBe(true);
-    expect(pythonFiles.filter((file) => !/^(requirements\.txt|chat_workers\/.+\.py)$/.test(file))).toEqual([]);
+    // node/shared/limits.json, added alone to chat_workers/limits.json: the limits both languages read.
+    expect(pythonFiles.filter((file) => !/^(requirements\.txt|chat_workers\/.+\.py|limits\.json)$/.test(file))).toEqual([]);
   });
 
   it('keeps repository clutter and secrets out of a plain docker build context too', () => {

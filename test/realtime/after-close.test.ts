@@ -8,8 +8,10 @@ import type { Pool } from 'pg';
 import { createClient, type RedisClientType } from 'redis';
 import { loadConfig } from '../../node/server/config';
 import { createLogger } from '../../node/server/logger';
+import { MessageRepository, MessageService } from '../../node/server/messages';
 import { createRealtime, type Realtime } from '../../node/server/realtime';
-import { RoomService } from '../../node/server/rooms/service';
+import { RoomRepository, RoomService } from '../../node/server/rooms';
+import { UserProfiles } from '../../node/server/users';
 import { createTestDatabase, createTestPool, uniqueRedisPrefix, type TestDatabase } from '../support/resources';
 
 let database: TestDatabase;
@@ -17,6 +19,7 @@ let db: Pool;
 let redis: RedisClientType;
 let httpServer: http.Server;
 let realtime: Realtime;
+let messages: MessageService;
 let userId: number;
 const unhandled: unknown[] = [];
 const recordUnhandled = (reason: unknown) => unhandled.push(reason);
@@ -30,12 +33,14 @@ beforeAll(async () => {
     "INSERT INTO users (username, email, password_hash) VALUES ('closing_user', 'c@example.com', NULL) RETURNING id",
   );
   userId = Number(rows[0]?.id);
-  await new RoomService(db).roomsOnConnect(userId);
+  const rooms = new RoomService(new RoomRepository(db));
+  await rooms.roomsOnConnect(userId);
 
   const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: database.url, REDIS_PREFIX: uniqueRedisPrefix() });
   const noSession: RequestHandler = (_req, _res, next) => next();
   httpServer = http.createServer();
-  realtime = createRealtime(httpServer, { config, logger: createLogger('silent'), db, redis, sessionMiddleware: noSession });
+  realtime = createRealtime(httpServer, { config, logger: createLogger('silent'), redis, sessionMiddleware: noSession });
+  messages = new MessageService(new MessageRepository(db, new UserProfiles('/avatars/')), rooms, realtime);
   // Once the adapter's Redis connections are up, a broadcast really goes through them.
   await realtime.io.of('/').adapter.serverCount();
   await realtime.close();
@@ -53,14 +58,14 @@ afterAll(async () => {
 /** Long enough for a rejected Redis command to be reported as unhandled. */
 const settle = () => new Promise((resolve) => setTimeout(resolve, 200));
 
-test('broadcastUserUpdated after close does nothing, and rejects nothing', async () => {
-  expect(() => realtime.broadcastUserUpdated({ id: userId, username: 'closing_user', avatarUrl: '/avatars/x.png' })).not.toThrow();
+test('userUpdated after close does nothing, and rejects nothing', async () => {
+  expect(() => realtime.userUpdated({ id: userId, username: 'closing_user', avatarUrl: '/avatars/x.png' })).not.toThrow();
   await settle();
   expect(unhandled).toEqual([]);
 });
 
-test('postMessage after close fails with a clear error and stores nothing', async () => {
-  await expect(realtime.postMessage({ userId, room: 'general', clientId: 'after-close', body: 'too late' })).rejects.toThrow(
+test('a message sent after close fails with a clear error and stores nothing', async () => {
+  await expect(messages.send({ userId, room: 'general', clientId: 'after-close', body: 'too late' }, { requireMembership: false })).rejects.toThrow(
     'realtime is closed',
   );
   await settle();

@@ -42,13 +42,13 @@ const send = (payload: unknown) => request(socket, 'message:send', payload);
 
 test('messages that are too long, empty or not text are refused with a clear error and not stored', async () => {
   const before = await allMessages();
-  expect(await send({ room: 'general', clientId: newClientId(), body: 'x'.repeat(4001) })).toEqual({ error: 'message is longer than 4000 characters' });
-  expect(await send({ room: 'general', clientId: newClientId(), body: '' })).toEqual({ error: 'message is empty' });
-  expect(await send({ room: 'general', clientId: newClientId(), body: ' \n\t  ' })).toEqual({ error: 'message is empty' });
-  expect(await send({ room: 'general', clientId: newClientId(), body: 42 })).toEqual({ error: 'body: expected the message text as a string' });
-  expect(await send({ room: 'general', clientId: newClientId(), body: { text: 'hi' } })).toEqual({ error: 'body: expected the message text as a string' });
-  expect(await send({ room: 'general', clientId: newClientId(), body: 'nul\u0000inside' })).toEqual({ error: 'message contains a NUL character' });
-  expect(await send({ room: 'general', clientId: 'x'.repeat(65), body: 'hi' })).toEqual({ error: 'clientId: client id is longer than 64 characters' });
+  expect(await send({ room: 'general', clientId: newClientId(), body: 'x'.repeat(4001) })).toEqual({ error: 'message is longer than 4000 characters', code: 'invalid' });
+  expect(await send({ room: 'general', clientId: newClientId(), body: '' })).toEqual({ error: 'message is empty', code: 'invalid' });
+  expect(await send({ room: 'general', clientId: newClientId(), body: ' \n\t  ' })).toEqual({ error: 'message is empty', code: 'invalid' });
+  expect(await send({ room: 'general', clientId: newClientId(), body: 42 })).toEqual({ error: 'body: expected the message text as a string', code: 'invalid' });
+  expect(await send({ room: 'general', clientId: newClientId(), body: { text: 'hi' } })).toEqual({ error: 'body: expected the message text as a string', code: 'invalid' });
+  expect(await send({ room: 'general', clientId: newClientId(), body: 'nul\u0000inside' })).toEqual({ error: 'message contains a NUL character', code: 'invalid' });
+  expect(await send({ room: 'general', clientId: 'x'.repeat(65), body: 'hi' })).toEqual({ error: 'clientId: client id is longer than 64 characters', code: 'invalid' });
   expect(await allMessages()).toEqual(before);
   // The longest allowed message is fine.
   expect((await requestData(socket, 'message:send', { room: 'general', clientId: newClientId(), body: 'y'.repeat(4000) })).body).toHaveLength(4000);
@@ -56,17 +56,18 @@ test('messages that are too long, empty or not text are refused with a clear err
 
 test('a missing room, a room the user is not in, and payloads that are not objects get errors', async () => {
   const before = await allMessages();
-  expect(await send({ clientId: newClientId(), body: 'where to?' })).toEqual({ error: 'room: expected a room name' });
+  expect(await send({ clientId: newClientId(), body: 'where to?' })).toEqual({ error: 'room: expected a room name', code: 'invalid' });
   expect(await send({ room: 'Robert"); --', clientId: newClientId(), body: 'hi' })).toEqual({
     error: 'room: expected a room name of 2-32 characters a-z 0-9 _ -',
+    code: 'invalid',
   });
-  expect(await send({ room: 'bobs-room', clientId: newClientId(), body: 'let me in' })).toEqual({ error: 'you are not a member of bobs-room: join it first' });
-  expect(await send({ room: 'nowhere', clientId: newClientId(), body: 'hi' })).toEqual({ error: 'no room named nowhere' });
-  expect(await send('just a string')).toEqual({ error: 'expected an object payload' });
-  expect(await send(null)).toEqual({ error: 'expected an object payload' });
-  expect(await request(socket, 'message:send')).toEqual({ error: 'expected an object payload' });
-  expect(await request(socket, 'room:join', [1, 2])).toEqual({ error: 'expected an object payload' });
-  expect(await request(socket, 'sync', { rooms: 'general' })).toEqual({ error: 'rooms: expected rooms as an object of room name to message id' });
+  expect(await send({ room: 'bobs-room', clientId: newClientId(), body: 'let me in' })).toEqual({ error: 'you are not a member of bobs-room: join it first', code: 'forbidden' });
+  expect(await send({ room: 'nowhere', clientId: newClientId(), body: 'hi' })).toEqual({ error: 'no room named nowhere', code: 'not_found' });
+  expect(await send('just a string')).toEqual({ error: 'expected an object payload', code: 'invalid' });
+  expect(await send(null)).toEqual({ error: 'expected an object payload', code: 'invalid' });
+  expect(await request(socket, 'message:send')).toEqual({ error: 'expected an object payload', code: 'invalid' });
+  expect(await request(socket, 'room:join', [1, 2])).toEqual({ error: 'expected an object payload', code: 'invalid' });
+  expect(await request(socket, 'sync', { rooms: 'general' })).toEqual({ error: 'rooms: expected rooms as an object of room name to message id', code: 'invalid' });
   expect(await allMessages()).toEqual(before);
 });
 
@@ -88,7 +89,7 @@ test('a failure inside a handler is answered as "internal error" and logged, wit
   // A real fault: the table is briefly missing.
   await server.db.query('ALTER TABLE messages RENAME TO messages_away');
   try {
-    expect(await send({ room: 'general', clientId: newClientId(), body: 'into the void' })).toEqual({ error: 'internal error' });
+    expect(await send({ room: 'general', clientId: newClientId(), body: 'into the void' })).toEqual({ error: 'internal error', code: 'internal' });
   } finally {
     await server.db.query('ALTER TABLE messages_away RENAME TO messages');
   }
@@ -123,7 +124,7 @@ test('one socket cannot flood a room: past the burst, sends are refused until th
   const answers = await Promise.all(Array.from({ length: 15 }, (_, i) => send({ room: 'general', clientId: newClientId(), body: `flood ${i}` })));
   const refused = answers.filter((answer) => 'error' in answer);
   expect(refused.length).toBeGreaterThanOrEqual(4);
-  expect(refused[0]).toEqual({ error: 'too many requests: slow down' });
+  expect(refused[0]).toEqual({ error: 'too many requests: slow down', code: 'rate_limited' });
   const { rows } = await server.db.query<{ count: number }>("SELECT count(*)::int AS count FROM messages WHERE body LIKE 'flood %'");
   expect(rows[0]?.count).toBe(answers.length - refused.length);
 });

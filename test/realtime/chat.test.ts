@@ -6,7 +6,8 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import amqp from 'amqplib';
-import { MessageRepository } from '../../node/server/messages/repository';
+import { MessageRepository } from '../../node/server/messages';
+import { UserProfiles } from '../../node/server/users';
 import { SESSION_RECHECK_MS } from '../../node/server/realtime';
 import type { ChatMessage, HistoryResponse, RoomSummary } from '../../node/shared/protocol';
 import { PNG_1PX } from '../support/images';
@@ -57,7 +58,7 @@ test('a message from one user reaches the other with a server id and timestamp',
 test('history pages newest first with before= and says whether more exist', async () => {
   const a = await connect(alice);
   await requestData(a, 'room:create', { name: 'history-room' });
-  const repository = new MessageRepository(server.db, server.config.CDN_PREFIX);
+  const repository = new MessageRepository(server.db, new UserProfiles(server.config.CDN_PREFIX));
   const id = await roomId('history-room');
   const stored: ChatMessage[] = [];
   for (let i = 1; i <= 130; i += 1) {
@@ -80,8 +81,9 @@ test('history pages newest first with before= and says whether more exist', asyn
   expect(defaultPage.body.messages).toHaveLength(50);
 
   for (const bad of ['limit=101', 'limit=0', 'before=abc', 'before=-5']) {
-    const response = await alice.session.request<{ error: string }>('GET', `/api/rooms/history-room/messages?${bad}`);
+    const response = await alice.session.request<{ error: string; code: string }>('GET', `/api/rooms/history-room/messages?${bad}`);
     expect(response.status).toBe(400);
+    expect(response.body.code).toBe('invalid');
     expect(response.body.error).toMatch(/expected (limit|before)=/);
   }
   // Bob has not joined this room; nobody may read a room that does not exist; anonymous callers get 401.
@@ -177,7 +179,7 @@ test('rooms: create, list with member counts, join and leave with room:updated b
     online: [expect.objectContaining({ id: alice.user.id })],
   });
   expect(await created).toEqual({ name: 'team-room', memberCount: 1 });
-  expect(await request(b, 'room:create', { name: 'team-room' })).toEqual({ error: 'room team-room already exists' });
+  expect(await request(b, 'room:create', { name: 'team-room' })).toEqual({ error: 'room team-room already exists', code: 'conflict' });
 
   const listed = await requestData(b, 'room:list');
   expect(listed.find((room) => room.name === 'team-room')).toEqual({ name: 'team-room', memberCount: 1, joined: false });
@@ -200,9 +202,10 @@ test('rooms: create, list with member counts, join and leave with room:updated b
   await leftBroadcast;
   expect(await request(b, 'message:send', { room: 'team-room', clientId: newClientId(), body: 'still here?' })).toEqual({
     error: 'you are not a member of team-room: join it first',
+    code: 'forbidden',
   });
-  expect(await request(b, 'room:leave', { name: 'general' })).toEqual({ error: 'everyone stays in general' });
-  expect(await request(b, 'room:join', { name: 'no-such-room' })).toEqual({ error: 'no room named no-such-room' });
+  expect(await request(b, 'room:leave', { name: 'general' })).toEqual({ error: 'everyone stays in general', code: 'invalid' });
+  expect(await request(b, 'room:join', { name: 'no-such-room' })).toEqual({ error: 'no room named no-such-room', code: 'not_found' });
 });
 
 test("a new user's first connect announces general's new member count; a later connect does not", async () => {

@@ -18,7 +18,7 @@ type AckData<E extends keyof ClientToServerEvents> = AckResult<E> extends infer 
 
 /** The data of a successful acknowledgement; fails the test with the server's error otherwise. */
 export async function requestData<E extends keyof ClientToServerEvents>(socket: ChatSocket, event: E, ...payload: unknown[]): Promise<AckData<E>> {
-  const response = (await request(socket, event, ...payload)) as { data: AckData<E> } | { error: string };
+  const response = (await request(socket, event, ...payload)) as { data: AckData<E> } | { error: string; code: string };
   if ('error' in response) throw new Error(`${event} failed: ${response.error}`);
   return response.data;
 }

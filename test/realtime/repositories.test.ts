@@ -1,15 +1,22 @@
 /** The message and room repositories against a throwaway PostgreSQL database, without the server. */
 import type { Pool } from 'pg';
-import { MessageRepository } from '../../node/server/messages/repository';
-import { MessageService } from '../../node/server/messages/service';
-import { RoomService } from '../../node/server/rooms/service';
-import { LIMITS } from '../../node/shared/protocol';
+import { MessageRepository, MessageService, type MessageAnnouncer } from '../../node/server/messages';
+import { RoomRepository, RoomService } from '../../node/server/rooms';
+import { UserProfiles } from '../../node/server/users';
+import { LIMITS, type ChatMessage } from '../../node/shared/protocol';
 import { createTestDatabase, createTestPool, type TestDatabase } from '../support/resources';
 
 let database: TestDatabase;
 let db: Pool;
 let userId: number;
 let otherUserId: number;
+
+const profiles = new UserProfiles('/avatars/');
+/** Stands where socket.io would announce stored messages, and keeps what it was told. */
+function recordingAnnouncer(): MessageAnnouncer & { announced: ChatMessage[] } {
+  const announced: ChatMessage[] = [];
+  return { announced, isClosing: () => false, messageCreated: (message) => announced.push(message) };
+}
 
 beforeAll(async () => {
   database = await createTestDatabase();
@@ -26,10 +33,10 @@ afterAll(async () => {
 });
 
 test('concurrent inserts of one client id store one message and all answer with it', async () => {
-  const rooms = new RoomService(db);
+  const rooms = new RoomService(new RoomRepository(db));
   await rooms.roomsOnConnect(userId);
   const room = await rooms.requireMember(userId, 'general');
-  const repository = new MessageRepository(db, '/avatars/');
+  const repository = new MessageRepository(db, profiles);
   const results = await Promise.all(
     Array.from({ length: 8 }, () => repository.insert({ roomId: room.id, userId, clientId: 'same-id', body: 'once' })),
   );
@@ -42,14 +49,14 @@ test('concurrent inserts of one client id store one message and all answer with 
 });
 
 test('missed messages: oldest first, at most one page per room, only rooms the user is in', async () => {
-  const rooms = new RoomService(db);
+  const rooms = new RoomService(new RoomRepository(db));
   await rooms.create(userId, 'busy-room');
   await rooms.create(otherUserId, 'private-room');
-  const messages = new MessageService(db, '/avatars/', rooms);
+  const messages = new MessageService(new MessageRepository(db, profiles), rooms, recordingAnnouncer());
   for (let i = 1; i <= LIMITS.historyPageMax + 20; i += 1) {
-    await messages.post({ userId, room: 'busy-room', clientId: `busy-${i}`, body: `busy ${i}` }, { requireMembership: true });
+    await messages.send({ userId, room: 'busy-room', clientId: `busy-${i}`, body: `busy ${i}` }, { requireMembership: true });
   }
-  await messages.post({ userId: otherUserId, room: 'private-room', clientId: 'p-1', body: 'secret' }, { requireMembership: true });
+  await messages.send({ userId: otherUserId, room: 'private-room', clientId: 'p-1', body: 'secret' }, { requireMembership: true });
 
   const missed = await messages.missed(userId, { 'busy-room': 0, 'private-room': 0 });
   expect(missed).toHaveLength(LIMITS.historyPageMax);
@@ -60,13 +67,14 @@ test('missed messages: oldest first, at most one page per room, only rooms the u
 });
 
 test('a bot (server-side sender) may post to an existing room it is not in, not to a missing one', async () => {
-  const messages = new MessageService(db, '/avatars/');
-  const posted = await messages.post({ userId: otherUserId, room: 'busy-room', clientId: 'bot-1', body: 'Welcome!' }, { requireMembership: false });
-  expect(posted.created).toBe(true);
-  await expect(messages.post({ userId: otherUserId, room: 'busy-room', clientId: 'bot-2', body: 'hi' }, { requireMembership: true })).rejects.toThrow(
+  const announcer = recordingAnnouncer();
+  const messages = new MessageService(new MessageRepository(db, profiles), new RoomService(new RoomRepository(db)), announcer);
+  const posted = await messages.send({ userId: otherUserId, room: 'busy-room', clientId: 'bot-1', body: 'Welcome!' }, { requireMembership: false });
+  expect(announcer.announced).toEqual([posted]);
+  await expect(messages.send({ userId: otherUserId, room: 'busy-room', clientId: 'bot-2', body: 'hi' }, { requireMembership: true })).rejects.toThrow(
     'you are not a member of busy-room: join it first',
   );
-  await expect(messages.post({ userId: otherUserId, room: 'gone-room', clientId: 'bot-3', body: 'hi' }, { requireMembership: false })).rejects.toThrow(
+  await expect(messages.send({ userId: otherUserId, room: 'gone-room', clientId: 'bot-3', body: 'hi' }, { requireMembership: false })).rejects.toThrow(
     'no room named gone-room',
   );
 });
@@ -82,7 +90,7 @@ function statementsOnly(pool: Pool): Pool {
 
 test('connecting, creating a room and posting open no explicit transaction, and stay atomic', async () => {
   const pool = statementsOnly(db);
-  const rooms = new RoomService(pool);
+  const rooms = new RoomService(new RoomRepository(pool));
   await rooms.roomsOnConnect(userId);
   expect(await rooms.create(userId, 'no-tx-room')).toEqual({ name: 'no-tx-room', memberCount: 1, joined: true });
   // Racing creators: one room, one creator as its only member, the rest told the name is taken.
@@ -101,8 +109,12 @@ test('connecting, creating a room and posting open no explicit transaction, and 
     { name: 'raced-room', count: 1 },
   ]);
 
-  const messages = new MessageService(pool, '/avatars/', rooms);
+  const announcer = recordingAnnouncer();
+  const messages = new MessageService(new MessageRepository(pool, profiles), rooms, announcer);
   const message = { userId, room: 'no-tx-room', clientId: 'no-tx-1', body: 'hi' };
-  expect((await messages.post(message, { requireMembership: true })).created).toBe(true);
-  expect((await messages.post(message, { requireMembership: true })).created).toBe(false);
+  const stored = await messages.send(message, { requireMembership: true });
+  expect(announcer.announced).toEqual([stored]);
+  // The repeat answers the stored message and is not announced again.
+  expect(await messages.send(message, { requireMembership: true })).toEqual(stored);
+  expect(announcer.announced).toEqual([stored]);
 });

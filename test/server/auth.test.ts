@@ -29,10 +29,10 @@ describe('accounts', () => {
     const first = await register(server.url);
     const sameName = await new ApiSession(server.url).register({ ...newUser(), username: first.user.username });
     expect(sameName.status).toBe(409);
-    expect(sameName.body).toEqual({ error: 'this username is taken' });
+    expect(sameName.body).toEqual({ error: 'this username is taken', code: 'conflict' });
     const sameMail = await new ApiSession(server.url).register({ ...newUser(), email: first.user.email.toUpperCase() });
     expect(sameMail.status).toBe(409);
-    expect(sameMail.body).toEqual({ error: 'this e-mail address is already registered' });
+    expect(sameMail.body).toEqual({ error: 'this e-mail address is already registered', code: 'conflict' });
   });
 
   test.each([
@@ -64,7 +64,7 @@ describe('accounts', () => {
   test('/api/me without a session is a 401', async () => {
     const result = await new ApiSession(server.url).request('GET', '/api/me');
     expect(result.status).toBe(401);
-    expect(result.body).toEqual({ error: 'not logged in' });
+    expect(result.body).toEqual({ error: 'not logged in', code: 'unauthorized' });
   });
 });
 
@@ -116,7 +116,7 @@ describe('CSRF and bad input', () => {
     const session = await new ApiSession(server.url).start();
     const missing = await session.request('POST', '/api/register', { json: user, csrf: false });
     expect(missing.status).toBe(403);
-    expect(missing.body).toEqual({ error: expect.stringMatching(/CSRF/) });
+    expect(missing.body).toEqual({ error: expect.stringMatching(/CSRF/), code: 'forbidden' });
     const wrong = await session.request('POST', '/api/register', { json: user, headers: { 'x-csrf-token': 'x'.repeat(43) } });
     expect(wrong.status).toBe(403);
     const count = await server.db.query('SELECT 1 FROM users WHERE username = $1', [user.username]);
@@ -134,20 +134,20 @@ describe('CSRF and bad input', () => {
     const session = await new ApiSession(server.url).start();
     const result = await session.request('POST', '/api/login', { body: '{"username": "a", ', headers: { 'content-type': 'application/json' } });
     expect(result.status).toBe(400);
-    expect(result.body).toEqual({ error: 'request body is not valid JSON' });
+    expect(result.body).toEqual({ error: 'request body is not valid JSON', code: 'invalid' });
   });
 
   test('a body over the JSON limit is a 413 with {error}', async () => {
     const session = await new ApiSession(server.url).start();
     const result = await session.request('POST', '/api/register', { json: { ...newUser(), password: 'p'.repeat(64 * 1024) } });
     expect(result.status).toBe(413);
-    expect(result.body).toEqual({ error: 'request body is too large' });
+    expect(result.body).toEqual({ error: 'request body is too large', code: 'invalid' });
   });
 
   test('an unknown API path is a JSON 404', async () => {
     const result = await new ApiSession(server.url).request('GET', '/api/nothing-here');
     expect(result.status).toBe(404);
-    expect(result.body).toEqual({ error: 'not found' });
+    expect(result.body).toEqual({ error: 'not found', code: 'not_found' });
   });
 
   test('security headers: CSP, nosniff, frame denial', async () => {

@@ -46,7 +46,7 @@ test('the type is judged by content: a PNG sent as image/jpeg is stored as PNG, 
   expect(disguised.body.avatarUrl).toMatch(/\.png$/);
   const text = await upload(user, Buffer.from('<svg onload="alert(1)"></svg>'), 'image/png');
   expect(text.status).toBe(415);
-  expect(text.body).toEqual({ error: 'expected a PNG, JPEG or WebP image' });
+  expect(text.body).toEqual({ error: 'expected a PNG, JPEG or WebP image', code: 'invalid' });
   expect(await keysOf(user.user.id)).toHaveLength(1);
 });
 
@@ -57,7 +57,7 @@ test('an empty body is a 400, more than 2 MiB a 413, and neither leaves an objec
   const huge = Buffer.concat([PNG_1PX, Buffer.alloc(2 * 1024 * 1024)]);
   const tooLarge = await upload(user, huge);
   expect(tooLarge.status).toBe(413);
-  expect(tooLarge.body).toEqual({ error: 'request body is too large' });
+  expect(tooLarge.body).toEqual({ error: 'request body is too large', code: 'invalid' });
   expect(await keysOf(user.user.id)).toEqual([]);
 });
 
@@ -100,7 +100,7 @@ test('with S3 down, uploads are a 503 with {error} and everything else works', a
   await server.s3.stop();
   const result = await upload(user, PNG_1PX);
   expect(result.status).toBe(503);
-  expect(result.body).toEqual({ error: 'avatar storage is unavailable, try again later' });
+  expect(result.body).toEqual({ error: 'avatar storage is unavailable, try again later', code: 'unavailable' });
   expect((await user.session.request('GET', '/api/me')).status).toBe(200);
   const other = await register(server.url);
   expect(other.user.avatarUrl).toMatch(/^\/avatars\/default\//);

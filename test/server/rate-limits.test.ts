@@ -24,7 +24,7 @@ test('login and registration attempts per IP are limited (429), other IPs are no
   expect(statuses).toEqual([401, 401, 401, 401, 429]);
   const blocked = await session.register(newUser('blocked'));
   expect(blocked.status).toBe(429);
-  expect(blocked.body).toEqual({ error: 'too many attempts from this address, try again later' });
+  expect(blocked.body).toEqual({ error: 'too many attempts from this address, try again later', code: 'rate_limited' });
   const keys = await server.redis.keys(`${server.config.REDIS_PREFIX}rl:ip:*`);
   expect(keys.length).toBeGreaterThan(0);
 
@@ -42,7 +42,7 @@ test('failed logins per account are limited across IPs, even the right password 
   const owner = await sessionFrom('10.1.0.50');
   const result = await owner.login(victim.username, victim.password);
   expect(result.status).toBe(429);
-  expect(result.body).toEqual({ error: 'too many failed attempts for this account, try again later' });
+  expect(result.body).toEqual({ error: 'too many failed attempts for this account, try again later', code: 'rate_limited' });
 
   const other = newUser('other');
   await (await sessionFrom('10.1.0.101')).register(other);

@@ -62,7 +62,7 @@ test('started with Redis down it listens with sessions degraded, and recovers by
   expect(await readiness.json()).toEqual({ status: 'unavailable', checks: { postgres: true, redis: false, stopping: false } });
   const anonymous = await new ApiSession(url).request('GET', '/api/session');
   expect(anonymous.status).toBe(503);
-  expect(anonymous.body).toEqual({ error: 'sessions are unavailable, try again later' });
+  expect(anonymous.body).toEqual({ error: 'sessions are unavailable, try again later', code: 'unavailable' });
 
   await gate.open();
   await waitFor(async () => (await fetch(`${url}/readyz`)).status === 200);

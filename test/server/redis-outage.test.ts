@@ -23,7 +23,7 @@ test('with Redis down, session routes are a 503 with {error}, the rest answers; 
 
   const anonymous = await new ApiSession(server.url).request('GET', '/api/session');
   expect(anonymous.status).toBe(503);
-  expect(anonymous.body).toEqual({ error: 'sessions are unavailable, try again later' });
+  expect(anonymous.body).toEqual({ error: 'sessions are unavailable, try again later', code: 'unavailable' });
   expect((await before.session.request('GET', '/api/me')).status).toBe(503);
   expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
   const readiness = await fetch(`${server.url}/readyz`);

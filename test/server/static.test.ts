@@ -4,7 +4,8 @@ import type http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import express from 'express';
-import { createStaticRouter, projectRoot } from '../../node/server/http/static';
+import { createStaticRouter } from '../../node/server/http/static';
+import { projectRoot } from '../../node/server/paths';
 
 let directory: string;
 let server: http.Server;
@@ -18,7 +19,7 @@ beforeAll(async () => {
   await writeFile(path.join(directory, 'assets', 'main.0123abcd.js'), 'console.log("chat")');
   const app = express();
   app.use(createStaticRouter(directory));
-  app.use((_req, res) => res.status(404).json({ error: 'not found' }));
+  app.use((_req, res) => res.status(404).json({ error: 'not found', code: 'not_found' }));
   await new Promise<void>((resolve) => {
     server = app.listen(0, '127.0.0.1', () => resolve());
   });

@@ -1,6 +1,6 @@
-import { clientIdSchema, characterCount, historyQuerySchema, messageBodySchema } from '../../node/server/messages/validation';
+import { clientIdSchema, characterCount, historyQuerySchema, messageBodySchema, messagePayload, syncPayload, SYNC_MAX_ROOMS } from '../../node/server/messages/validation';
 import { isSameOrigin } from '../../node/server/realtime/origin';
-import { messagePayload, roomPayload, syncPayload, SYNC_MAX_ROOMS } from '../../node/server/realtime/payloads';
+import { roomPayload } from '../../node/server/rooms/validation';
 import { TokenBucket } from '../../node/server/realtime/token-bucket';
 
 function firstIssue(result: { success: boolean; error?: { issues: { message: string }[] } }): string | undefined {

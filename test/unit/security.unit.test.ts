@@ -1,8 +1,8 @@
-import { csrfTokenMatches, newCsrfToken } from '../../node/server/http/csrf';
-import { loggableError } from '../../node/server/http/errors';
+import { csrfTokenMatches, newCsrfToken } from '../../node/server/auth/csrf';
+import { loggableError } from '../../node/server/logger';
 import { cdnOrigin } from '../../node/server/http/security';
 import { backoffDelay, withHeartbeat } from '../../node/server/events/connection';
-import { parseBotMessage } from '../../node/server/events/bot-messages';
+import { parseBotMessage } from '../../node/server/messages/bot-messages';
 
 describe('CSRF token check', () => {
   const token = newCsrfToken();
@@ -51,6 +51,13 @@ describe('bot messages', () => {
 
   test('a valid message parses', () => {
     expect(parseBotMessage(encode(valid))).toEqual({ message: valid });
+  });
+
+  test('the text is counted in characters like a person\'s message: 4,000 emoji pass, 4,001 do not', () => {
+    // 4,000 emoji are 8,000 UTF-16 units: a limit counted in units would refuse what a person may send.
+    const longest = { ...valid, text: '😀'.repeat(4000) };
+    expect(parseBotMessage(encode(longest))).toEqual({ message: longest });
+    expect(parseBotMessage(encode({ ...valid, text: '😀'.repeat(4001) }))).toEqual({ problem: 'text: message is longer than 4000 characters' });
   });
 
   test.each([

@@ -6,7 +6,7 @@ import { useCallback, useEffect, useLayoutEffect, useMemo, useReducer, useRef } 
 import { DEFAULT_ROOM, type PublicUser } from '../../shared/protocol';
 import { ApiError, type Api } from '../lib/api';
 import { newClientId } from '../lib/clientId';
-import { AckError, connectChatSocket, createRoom, joinRoom, leaveRoom, listRooms, sendMessage, syncRooms, type ChatSocket } from '../lib/socket';
+import { AckError, connectChatSocket, handshakeErrorCode, createRoom, joinRoom, leaveRoom, listRooms, sendMessage, syncRooms, type ChatSocket } from '../lib/socket';
 import { chatReducer, initialChatState, olderPageCursor, syncCursor, unconfirmed, viewOf, type ChatAction, type ChatState } from '../state/chat';
 import { pendingMessage, type ListedMessage } from '../state/messages';
 import { nextExpiry, shouldSendTyping } from '../state/typing';
@@ -60,7 +60,7 @@ export function useChat(api: Api, self: PublicUser, onUnauthorized: () => void):
         dispatch({ type: 'history:page', room, page: await api.history(room, before, HISTORY_PAGE_SIZE) });
       } catch (error) {
         // The session ended (logout elsewhere, expiry): back to the login form.
-        if (error instanceof ApiError && error.status === 401) unauthorizedRef.current();
+        if (error instanceof ApiError && error.code === 'unauthorized') unauthorizedRef.current();
         dispatch({ type: 'history:failed', room, error: describe(error) });
       } finally {
         historyInFlight.current.delete(room);
@@ -127,7 +127,7 @@ export function useChat(api: Api, self: PublicUser, onUnauthorized: () => void):
       if (reason === 'io server disconnect') socket.connect();
     });
     socket.on('connect_error', (error) => {
-      if (error.message === 'unauthorized') {
+      if (handshakeErrorCode(error) === 'unauthorized') {
         unauthorizedRef.current();
         return;
       }

@@ -1,9 +1,11 @@
 /**
  * The REST half of node/shared/protocol.ts. Holds the session's CSRF token and sends it on every
- * write; turns the server's `{error}` answers into ApiError with that message, so forms show it as is.
+ * write; turns the server's `{error, code}` answers into ApiError: forms show the message as is, code branches on the code.
  */
 import {
   CSRF_HEADER,
+  ERROR_CODES,
+  type ErrorCode,
   type HistoryResponse,
   type LoginRequest,
   type PublicUser,
@@ -17,6 +19,8 @@ export class ApiError extends Error {
     message: string,
     /** HTTP status; 0 when the server could not be reached at all. */
     readonly status: number,
+    /** What went wrong, for the code: never branch on the message. */
+    readonly code: ErrorCode,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -25,9 +29,15 @@ export class ApiError extends Error {
 
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
-function errorMessage(payload: unknown, status: number): string {
-  if (typeof payload === 'object' && payload !== null && 'error' in payload && typeof payload.error === 'string') return payload.error;
-  return `The server answered ${status}`;
+function isErrorCode(value: unknown): value is ErrorCode {
+  return (ERROR_CODES as readonly unknown[]).includes(value);
+}
+
+/** The server's `{error, code}`; a proxy's page (not JSON) gets a message and code from its status. */
+function apiError(payload: unknown, status: number): ApiError {
+  const { error, code } = (typeof payload === 'object' && payload !== null ? payload : {}) as { error?: unknown; code?: unknown };
+  if (typeof error === 'string' && isErrorCode(code)) return new ApiError(error, status, code);
+  return new ApiError(`The server answered ${status}`, status, status >= 500 ? 'unavailable' : 'invalid');
 }
 
 export class Api {
@@ -86,7 +96,7 @@ export class Api {
     try {
       response = await fetch(path, { method, headers, body: payload, credentials: 'same-origin' });
     } catch {
-      throw new ApiError('Cannot reach the server. Check your connection and try again.', 0);
+      throw new ApiError('Cannot reach the server. Check your connection and try again.', 0, 'unavailable');
     }
     const text = await response.text();
     let parsed: unknown = undefined;
@@ -96,7 +106,7 @@ export class Api {
       // A proxy's HTML error page: fall back to the status below.
     }
     if (!response.ok) {
-      throw new ApiError(errorMessage(parsed, response.status), response.status);
+      throw apiError(parsed, response.status);
     }
     return parsed as T;
   }

@@ -3,7 +3,7 @@
  * that unwrap `{data}` / `{error}` acknowledgements.
  */
 import { io, type Socket } from 'socket.io-client';
-import type { Ack, ChatMessage, ClientToServerEvents, RoomJoined, RoomSummary, ServerToClientEvents } from '../../shared/protocol';
+import type { Ack, ChatMessage, ClientToServerEvents, ErrorCode, RoomJoined, RoomSummary, ServerToClientEvents } from '../../shared/protocol';
 
 export type ChatSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -25,14 +25,25 @@ export function connectChatSocket(): ChatSocket {
   });
 }
 
-/** The server refused the call and said why (shown to the user as is). */
+/** The server refused the call: the message is shown to the user as is, the code is for the program. */
 export class AckError extends Error {
   override name = 'AckError';
+  constructor(
+    message: string,
+    readonly code: ErrorCode,
+  ) {
+    super(message);
+  }
 }
 
 function unwrap<T>(ack: Ack<T>): T {
-  if ('error' in ack) throw new AckError(ack.error);
+  if ('error' in ack) throw new AckError(ack.error, ack.code);
   return ack.data;
+}
+
+/** The code a refused handshake carries in connect_error's `data`. */
+export function handshakeErrorCode(error: Error): ErrorCode | undefined {
+  return (error as Error & { data?: { code?: ErrorCode } }).data?.code;
 }
 
 export async function listRooms(socket: ChatSocket): Promise<RoomSummary[]> {

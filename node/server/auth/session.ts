@@ -3,25 +3,18 @@ import type { RequestHandler } from 'express';
 import session from 'express-session';
 import type { RedisClientType } from 'redis';
 import type { Config } from '../config';
-import { HttpError } from '../http/errors';
+import { DomainError } from '../errors';
 
 export const SESSIONS_UNAVAILABLE = 'sessions are unavailable, try again later';
 
-/** A session store failure (Redis down) is a 503 that says so, not an anonymous 500. */
-export function sessionStoreUnavailable(): HttpError {
-  return new HttpError(503, SESSIONS_UNAVAILABLE);
+/** A session store failure (Redis down) is `unavailable`, not an anonymous internal error. */
+export function sessionStoreUnavailable(): DomainError {
+  return new DomainError('unavailable', SESSIONS_UNAVAILABLE);
 }
 
-/** The session middleware for HTTP routes: the same, with store failures turned into 503s. */
-export function withSessionErrorsAs503(sessionMiddleware: RequestHandler): RequestHandler {
+/** The session middleware for HTTP routes: the same, with store failures turned into `unavailable`. */
+export function withSessionErrorsAsUnavailable(sessionMiddleware: RequestHandler): RequestHandler {
   return (req, res, next) => sessionMiddleware(req, res, (error?: unknown) => next(error ? sessionStoreUnavailable() : undefined));
-}
-
-declare module 'express-session' {
-  interface SessionData {
-    userId?: number;
-    csrfToken?: string;
-  }
 }
 
 export const SESSION_COOKIE = 'chat.sid';

@@ -17,6 +17,12 @@ export function mimeOfKey(key: string): string {
   return MIME_BY_EXTENSION[key.slice(key.lastIndexOf('.') + 1)] ?? 'application/octet-stream';
 }
 
+export interface AvatarObject {
+  stream: Readable;
+  size: number;
+  etag: string;
+}
+
 /** The avatar bucket; created on first use if missing, remembered once it exists. */
 export class AvatarStorage {
   private bucketReady: Promise<void> | undefined;
@@ -54,7 +60,7 @@ export class AvatarStorage {
     await this.s3.removeObject(this.bucket, key);
   }
 
-  async open(key: string): Promise<{ stream: Readable; size: number; etag: string }> {
+  async open(key: string): Promise<AvatarObject> {
     const stat = await this.s3.statObject(this.bucket, key);
     const stream = await this.s3.getObject(this.bucket, key);
     return { stream, size: stat.size, etag: stat.etag };

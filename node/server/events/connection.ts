@@ -51,7 +51,7 @@ export function keepConnected(options: { uri: string; name: string; logger: Logg
     try {
       connection = await amqp.connect(withHeartbeat(options.uri));
     } catch (error) {
-      if (attempt === 0) logger.warn({ err: { message: (error as Error).message } }, 'RabbitMQ unreachable, retrying');
+      if (attempt === 0) logger.warn({ err: error }, 'RabbitMQ unreachable, retrying');
       retry();
       return;
     }
@@ -60,7 +60,7 @@ export function keepConnected(options: { uri: string; name: string; logger: Logg
       return;
     }
     opening = connection;
-    connection.on('error', (error: Error) => logger.warn({ err: { message: error.message } }, 'RabbitMQ connection error'));
+    connection.on('error', (error: Error) => logger.warn({ err: error }, 'RabbitMQ connection error'));
     connection.on('close', () => {
       if (ready === connection) logger.warn('RabbitMQ connection closed, reconnecting');
       if (ready === connection) ready = undefined;
@@ -70,7 +70,7 @@ export function keepConnected(options: { uri: string; name: string; logger: Logg
     try {
       await options.setup(connection);
     } catch (error) {
-      logger.warn({ err: { message: (error as Error).message } }, 'RabbitMQ setup failed, retrying');
+      logger.warn({ err: error }, 'RabbitMQ setup failed, retrying');
       // Closing fires 'close', which schedules the retry.
       await connection.close().catch(() => undefined);
       return;
@@ -97,7 +97,7 @@ export function keepConnected(options: { uri: string; name: string; logger: Logg
 
 /** Logs a channel's errors, and closes its connection when it dies so that keepConnected sets everything up afresh. */
 export function tieChannelToConnection<T extends Channel>(channel: T, connection: ChannelModel, logger: Logger, onClose?: () => void): T {
-  channel.on('error', (error: Error) => logger.warn({ err: { message: error.message } }, 'AMQP channel error'));
+  channel.on('error', (error: Error) => logger.warn({ err: error }, 'AMQP channel error'));
   channel.on('close', () => {
     onClose?.();
     connection.close().catch(() => undefined);

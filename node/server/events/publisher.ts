@@ -82,7 +82,7 @@ export function startOutboxPublisher(deps: { config: Config; db: Pool; logger: L
           sent = await publishBatch(target);
         } catch (error) {
           // Unconfirmed rows stay unpublished; they go out after the reconnect.
-          logger.warn({ err: { message: (error as Error).message } }, 'outbox batch not published');
+          logger.warn({ err: error }, 'outbox batch not published');
           return;
         }
         if (sent > 0) logger.info({ sent }, 'events published');

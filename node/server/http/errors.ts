@@ -1,17 +1,19 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import type { ApiError } from '../../shared/protocol';
+import type { ApiError, ErrorCode } from '../../shared/protocol';
+import { asDomainError, DomainError } from '../errors';
 import type { Logger } from '../logger';
 
-/** An error whose message is meant for the client. */
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'HttpError';
-  }
-}
+const STATUS_OF_CODE: Record<ErrorCode, number> = {
+  invalid: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  rate_limited: 429,
+  busy: 503,
+  unavailable: 503,
+  internal: 500,
+};
 
 /** Messages for the errors that body parsers raise (they carry a status and a `type`). */
 const PARSER_MESSAGES: Record<string, string> = {
@@ -22,48 +24,41 @@ const PARSER_MESSAGES: Record<string, string> = {
   'request.aborted': 'request aborted',
 };
 
-function clientStatus(error: unknown): number | undefined {
+/** A client error raised by Express itself or a body parser: it carries a 4xx status (413, 415, …). */
+function parserError(error: unknown): { status: number; message: string } | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
-  const { status, statusCode } = error as { status?: unknown; statusCode?: unknown };
+  const { status, statusCode, type } = error as { status?: unknown; statusCode?: unknown; type?: unknown };
   const value = typeof status === 'number' ? status : statusCode;
-  return typeof value === 'number' && value >= 400 && value < 500 ? value : undefined;
+  if (typeof value !== 'number' || value < 400 || value >= 500) return undefined;
+  return { status: value, message: (typeof type === 'string' ? PARSER_MESSAGES[type] : undefined) ?? 'bad request' };
 }
 
-/**
- * What of an unexpected error goes to the log: name, message, code and stack, but not PostgreSQL's `detail`
- * and similar fields, which may quote the row that failed (e-mail address, password hash).
- */
-export function loggableError(error: unknown): Record<string, unknown> {
-  if (!(error instanceof Error)) return { message: String(error) };
-  const { code } = error as { code?: unknown };
-  return { type: error.name, message: error.message, ...(code === undefined ? {} : { code }), stack: error.stack };
-}
+export const notFound: RequestHandler = (_req, _res, next) => next(new DomainError('not_found', 'not found'));
 
-export const notFound: RequestHandler = (_req, _res, next) => next(new HttpError(404, 'not found'));
-
-/** Every error becomes `{error}` JSON; client errors say what was wrong, server errors are logged and say nothing more. */
+/** Every error becomes `{ error, code }` JSON; user errors say what was wrong, server faults are logged and say nothing more. */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
+    const domain = asDomainError(error);
+    const parser = domain ? undefined : parserError(error);
     let status: number;
-    let message: string;
-    if (error instanceof HttpError) {
-      status = error.status;
-      message = error.message;
-    } else if (clientStatus(error) !== undefined) {
-      status = clientStatus(error) as number;
-      const type = (error as { type?: unknown }).type;
-      message = (typeof type === 'string' ? PARSER_MESSAGES[type] : undefined) ?? 'bad request';
+    let body: ApiError;
+    if (domain) {
+      status = domain.httpStatus ?? STATUS_OF_CODE[domain.code];
+      body = { error: domain.message, code: domain.code };
+    } else if (parser) {
+      status = parser.status;
+      body = { error: parser.message, code: 'invalid' };
     } else {
       status = 500;
-      message = 'internal error';
+      body = { error: 'internal error', code: 'internal' };
+      logger.error({ err: error, method: req.method, path: req.path }, 'request failed');
     }
-    // HttpErrors are expected outcomes (a 503 says which dependency is down); anything else is a bug worth a log line.
-    if (!(error instanceof HttpError) && status >= 500) logger.error({ err: loggableError(error), method: req.method, path: req.path }, 'request failed');
+    // An outage is worth a line too, but not the stack of a bug.
+    if (domain && !(error instanceof DomainError)) logger.warn({ err: error, method: req.method, path: req.path }, 'request failed: dependency unavailable');
     if (res.headersSent) {
       res.destroy();
       return;
     }
-    const body: ApiError = { error: message };
     res.status(status).json(body);
   };
 }

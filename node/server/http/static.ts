@@ -1,17 +1,6 @@
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import express, { Router } from 'express';
-
-/** The repository root, from the sources (node/server/http) or the build (build/node/server/http). */
-export function projectRoot(start = __dirname): string {
-  let directory = start;
-  while (!existsSync(path.join(directory, 'package.json'))) {
-    const parent = path.dirname(directory);
-    if (parent === directory) throw new Error(`no package.json above ${start}`);
-    directory = parent;
-  }
-  return directory;
-}
+import { projectRoot } from '../paths';
 
 /**
  * The webpack build: content-hashed assets may be cached forever, the page that names them never.

@@ -1,6 +1,6 @@
 import type { ChatMessage } from '../../shared/protocol';
-import { toPublicUser } from '../avatars/urls';
-import type { Queryable } from '../rooms/repository';
+import type { Queryable } from '../db';
+import type { UserProfiles } from '../users';
 
 interface MessageRow {
   id: string;
@@ -21,7 +21,7 @@ const SELECT_FROM = (source: string) => `
 export class MessageRepository {
   constructor(
     private readonly db: Queryable,
-    private readonly cdnPrefix: string,
+    private readonly profiles: UserProfiles,
   ) {}
 
   private toMessage(row: MessageRow): ChatMessage {
@@ -31,7 +31,7 @@ export class MessageRepository {
       clientId: row.client_id,
       body: row.body,
       createdAt: row.created_at.toISOString(),
-      user: toPublicUser({ id: row.user_id, username: row.username, avatar_key: row.avatar_key }, this.cdnPrefix),
+      user: this.profiles.publicOf({ id: row.user_id, username: row.username, avatar_key: row.avatar_key }),
     };
   }
 

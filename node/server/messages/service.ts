@@ -1,8 +1,8 @@
-import type { Pool } from 'pg';
 import { LIMITS, type ChatMessage, type HistoryResponse } from '../../shared/protocol';
-import { parseBody } from '../http/validation';
-import { RoomService } from '../rooms/service';
-import { MessageRepository } from './repository';
+import { DomainError } from '../errors';
+import type { RoomService } from '../rooms';
+import { parseInput } from '../validation';
+import type { MessageRepository } from './repository';
 import { clientIdSchema, DEFAULT_HISTORY_PAGE, messageBodySchema } from './validation';
 
 export interface NewMessage {
@@ -12,27 +12,34 @@ export interface NewMessage {
   body: string;
 }
 
-/** Use cases of messages: post (validated, stored, idempotent), history pages and what a reconnecting client missed. */
-export class MessageService {
-  private readonly messages: MessageRepository;
+/** Where a stored message is announced (socket.io, to everyone in its room, on every process). */
+export interface MessageAnnouncer {
+  /** True once the server is shutting down: a message stored then could not be announced, so none is taken. */
+  isClosing(): boolean;
+  messageCreated(message: ChatMessage): void;
+}
 
+/** Use cases of messages: send (validated, stored, then announced; idempotent), history pages and what a reconnecting client missed. */
+export class MessageService {
   constructor(
-    db: Pool,
-    cdnPrefix: string,
-    private readonly rooms: RoomService = new RoomService(db),
-  ) {
-    this.messages = new MessageRepository(db, cdnPrefix);
-  }
+    private readonly messages: MessageRepository,
+    private readonly rooms: RoomService,
+    private readonly announcer: MessageAnnouncer,
+  ) {}
 
   /**
-   * Stores the message; `created` is false when this user already sent this client id (the stored one comes back).
-   * Users must be members of the room; server-side senders (bots) may post to any existing room.
+   * Stores the message, then announces it. A repeat of a client id this user already sent answers the stored
+   * message and is not announced again. People must be members of the room; bots may post to any existing room.
    */
-  async post(input: NewMessage, options: { requireMembership: boolean }): Promise<{ message: ChatMessage; created: boolean }> {
-    const body = parseBody(messageBodySchema, input.body);
-    const clientId = parseBody(clientIdSchema, input.clientId);
+  async send(input: NewMessage, options: { requireMembership: boolean }): Promise<ChatMessage> {
+    const body = parseInput(messageBodySchema, input.body);
+    const clientId = parseInput(clientIdSchema, input.clientId);
+    // Refused before it is stored: a caller such as the bot consumer then leaves it for a process that runs.
+    if (this.announcer.isClosing()) throw new DomainError('unavailable', 'realtime is closed: the server is shutting down');
     const room = options.requireMembership ? await this.rooms.requireMember(input.userId, input.room) : await this.rooms.requireExisting(input.room);
-    return this.messages.insert({ roomId: room.id, userId: input.userId, clientId, body });
+    const { message, created } = await this.messages.insert({ roomId: room.id, userId: input.userId, clientId, body });
+    if (created) this.announcer.messageCreated(message);
+    return message;
   }
 
   async history(userId: number, room: string, before: number | undefined, limit = DEFAULT_HISTORY_PAGE): Promise<HistoryResponse> {

@@ -1,5 +1,8 @@
+/** The one definition of what a message, its ids and the message events may hold: sockets, REST and bots use these. */
 import { z } from 'zod';
 import { LIMITS } from '../../shared/protocol';
+import { roomNameSchema } from '../rooms';
+import { NOT_AN_OBJECT } from '../validation';
 
 /** Length in characters (code points), as PostgreSQL's length() counts them: an emoji is one, not two. */
 export function characterCount(text: string): number {
@@ -8,7 +11,7 @@ export function characterCount(text: string): number {
   return count;
 }
 
-/** The stored body is the trimmed text; its length limit applies after trimming. */
+/** The stored body is the trimmed text; its length limit, in characters, applies after trimming. */
 export const messageBodySchema = z
   .string({ error: 'expected the message text as a string' })
   .transform((text) => text.trim())
@@ -23,8 +26,11 @@ export const clientIdSchema = z
   .refine((id) => characterCount(id) <= LIMITS.clientIdMaxLength, `client id is longer than ${LIMITS.clientIdMaxLength} characters`)
   .refine((id) => !id.includes('\u0000'), 'client id contains a NUL character');
 
-/** A message id as a cursor: positive, within PostgreSQL bigint range that JavaScript numbers hold exactly. */
-export const messageIdSchema = z.coerce
+/**
+ * A message id: a whole number within the PostgreSQL bigint range that JavaScript numbers hold exactly.
+ * 0 stands for "none yet" (a sync from a client that holds no message of a room).
+ */
+export const messageIdSchema = z
   .number({ error: 'expected a message id' })
   .int('expected a whole message id')
   .min(0, 'expected a message id of 0 or more')
@@ -34,8 +40,9 @@ export const messageIdSchema = z.coerce
 export const historyQuerySchema = z.object({
   before: z
     .string()
-    .regex(/^[1-9][0-9]{0,15}$/, 'expected before= to be a message id')
+    .regex(/^[0-9]{1,16}$/, 'expected before= to be a message id')
     .transform(Number)
+    .pipe(messageIdSchema.min(1, 'expected before= to be a message id'))
     .optional(),
   limit: z
     .string()
@@ -46,3 +53,25 @@ export const historyQuerySchema = z.object({
 });
 
 export const DEFAULT_HISTORY_PAGE = 50;
+
+/** A client holds a handful of rooms; more in one sync is not a real client. */
+export const SYNC_MAX_ROOMS = 100;
+
+/** The body is checked by the message service with messageBodySchema, which bots' messages go through too. */
+export const messagePayload = z.object(
+  {
+    room: roomNameSchema,
+    clientId: clientIdSchema,
+    body: z.string({ error: 'expected the message text as a string' }),
+  },
+  { error: NOT_AN_OBJECT },
+);
+
+export const syncPayload = z.object(
+  {
+    rooms: z
+      .record(roomNameSchema, messageIdSchema, { error: 'expected rooms as an object of room name to message id' })
+      .refine((rooms) => Object.keys(rooms).length <= SYNC_MAX_ROOMS, `expected at most ${SYNC_MAX_ROOMS} rooms`),
+  },
+  { error: NOT_AN_OBJECT },
+);

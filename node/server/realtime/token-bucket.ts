@@ -34,3 +34,28 @@ export const ROOM_CHANGE_RATE = { capacity: 5, refillPerSecond: 0.5 } as const;
 export const READ_RATE = { capacity: 10, refillPerSecond: 2 } as const;
 /** Per socket: typing notices; clients send one every second or two while typing, and each lasts LIMITS.typingTtlMs. */
 export const TYPING_RATE = { capacity: 2, refillPerSecond: 1 } as const;
+
+export interface SocketBuckets {
+  message: TokenBucket;
+  roomChange: TokenBucket;
+  /** Lists and syncs: one bucket for every read a socket makes. */
+  read: TokenBucket;
+  typing: TokenBucket;
+}
+
+const bucketsBySocket = new WeakMap<object, SocketBuckets>();
+
+/** The rate limits of one socket, shared by every feature's handlers on it; gone with the socket. */
+export function bucketsOf(socket: object): SocketBuckets {
+  let buckets = bucketsBySocket.get(socket);
+  if (!buckets) {
+    buckets = {
+      message: new TokenBucket(MESSAGE_RATE.capacity, MESSAGE_RATE.refillPerSecond),
+      roomChange: new TokenBucket(ROOM_CHANGE_RATE.capacity, ROOM_CHANGE_RATE.refillPerSecond),
+      read: new TokenBucket(READ_RATE.capacity, READ_RATE.refillPerSecond),
+      typing: new TokenBucket(TYPING_RATE.capacity, TYPING_RATE.refillPerSecond),
+    };
+    bucketsBySocket.set(socket, buckets);
+  }
+  return buckets;
+}

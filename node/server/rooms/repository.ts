@@ -1,7 +1,5 @@
-import type { Pool, PoolClient } from 'pg';
 import type { RoomSummary } from '../../shared/protocol';
-
-export type Queryable = Pool | PoolClient;
+import type { Queryable } from '../db';
 
 export interface RoomRecord {
   id: number;
@@ -43,6 +41,12 @@ export class RoomRepository {
     );
     const row = rows[0];
     return row && { id: Number(row.id), name: row.name };
+  }
+
+  /** True when the room did not exist before (fixtures). */
+  async insertIfMissing(name: string): Promise<boolean> {
+    const { rowCount } = await this.db.query('INSERT INTO rooms (name) VALUES ($1) ON CONFLICT (name) DO NOTHING', [name]);
+    return rowCount === 1;
   }
 
   /** The room's id, creating it first if it does not exist (the default room on an unseeded database). */

@@ -1,15 +1,10 @@
-import type { Pool } from 'pg';
 import { DEFAULT_ROOM, type RoomSummary } from '../../shared/protocol';
-import { HttpError } from '../http/errors';
-import { RoomRepository, type RoomRecord } from './repository';
+import { DomainError } from '../errors';
+import type { RoomRecord, RoomRepository } from './repository';
 
-/** Use cases of rooms and membership; errors meant for the user are HttpErrors (the socket layer sends their message). */
+/** Use cases of rooms and membership. */
 export class RoomService {
-  private readonly rooms: RoomRepository;
-
-  constructor(db: Pool) {
-    this.rooms = new RoomRepository(db);
-  }
+  constructor(private readonly rooms: RoomRepository) {}
 
   list(userId: number): Promise<RoomSummary[]> {
     return this.rooms.listForUser(userId);
@@ -18,23 +13,23 @@ export class RoomService {
   /** Creates a room with its creator as the first member. */
   async create(userId: number, name: string): Promise<RoomSummary> {
     const room = await this.rooms.createWithMember(name, userId);
-    if (!room) throw new HttpError(409, `room ${name} already exists`);
+    if (!room) throw new DomainError('conflict', `room ${name} already exists`);
     return { name: room.name, memberCount: 1, joined: true };
   }
 
   /** Idempotent: joining a room twice changes nothing. */
   async join(userId: number, name: string): Promise<{ room: RoomSummary; changed: boolean }> {
     const room = await this.rooms.findForUser(name, userId);
-    if (!room) throw new HttpError(404, `no room named ${name}`);
+    if (!room) throw new DomainError('not_found', `no room named ${name}`);
     const changed = room.isMember ? false : await this.rooms.addMember(room.id, userId);
     return { room: { name: room.name, memberCount: await this.rooms.memberCount(room.id), joined: true }, changed };
   }
 
   async leave(userId: number, name: string): Promise<{ memberCount: number; changed: boolean }> {
     // Everyone is put back into the default room at every connect, so leaving it would not stick.
-    if (name === DEFAULT_ROOM) throw new HttpError(400, `everyone stays in ${DEFAULT_ROOM}`);
+    if (name === DEFAULT_ROOM) throw new DomainError('invalid', `everyone stays in ${DEFAULT_ROOM}`);
     const room = await this.rooms.findForUser(name, userId);
-    if (!room) throw new HttpError(404, `no room named ${name}`);
+    if (!room) throw new DomainError('not_found', `no room named ${name}`);
     const changed = await this.rooms.removeMember(room.id, userId);
     return { memberCount: await this.rooms.memberCount(room.id), changed };
   }
@@ -51,17 +46,17 @@ export class RoomService {
     return { names, defaultRoomUpdate: { name: general.name, memberCount: await this.rooms.memberCount(general.id) } };
   }
 
-  /** The room, if it exists and the user is in it; a clear 404 or 403 otherwise. */
+  /** The room, if it exists and the user is in it; `not_found` or `forbidden` otherwise. */
   async requireMember(userId: number, name: string): Promise<RoomRecord> {
     const room = await this.rooms.findForUser(name, userId);
-    if (!room) throw new HttpError(404, `no room named ${name}`);
-    if (!room.isMember) throw new HttpError(403, `you are not a member of ${name}: join it first`);
+    if (!room) throw new DomainError('not_found', `no room named ${name}`);
+    if (!room.isMember) throw new DomainError('forbidden', `you are not a member of ${name}: join it first`);
     return room;
   }
 
   async requireExisting(name: string): Promise<RoomRecord> {
     const room = await this.rooms.findForUser(name, 0);
-    if (!room) throw new HttpError(404, `no room named ${name}`);
+    if (!room) throw new DomainError('not_found', `no room named ${name}`);
     return room;
   }
 }

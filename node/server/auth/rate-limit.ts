@@ -10,7 +10,7 @@ import type { Logger } from '../logger';
 /** express-rate-limit's problems (a Redis outage, a misconfiguration) as our JSON log lines, with only the message. */
 function limiterLogger(logger: Logger): { error: (error: unknown, message?: string) => void; warn: (error: unknown, message?: string) => void } {
   const log = (level: 'error' | 'warn') => (error: unknown, message?: string) =>
-    logger[level]({ err: { message: error instanceof Error ? error.message : String(error) } }, message ?? 'rate limiter problem');
+    logger[level]({ err: error }, message ?? 'rate limiter problem');
   return { error: log('warn'), warn: log('warn') };
 }
 
@@ -54,7 +54,7 @@ function limiter(
     passOnStoreError: true,
     logger: limiterLogger(logger),
     handler: (_req, res) => {
-      const body: ApiError = { error: options.message };
+      const body: ApiError = { error: options.message, code: 'rate_limited' };
       res.status(429).json(body);
     },
   });

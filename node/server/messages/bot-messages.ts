@@ -1,11 +1,14 @@
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
-import type { Pool } from 'pg';
 import { z } from 'zod';
 import { LIMITS } from '../../shared/protocol';
 import type { Config } from '../config';
+import { asDomainError } from '../errors';
+import { keepConnected, tieChannelToConnection } from '../events/connection';
 import type { Logger } from '../logger';
-import type { Realtime } from '../realtime';
-import { keepConnected, tieChannelToConnection } from './connection';
+import type { UserRepository } from '../users';
+import { roomNameSchema } from '../rooms';
+import type { MessageService } from './service';
+import { messageBodySchema } from './validation';
 
 export const BOT_MESSAGE_ROUTING_KEY = 'bot.message';
 const PREFETCH = 10;
@@ -15,8 +18,8 @@ export const botMessageSchema = z.object({
   type: z.literal('bot.message'),
   id: z.uuid(),
   bot: z.string().regex(LIMITS.usernamePattern),
-  room: z.string().regex(LIMITS.roomNamePattern),
-  text: z.string().trim().min(1).max(LIMITS.messageMaxLength),
+  room: roomNameSchema,
+  text: messageBodySchema,
 });
 export type BotMessage = z.infer<typeof botMessageSchema>;
 
@@ -48,15 +51,21 @@ export interface BotMessageConsumer {
  * acknowledged only after it is stored. Invalid ones are rejected without requeue (to the queue's dead-letter
  * exchange, if its owner configured one).
  */
-export function startBotMessageConsumer(deps: { config: Config; db: Pool; logger: Logger; realtime: Pick<Realtime, 'postMessage'> }): BotMessageConsumer {
-  const { config, db, realtime } = deps;
+export function startBotMessageConsumer(deps: { config: Config; logger: Logger; users: UserRepository; messages: MessageService }): BotMessageConsumer {
+  const { config, users, messages } = deps;
   const logger = deps.logger.child({ component: 'bot-messages' });
 
   async function handle(message: BotMessage): Promise<void> {
-    const { rows } = await db.query<{ id: string }>('SELECT id FROM users WHERE username = $1 AND is_bot', [message.bot]);
-    const bot = rows[0];
-    if (!bot) throw new RejectedMessage(`no bot user named ${message.bot}`);
-    await realtime.postMessage({ userId: Number(bot.id), room: message.room, clientId: message.id, body: message.text });
+    const botId = await users.findBotId(message.bot);
+    if (botId === undefined) throw new RejectedMessage(`no bot user named ${message.bot}`);
+    try {
+      await messages.send({ userId: botId, room: message.room, clientId: message.id, body: message.text }, { requireMembership: false });
+    } catch (error) {
+      // A room that does not exist will not start to: final. An outage or a shutdown may pass: tried again.
+      const domain = asDomainError(error);
+      if (domain && domain.code !== 'unavailable' && domain.code !== 'busy') throw new RejectedMessage(domain.message);
+      throw error;
+    }
   }
 
   async function onDelivery(channel: Channel, delivery: ConsumeMessage): Promise<void> {
@@ -72,7 +81,7 @@ export function startBotMessageConsumer(deps: { config: Config; db: Pool; logger
     } catch (error) {
       // One more try for what may be a passing fault (database restart); a second failure is final.
       const requeue = !(error instanceof RejectedMessage) && !delivery.fields.redelivered;
-      logger.warn({ err: { message: (error as Error).message }, id: parsed.message.id, requeue }, 'bot message not posted');
+      logger.warn({ err: error, id: parsed.message.id, requeue }, 'bot message not posted');
       channel.nack(delivery, false, requeue);
     }
   }

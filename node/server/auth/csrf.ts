@@ -2,7 +2,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type { Session, SessionData } from 'express-session';
 import { CSRF_HEADER } from '../../shared/protocol';
-import { HttpError } from './errors';
+import { DomainError } from '../errors';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -28,7 +28,7 @@ export function csrfTokenMatches(expected: string | undefined, received: unknown
 export const requireCsrfToken: RequestHandler = (req, _res, next) => {
   if (SAFE_METHODS.has(req.method)) return next();
   if (!csrfTokenMatches(req.session.csrfToken, req.get(CSRF_HEADER))) {
-    return next(new HttpError(403, 'missing or wrong CSRF token: send the csrfToken of GET /api/session as X-CSRF-Token'));
+    return next(new DomainError('forbidden', 'missing or wrong CSRF token: send the csrfToken of GET /api/session as X-CSRF-Token'));
   }
   next();
 };

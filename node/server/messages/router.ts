@@ -1,0 +1,22 @@
+import { Router } from 'express';
+import type { HistoryResponse } from '../../shared/protocol';
+import { DomainError } from '../errors';
+import { roomNameSchema } from '../rooms';
+import { requireUser, sessionUserId } from '../session-user';
+import { parseInput } from '../validation';
+import type { MessageService } from './service';
+import { historyQuerySchema } from './validation';
+
+/** GET /rooms/:name/messages (history, newest first), mounted under /api; only for logged-in users. */
+export function createMessagesRouter(messages: MessageService): Router {
+  const router = Router();
+  router.get('/rooms/:name/messages', requireUser, async (req, res) => {
+    const userId = sessionUserId(req);
+    const name = roomNameSchema.safeParse(req.params.name);
+    if (!name.success) throw new DomainError('not_found', 'no such room');
+    const query = parseInput(historyQuerySchema, req.query);
+    const body: HistoryResponse = await messages.history(userId, name.data, query.before, query.limit);
+    res.json(body);
+  });
+  return router;
+}

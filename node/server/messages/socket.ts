@@ -1,0 +1,20 @@
+/** The messages' socket events: send, and sync after a reconnect. */
+import type { Logger } from '../logger';
+import { onAcked } from '../realtime/acked';
+import { bucketsOf } from '../realtime/token-bucket';
+import type { ChatServerSocket } from '../realtime/types';
+import type { MessageService } from './service';
+import { messagePayload, syncPayload } from './validation';
+
+export function registerMessageHandlers(socket: ChatServerSocket, { logger, messages }: { logger: Logger; messages: MessageService }): void {
+  const userId = socket.data.user.id;
+  const buckets = bucketsOf(socket);
+
+  onAcked(socket, logger, 'message:send', {
+    schema: messagePayload,
+    bucket: buckets.message,
+    handle: (payload) => messages.send({ userId, ...payload }, { requireMembership: true }),
+  });
+
+  onAcked(socket, logger, 'sync', { schema: syncPayload, bucket: buckets.read, handle: ({ rooms }) => messages.missed(userId, rooms) });
+}
