@@ -63,6 +63,13 @@ function composer(page: Page) {
   return page.locator('textarea.composer__input');
 }
 
+/** Alice's network goes down: her sockets are closed and every reconnection attempt fails until networkDownForA is false. */
+async function cutNetworkOfA(): Promise<void> {
+  networkDownForA = true;
+  await Promise.all(socketsOfA.splice(0).map((socket) => socket.close({ code: 3001, reason: 'network down (test)' }).catch(() => undefined)));
+  await pageA.getByRole('status').filter({ hasText: 'Reconnecting…' }).waitFor();
+}
+
 async function say(page: Page, text: string): Promise<void> {
   await composer(page).fill(text);
   await composer(page).press('Enter');
@@ -302,9 +309,13 @@ describe('two people chatting in the browser', () => {
   });
 
   it('shows the server’s refusal on a message and resends it with Retry', async () => {
-    // More at once than the server's per-socket message rate allows: some are refused with a reason.
+    // More at once than the server's per-socket message rate allows: some are refused with a reason. Typed while
+    // offline, they go out together when the connection is back (all pending messages are resent at once), so the
+    // burst does not depend on how fast this machine types.
+    await cutNetworkOfA();
     const burst = Array.from({ length: 25 }, (_, index) => `burst ${index}`);
     for (const text of burst) await say(pageA, text);
+    networkDownForA = false;
     const refused = pageA.locator('.message--failed');
     await refused.first().waitFor();
     expect(await refused.first().getByRole('alert').textContent()).toMatch(/^Not sent: \S.*Retry Discard$/);
@@ -318,9 +329,7 @@ describe('two people chatting in the browser', () => {
   });
 
   it('shows Reconnecting…, keeps what was typed meanwhile pending, and catches up once back', async () => {
-    networkDownForA = true;
-    await Promise.all(socketsOfA.splice(0).map((socket) => socket.close({ code: 3001, reason: 'network down (test)' }).catch(() => undefined)));
-    await pageA.getByRole('status').filter({ hasText: 'Reconnecting…' }).waitFor();
+    await cutNetworkOfA();
 
     await say(pageB, 'said while alice was away');
     await bodies(pageB, 'said while alice was away').waitFor();
