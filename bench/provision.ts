@@ -46,10 +46,10 @@ async function deleteRedisKeys(redisUrl: string, prefix: string): Promise<void> 
   await redis.connect();
   try {
     // Glob characters in the prefix would widen the match; the generated prefix has none.
-    // redis@4's scan iterator yields one key at a time.
-    for await (const key of redis.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) await redis.unlink(key);
+    // node-redis's scan iterator yields the keys of one SCAN reply at a time, possibly none.
+    for await (const keys of redis.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) if (keys.length > 0) await redis.unlink(keys);
   } finally {
-    await redis.quit();
+    await redis.close();
   }
 }
 

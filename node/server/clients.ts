@@ -86,7 +86,7 @@ export async function createClients(config: Config, logger: Logger): Promise<Cli
 
 export async function closeClients(clients: Clients): Promise<void> {
   const { redis } = clients;
-  // QUIT would wait for a connection that may never come; a client that is not connected is just stopped.
-  const closeRedis = redis.isReady ? redis.quit() : redis.isOpen ? redis.disconnect() : Promise.resolve();
+  // close() lets pending commands finish, which needs a connection; one that is not up (reconnecting) is destroyed.
+  const closeRedis = redis.isReady ? redis.close() : Promise.resolve(redis.destroy());
   await Promise.allSettled([clients.db.end(), closeRedis]);
 }

@@ -50,7 +50,7 @@ beforeAll(async () => {
 afterAll(async () => {
   process.off('unhandledRejection', recordUnhandled);
   httpServer?.close();
-  await redis?.quit();
+  await redis?.close();
   await db?.end();
   await database?.drop();
 });

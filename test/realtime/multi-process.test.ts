@@ -75,7 +75,7 @@ afterAll(async () => {
   await Promise.allSettled([stopProcess(first), stopProcess(second)]);
   const redis = createClient({ url: 'redis://127.0.0.1:6379/0' }) as RedisClientType;
   await redis.connect();
-  await deleteRedisKeys(redis, redisPrefix).finally(() => redis.quit());
+  await deleteRedisKeys(redis, redisPrefix).finally(() => redis.close());
   await Promise.allSettled([build.remove(), database.drop(), vhost.drop(), s3.stop()]);
 });
 

@@ -50,7 +50,7 @@ async function adapterSubscribers(): Promise<number> {
     const counts = await redis.pubSubNumSub(`${environment.REDIS_PREFIX}socket.io-request#/#`);
     return Object.values(counts)[0] ?? 0;
   } finally {
-    await redis.quit();
+    await redis.close();
   }
 }
 

@@ -52,7 +52,7 @@ export function testEnvironment(resources: { databaseUrl: string; vhost: TestVho
 
 export async function deleteRedisKeys(redis: RedisClientType, prefix: string): Promise<void> {
   const keys: string[] = [];
-  for await (const key of redis.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) keys.push(key);
+  for await (const batch of redis.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) keys.push(...batch);
   if (keys.length > 0) await redis.del(keys);
 }
 
