@@ -1,8 +1,9 @@
 /**
  * .gitlab-ci.yml, loaded by gitlab-ci-local (which validates it against GitLab's schema) in a throwaway
  * repository, for the kinds of pipeline the project has: the default branch, a merge request, a feature
- * branch with and without a merge request, a tag and the schedule. gitlab-ci-local 4.64 evaluates
- * job rules but not workflow:rules; those go through its own rule evaluator here.
+ * branch with and without a merge request, a tag and the schedule. gitlab-ci-local evaluates job rules,
+ * but of workflow:rules it applies only their variables; whether a pipeline starts at all is read here from a
+ * probe job that has the workflow's rules as its own, listed by gitlab-ci-local like the real jobs.
  */
 import { execFile } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,7 +15,8 @@ import { ROOT } from './werf-config';
 
 const run = promisify(execFile);
 const GITLAB_CI_LOCAL = path.join(ROOT, 'node_modules/.bin/gitlab-ci-local');
-const RULE_EVALUATOR = path.join(ROOT, 'node_modules/gitlab-ci-local/src/utils.js');
+/** The pipeline file of the probe job, next to .gitlab-ci.yml in the throwaway repository. */
+const WORKFLOW_PROBE = 'workflow-probe.yml';
 /** Variables a scenario sets itself; gitlab-ci-local would otherwise warn that they are predefined. */
 const PREDEFINED = ['CI_PIPELINE_SOURCE', 'CI_COMMIT_BRANCH', 'CI_COMMIT_TAG', 'CI_COMMIT_REF_NAME', 'CI_COMMIT_REF_SLUG', 'CI_DEFAULT_BRANCH'];
 
@@ -88,22 +90,18 @@ async function gitlabCiLocal(scenario: Scenario, ...args: string[]): Promise<str
   return stdout;
 }
 
+async function listJobs(scenario: Scenario, ...args: string[]): Promise<ListedJob[]> {
+  const listing = await gitlabCiLocal(scenario, ...args, '--list-json');
+  return JSON.parse(listing.slice(listing.indexOf('\n[') + 1)) as ListedJob[];
+}
+
 /** The jobs of the pipeline, or null when workflow:rules start no pipeline at all. */
 async function pipeline(name: ScenarioName): Promise<Map<string, ListedJob> | null> {
   const scenario: Scenario = scenarios[name];
-  const workflowVariables = { CI_DEFAULT_BRANCH: 'main', ...scenario.variables };
-  const { stdout: workflowWhen } = await run(process.execPath, [
-    '--input-type=module',
-    '-e',
-    `import { Utils } from ${JSON.stringify(RULE_EVALUATOR)};
-     const { rules, variables } = JSON.parse(process.argv[1]);
-     const rule = rules.find((candidate) => Utils.evaluateRuleIf(candidate.if, variables));
-     process.stdout.write(rule ? rule.when ?? 'always' : 'never');`,
-    JSON.stringify({ rules: expanded.workflow.rules, variables: workflowVariables }),
-  ]);
-  if (workflowWhen === 'never') return null;
-  const listing = await gitlabCiLocal(scenario, '--list-json');
-  const jobs = JSON.parse(listing.slice(listing.indexOf('\n[') + 1)) as ListedJob[];
+  // A rule that matches without a `when` starts the pipeline, and runs the probe job; no matching rule does neither.
+  const [probe] = await listJobs(scenario, '--file', WORKFLOW_PROBE);
+  if (probe?.when === 'never') return null;
+  const jobs = await listJobs(scenario);
   return new Map(jobs.map((job) => [job.name, job]));
 }
 
@@ -130,6 +128,7 @@ beforeAll(async () => {
   await git('symbolic-ref', 'refs/remotes/origin/HEAD', 'refs/remotes/origin/main');
   await git('branch', 'feature/avatars');
   expanded = load(await gitlabCiLocal(scenarios['default branch'], '--preview')) as typeof expanded;
+  writeFileSync(path.join(repo, WORKFLOW_PROBE), JSON.stringify({ 'workflow-rules': { script: ['true'], rules: expanded.workflow.rules } }));
 });
 
 afterAll(() => {
@@ -139,7 +138,7 @@ afterAll(() => {
 describe('.gitlab-ci.yml', () => {
   it('is refused by the same validation when it breaks GitLab’s schema', async () => {
     writeFileSync(path.join(repo, 'broken.yml'), 'stages: [build]\nbuild:\n  stage: build\n  script: ["true"]\n  rules:\n    - when: sometimes\n');
-    await expect(gitlabCiLocal(scenarios['default branch'], '--file', 'broken.yml', '--list-json')).rejects.toThrow(/when/);
+    await expect(listJobs(scenarios['default branch'], '--file', 'broken.yml')).rejects.toThrow(/when/);
   });
 
   it('has the stages build, test, deploy and cleanup, and uses rules (never only/except)', () => {
