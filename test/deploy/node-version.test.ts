@@ -1,12 +1,13 @@
 /**
  * Development and CI run the Node the images ship: the `node` devDependency puts that version first on the PATH of
- * every npm script (and of npx), so jest, its workers and the children the tests spawn all run it.
+ * every npm script (and of npx), so jest, its workers and the children the tests spawn all run it. Not a unit test:
+ * it reads node/Dockerfile and werf.yaml, which the node-build image (where CI runs the unit tests) does not hold.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { ROOT } from './werf-config';
 
-const ROOT = path.resolve(__dirname, '../..');
 const read = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');
 
 /** The versions in the base images of node/Dockerfile and werf.yaml, e.g. 24.11.1. */
