@@ -15,6 +15,7 @@ import type { Logger } from './logger';
 import { createMessagesRouter, registerMessageHandlers, startBotMessageConsumer } from './messages';
 import { createRealtime } from './realtime';
 import { createRoomsRouter, joinRoomsOnConnect, registerRoomHandlers } from './rooms';
+import { createSearchRouter, registerSearchHandlers } from './search';
 import { createServices } from './services';
 
 export interface RunningServer {
@@ -52,6 +53,7 @@ export async function startServer(config: Config, clients: Clients, logger: Logg
     features: [
       (socket, socketLogger) => registerRoomHandlers(socket, { io: realtime.io, logger: socketLogger, rooms, presence: realtime.presence }),
       (socket, socketLogger) => registerMessageHandlers(socket, { logger: socketLogger, messages }),
+      (socket, socketLogger) => registerSearchHandlers(socket, { logger: socketLogger, search: services.search }),
     ],
   });
   const botMessages = startBotMessageConsumer({ config, logger, users, messages });
@@ -94,6 +96,7 @@ export async function startServer(config: Config, clients: Clients, logger: Logg
   );
   api.use(createRoomsRouter(rooms));
   api.use(createMessagesRouter(messages));
+  api.use(createSearchRouter(services.search));
   app.use('/api', api);
   app.use(notFound);
   app.use(errorHandler(logger));

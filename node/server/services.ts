@@ -10,6 +10,7 @@ import type { Config } from './config';
 import type { Logger } from './logger';
 import { MessageRepository, MessageService, type MessageAnnouncer } from './messages';
 import { RoomRepository, RoomService } from './rooms';
+import { SearchRepository, SearchService } from './search';
 import { UserProfiles, UserRepository } from './users';
 
 export interface Services {
@@ -20,6 +21,7 @@ export interface Services {
   avatarStorage: AvatarStorage;
   rooms: RoomService;
   messages: MessageService;
+  search: SearchService;
 }
 
 export interface ServiceDeps {
@@ -37,6 +39,7 @@ export function createServices({ config, clients, logger, announcer, onEventStor
   const users = new UserRepository(db);
   const profiles = new UserProfiles(config.CDN_PREFIX);
   const rooms = new RoomService(new RoomRepository(db));
+  const messages = new MessageService(new MessageRepository(db, profiles), rooms, announcer);
   const avatarStorage = new AvatarStorage(clients.s3, config.S3_BUCKET, config.S3_REGION, logger);
   return {
     users,
@@ -45,6 +48,7 @@ export function createServices({ config, clients, logger, announcer, onEventStor
     avatars: new AvatarService({ logger, storage: avatarStorage, users, profiles, onProfileChanged: (user) => announcer.userUpdated(user) }),
     avatarStorage,
     rooms,
-    messages: new MessageService(new MessageRepository(db, profiles), rooms, announcer),
+    messages,
+    search: new SearchService(new SearchRepository(db), messages),
   };
 }

@@ -15,6 +15,11 @@ export const LIMITS = {
   passwordMaxLength: 256,
   clientIdMaxLength: 64,
   historyPageMax: 100,
+  /** A search query, in characters after trimming. */
+  searchQueryMaxLength: 200,
+  searchPageMax: 50,
+  /** Messages on each side of the one an around-window is centred on, at most. */
+  aroundMax: 50,
   avatarMaxBytes: 2 * 1024 * 1024,
   /** A typing indicator disappears this long after the last keystroke event. */
   typingTtlMs: 4000,
@@ -91,6 +96,43 @@ export interface HistoryResponse {
   hasMore: boolean;
 }
 
+/** GET /api/rooms/:name/messages?around=<id>&limit=<n>: the message and up to n on each side, oldest first. */
+export interface AroundResponse {
+  messages: ChatMessage[];
+  /** The room has messages older than the first one here. */
+  hasOlder: boolean;
+  /** The room has messages newer than the last one here. */
+  hasNewer: boolean;
+}
+
+/** Part of a search result's text: a run of plain text, matched by the query or not. Clients show it as text. */
+export interface SnippetPart {
+  text: string;
+  match: boolean;
+}
+
+export interface SearchHit {
+  message: ChatMessage;
+  /** Where the message matched: the parts in order; a part that is only "…" stands for text left out. */
+  snippet: SnippetPart[];
+}
+
+/**
+ * GET /api/search?q=<query>&before=<id>&limit=<n>, and the socket event `search`: messages of every conversation the
+ * user can read, newest first. The query is what people type into a search box: words, "a phrase", -excluded.
+ */
+export interface SearchResponse {
+  hits: SearchHit[];
+  /** More (older) hits exist: ask again with before = the last hit's message id. */
+  hasMore: boolean;
+}
+
+export interface SearchRequest {
+  q: string;
+  before?: number;
+  limit?: number;
+}
+
 export const CSRF_HEADER = 'x-csrf-token';
 
 // ---- socket.io ----
@@ -111,6 +153,9 @@ export interface ClientToServerEvents {
   'message:send': (payload: { room: string; clientId: string; body: string }, ack: AckCallback<ChatMessage>) => void;
   /** Rooms the client has seen, each with the newest message id it holds: the server answers with what came after. */
   sync: (payload: { rooms: Record<string, number> }, ack: AckCallback<ChatMessage[]>) => void;
+  /** The messages around one message of a room (opening a search result). */
+  'message:around': (payload: { room: string; id: number; limit?: number }, ack: AckCallback<AroundResponse>) => void;
+  search: (payload: SearchRequest, ack: AckCallback<SearchResponse>) => void;
   typing: (payload: { room: string }) => void;
 }
 

@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 const SERVER = path.resolve(__dirname, '../../node/server');
-const FEATURES = ['auth', 'avatars', 'health', 'messages', 'rooms', 'users'];
+const FEATURES = ['auth', 'avatars', 'health', 'messages', 'rooms', 'search', 'users'];
 const PLUMBING_FOLDERS = ['events', 'http', 'realtime'];
 /** Entry points and the composition root: they wire features together, so they may import any of them. */
 const WIRING = new Set(['app.ts', 'services.ts', 'main.ts', 'launch.ts']);

@@ -4,3 +4,4 @@ export { MessageRepository } from './repository';
 export { createMessagesRouter } from './router';
 export { MessageService, type MessageAnnouncer } from './service';
 export { registerMessageHandlers } from './socket';
+export { characterCount, limitParameter, messageIdParameter, messageIdSchema } from './validation';

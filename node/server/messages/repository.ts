@@ -1,4 +1,4 @@
-import type { ChatMessage } from '../../shared/protocol';
+import type { AroundResponse, ChatMessage } from '../../shared/protocol';
 import type { Queryable } from '../db';
 import type { UserProfiles } from '../users';
 
@@ -67,6 +67,45 @@ export class MessageRepository {
       [roomId, before ?? null, limit + 1],
     );
     return { messages: rows.slice(0, limit).map((row) => this.toMessage(row)), hasMore: rows.length > limit };
+  }
+
+  /**
+   * The message `id` of the named room and up to `perSide` messages on each side of it, oldest first; undefined
+   * when the room has no such message or the user is not a member: the two are not told apart.
+   */
+  async around(userId: number, room: string, id: number, perSide: number): Promise<AroundResponse | undefined> {
+    // One extra row on each side tells whether more exist there.
+    const { rows } = await this.db.query<MessageRow>(
+      `WITH target AS (
+         SELECT m.id, m.room_id FROM messages m
+           JOIN rooms r ON r.id = m.room_id
+           JOIN room_members rm ON rm.room_id = m.room_id AND rm.user_id = $1
+          WHERE r.name = $2 AND m.id = $3
+       )
+       SELECT window_rows.* FROM target CROSS JOIN LATERAL (
+         (${SELECT_FROM('messages')} WHERE m.room_id = target.room_id AND m.id <= target.id ORDER BY m.id DESC LIMIT $4 + 2)
+         UNION ALL
+         (${SELECT_FROM('messages')} WHERE m.room_id = target.room_id AND m.id > target.id ORDER BY m.id LIMIT $4 + 1)
+       ) window_rows
+       ORDER BY window_rows.id`,
+      [userId, room, id, perSide],
+    );
+    const targetIndex = rows.findIndex((row) => Number(row.id) === id);
+    if (targetIndex === -1) return undefined;
+    const older = rows.slice(0, targetIndex);
+    const newer = rows.slice(targetIndex + 1);
+    const shown = [...older.slice(-perSide), rows[targetIndex] as MessageRow, ...newer.slice(0, perSide)];
+    return { messages: shown.map((row) => this.toMessage(row)), hasOlder: older.length > perSide, hasNewer: newer.length > perSide };
+  }
+
+  /** The messages with these ids that the user can read (a member of their room), in no particular order. */
+  async readable(userId: number, ids: number[]): Promise<ChatMessage[]> {
+    if (ids.length === 0) return [];
+    const { rows } = await this.db.query<MessageRow>(
+      `${SELECT_FROM('messages')} JOIN room_members rm ON rm.room_id = m.room_id AND rm.user_id = $1 WHERE m.id = ANY($2::bigint[])`,
+      [userId, ids],
+    );
+    return rows.map((row) => this.toMessage(row));
   }
 
   /**

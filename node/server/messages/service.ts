@@ -1,9 +1,9 @@
-import { LIMITS, type ChatMessage, type HistoryResponse } from '../../shared/protocol';
+import { LIMITS, type AroundResponse, type ChatMessage, type HistoryResponse } from '../../shared/protocol';
 import { DomainError } from '../errors';
 import type { RoomService } from '../rooms';
 import { parseInput } from '../validation';
 import type { MessageRepository } from './repository';
-import { clientIdSchema, DEFAULT_HISTORY_PAGE, messageBodySchema } from './validation';
+import { clientIdSchema, DEFAULT_AROUND, DEFAULT_HISTORY_PAGE, messageBodySchema } from './validation';
 
 export interface NewMessage {
   userId: number;
@@ -45,6 +45,22 @@ export class MessageService {
   async history(userId: number, room: string, before: number | undefined, limit = DEFAULT_HISTORY_PAGE): Promise<HistoryResponse> {
     const record = await this.rooms.requireMember(userId, room);
     return this.messages.page(record.id, before, Math.min(limit, LIMITS.historyPageMax));
+  }
+
+  /**
+   * The message and its neighbours in its room, for opening a search result. Whether the room or the message exists
+   * is told only to its members: everyone else gets the same `not_found`.
+   */
+  async around(userId: number, room: string, id: number, perSide = DEFAULT_AROUND): Promise<AroundResponse> {
+    const window = await this.messages.around(userId, room, id, Math.min(perSide, LIMITS.aroundMax));
+    if (!window) throw new DomainError('not_found', 'no such message');
+    return window;
+  }
+
+  /** The messages with these ids that the user can read, in the order of the ids; the others are left out. */
+  async readable(userId: number, ids: number[]): Promise<ChatMessage[]> {
+    const byId = new Map((await this.messages.readable(userId, ids)).map((message) => [message.id, message]));
+    return ids.flatMap((id) => byId.get(id) ?? []);
   }
 
   /** Messages after each given id in the user's rooms, oldest first, at most one history page per room. */

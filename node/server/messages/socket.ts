@@ -1,10 +1,10 @@
-/** The messages' socket events: send, and sync after a reconnect. */
+/** The messages' socket events: send, sync after a reconnect, and the window around a message. */
 import type { Logger } from '../logger';
 import { onAcked } from '../realtime/acked';
 import { bucketsOf } from '../realtime/token-bucket';
 import type { ChatServerSocket } from '../realtime/types';
 import type { MessageService } from './service';
-import { messagePayload, syncPayload } from './validation';
+import { aroundPayload, messagePayload, syncPayload } from './validation';
 
 export function registerMessageHandlers(socket: ChatServerSocket, { logger, messages }: { logger: Logger; messages: MessageService }): void {
   const userId = socket.data.user.id;
@@ -14,6 +14,12 @@ export function registerMessageHandlers(socket: ChatServerSocket, { logger, mess
     schema: messagePayload,
     bucket: buckets.message,
     handle: (payload) => messages.send({ userId, ...payload }, { requireMembership: true }),
+  });
+
+  onAcked(socket, logger, 'message:around', {
+    schema: aroundPayload,
+    bucket: buckets.read,
+    handle: ({ room, id, limit }) => messages.around(userId, room, id, limit),
   });
 
   onAcked(socket, logger, 'sync', { schema: syncPayload, bucket: buckets.read, handle: ({ rooms }) => messages.missed(userId, rooms) });

@@ -36,23 +36,43 @@ export const messageIdSchema = z
   .min(0, 'expected a message id of 0 or more')
   .max(Number.MAX_SAFE_INTEGER, 'message id is too large');
 
-/** Query string of GET /api/rooms/:name/messages. */
-export const historyQuerySchema = z.object({
-  before: z
+/** A message id in a query string (`before=`, `around=`). */
+export function messageIdParameter(name: string) {
+  return z
     .string()
-    .regex(/^[0-9]{1,16}$/, 'expected before= to be a message id')
+    .regex(/^[0-9]{1,16}$/, `expected ${name}= to be a message id`)
     .transform(Number)
-    .pipe(messageIdSchema.min(1, 'expected before= to be a message id'))
-    .optional(),
-  limit: z
+    .pipe(messageIdSchema.min(1, `expected ${name}= to be a message id`));
+}
+
+/** A page size in a query string: a number from 1 to `max`. */
+export function limitParameter(max: number) {
+  const problem = `expected limit= to be a number from 1 to ${max}`;
+  return z
     .string()
-    .regex(/^[0-9]{1,4}$/, `expected limit= to be a number from 1 to ${LIMITS.historyPageMax}`)
+    .regex(/^[0-9]{1,4}$/, problem)
     .transform(Number)
-    .refine((n) => n >= 1 && n <= LIMITS.historyPageMax, `expected limit= to be a number from 1 to ${LIMITS.historyPageMax}`)
-    .optional(),
-});
+    .refine((n) => n >= 1 && n <= max, problem);
+}
+
+/**
+ * Query string of GET /api/rooms/:name/messages: a page older than `before=`, or the window `around=` a message
+ * (`limit=` on each side then, at most LIMITS.aroundMax).
+ */
+export const historyQuerySchema = z
+  .object({
+    before: messageIdParameter('before').optional(),
+    around: messageIdParameter('around').optional(),
+    limit: limitParameter(LIMITS.historyPageMax).optional(),
+  })
+  .refine((query) => query.before === undefined || query.around === undefined, 'expected before= or around=, not both')
+  .refine((query) => query.around === undefined || query.limit === undefined || query.limit <= LIMITS.aroundMax, {
+    message: `expected limit= to be a number from 1 to ${LIMITS.aroundMax} with around=`,
+  });
 
 export const DEFAULT_HISTORY_PAGE = 50;
+/** Messages on each side of the one an around-window is centred on, unless the client asks for another number. */
+export const DEFAULT_AROUND = 25;
 
 /** A client holds a handful of rooms; more in one sync is not a real client. */
 export const SYNC_MAX_ROOMS = 100;
@@ -72,6 +92,15 @@ export const syncPayload = z.object(
     rooms: z
       .record(roomNameSchema, messageIdSchema, { error: 'expected rooms as an object of room name to message id' })
       .refine((rooms) => Object.keys(rooms).length <= SYNC_MAX_ROOMS, `expected at most ${SYNC_MAX_ROOMS} rooms`),
+  },
+  { error: NOT_AN_OBJECT },
+);
+
+export const aroundPayload = z.object(
+  {
+    room: roomNameSchema,
+    id: messageIdSchema.min(1, 'expected a message id of 1 or more'),
+    limit: z.number({ error: 'expected limit as a number' }).int().min(1).max(LIMITS.aroundMax, `expected limit of at most ${LIMITS.aroundMax}`).optional(),
   },
   { error: NOT_AN_OBJECT },
 );

@@ -1,0 +1,44 @@
+import type { Queryable } from '../db';
+
+/** One match: the message id and its body marked by ts_headline. */
+export interface SearchRow {
+  id: number;
+  headline: string;
+  body: string;
+}
+
+/**
+ * Full-text search over messages.search_vector (a generated tsvector with its GIN index, see the migration). The
+ * text search configuration must be the column's, or the query's words would be normalised differently.
+ */
+const CONFIGURATION = 'english';
+
+export class SearchRepository {
+  constructor(private readonly db: Queryable) {}
+
+  /**
+   * Messages of the rooms the user is a member of that match the query, newest first, older than `before` when
+   * given. The query is parsed by websearch_to_tsquery: words, "phrases", -exclusions, `or`. Only the page's rows
+   * get a headline, the costly part, so it runs outside the limited inner query.
+   */
+  async search(input: { userId: number; query: string; before: number | undefined; limit: number; headlineOptions: string }): Promise<{ rows: SearchRow[]; hasMore: boolean }> {
+    // One extra row tells whether another page exists.
+    const { rows } = await this.db.query<{ id: string; headline: string; body: string }>(
+      `WITH query AS (SELECT websearch_to_tsquery('${CONFIGURATION}', $2) AS terms)
+       SELECT hit.id, hit.body, ts_headline('${CONFIGURATION}', hit.body, query.terms, $5) AS headline
+         FROM query CROSS JOIN LATERAL (
+           SELECT m.id, m.body FROM messages m
+             JOIN room_members rm ON rm.room_id = m.room_id AND rm.user_id = $1
+            WHERE m.search_vector @@ query.terms AND ($3::bigint IS NULL OR m.id < $3)
+            ORDER BY m.id DESC
+            LIMIT $4
+         ) hit
+        ORDER BY hit.id DESC`,
+      [input.userId, input.query, input.before ?? null, input.limit + 1, input.headlineOptions],
+    );
+    return {
+      rows: rows.slice(0, input.limit).map((row) => ({ id: Number(row.id), headline: row.headline, body: row.body })),
+      hasMore: rows.length > input.limit,
+    };
+  }
+}
