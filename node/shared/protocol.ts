@@ -113,7 +113,10 @@ export interface SnippetPart {
 
 export interface SearchHit {
   message: ChatMessage;
-  /** Where the message matched: the parts in order; a part that is only "…" stands for text left out. */
+  /**
+   * The message's text in parts, in order, the matched words marked: all of a short message, and of a long one the
+   * text around its first match, with "… " first and " …" last where text is left out.
+   */
   snippet: SnippetPart[];
 }
 
