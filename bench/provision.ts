@@ -91,7 +91,8 @@ export class BenchResources {
     return problems;
   }
 
-  private async createDatabase(): Promise<void> {
+  /** The migrated and seeded throwaway database, released with the rest; answers its URL. */
+  async createDatabase(): Promise<string> {
     const adminUrl = this.services.postgresAdminUrl;
     await onAdminDatabase(adminUrl, `CREATE DATABASE ${this.id}`);
     this.cleanups.push({ what: `drop database ${this.id}`, run: () => onAdminDatabase(adminUrl, `DROP DATABASE IF EXISTS ${this.id} WITH (FORCE)`) });
@@ -102,6 +103,7 @@ export class BenchResources {
     await execFileAsync(path.join(this.root, 'node_modules/.bin/node-pg-migrate'), ['--migrations-dir', 'migrations', 'up'], { cwd: this.root, env });
     await execFileAsync(process.execPath, [path.join(this.root, 'build/fixtures/seed.js')], { cwd: this.root, env });
     this.environment.DATABASE_URL = databaseUrl;
+    return databaseUrl;
   }
 
   private async createVhost(): Promise<void> {
