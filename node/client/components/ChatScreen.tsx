@@ -10,6 +10,7 @@ import { MessageList } from './MessageList';
 import { OnlineList } from './OnlineList';
 import { ProfilePanel } from './ProfilePanel';
 import { RoomList } from './RoomList';
+import { SearchPanel } from './SearchPanel';
 
 const PAGE_TITLE = 'Chat';
 const CONNECTION_LABELS = { connecting: 'Connecting…', reconnecting: 'Reconnecting…', online: null } as const;
@@ -58,6 +59,13 @@ export function ChatScreen(props: { api: Api; self: SelfUser; onSignedOut: () =>
     <div className={drawerOpen ? 'chat chat--drawer-open' : 'chat'}>
       <aside className="sidebar" id="sidebar" aria-label="Rooms and people" ref={sidebar}>
         <ProfilePanel api={props.api} self={me} onProfileUpdated={chat.profileUpdated} onSignedOut={props.onSignedOut} />
+        <SearchPanel
+          api={props.api}
+          onOpen={(hit) => {
+            setDrawerOpen(false);
+            void chat.openMessage(hit.message.room, hit.message.id);
+          }}
+        />
         <RoomList
           rooms={state.rooms}
           activeRoom={state.activeRoom}
@@ -113,6 +121,8 @@ export function ChatScreen(props: { api: Api; self: SelfUser; onSignedOut: () =>
           onLoadOlder={() => chat.loadOlder(state.activeRoom)}
           onRetry={chat.retry}
           onDiscard={chat.discard}
+          focus={state.focus?.room === state.activeRoom ? state.focus : null}
+          onCloseFocus={chat.closeFocus}
         />
         <p className="typing" aria-live="polite">
           {typing ?? ''}

@@ -1,11 +1,12 @@
 /**
  * The open room's messages. Scrolling near the top loads the previous page and keeps the view
  * where it was; new messages scroll into view only when the reader is already at the bottom. A reader
- * further up gets a "New messages" button instead, which takes them down.
+ * further up gets a "New messages" button instead, which takes them down. A message opened from a search is
+ * shown with its neighbours instead, centred and marked, until the reader goes back to the latest messages.
  */
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { PublicUser } from '../../shared/protocol';
-import type { RoomView } from '../state/chat';
+import type { Focus, RoomView } from '../state/chat';
 import type { ListedMessage } from '../state/messages';
 import { messageTimeFormats, messageTimeLabel } from '../lib/time';
 import { Avatar } from './Avatar';
@@ -24,10 +25,14 @@ interface MessageListProps {
   onLoadOlder: () => void;
   onRetry: (message: ListedMessage) => void;
   onDiscard: (message: ListedMessage) => void;
+  /** The opened search result, when it is in this room. */
+  focus: Focus | null;
+  onCloseFocus: () => void;
 }
 
 interface ScrollSnapshot {
-  room: string | null;
+  /** The room, and the opened message if any: a change starts the view afresh. */
+  shown: string | null;
   firstKey: string | undefined;
   lastKey: string | undefined;
   scrollHeight: number;
@@ -42,10 +47,15 @@ function continues(previous: ListedMessage | undefined, message: ListedMessage):
 
 const timeFormats = messageTimeFormats();
 
-export function MessageList({ room, view, users, selfId, onLoadOlder, onRetry, onDiscard }: MessageListProps) {
+export function MessageList({ room, view, users, selfId, onLoadOlder, onRetry, onDiscard, focus, onCloseFocus }: MessageListProps) {
   const scroller = useRef<HTMLDivElement>(null);
-  const snapshot = useRef<ScrollSnapshot>({ room: null, firstKey: undefined, lastKey: undefined, scrollHeight: 0, scrollTop: 0, atBottom: true });
-  const { messages, history } = view;
+  const snapshot = useRef<ScrollSnapshot>({ shown: null, firstKey: undefined, lastKey: undefined, scrollHeight: 0, scrollTop: 0, atBottom: true });
+  const { history } = view;
+  const messages = focus ? focus.messages : view.messages;
+  const shown = focus ? `${room}@${focus.messageId}` : room;
+  const focusedId = focus?.messageId;
+  // Paging back belongs to the room's own list, not to the window around an opened message.
+  const loadOlder = focus ? undefined : onLoadOlder;
   const now = new Date();
   /** Messages arrived below while the reader was further up in the history. */
   const [unseenBelow, setUnseenBelow] = useState(false);
@@ -56,8 +66,10 @@ export function MessageList({ room, view, users, selfId, onLoadOlder, onRetry, o
     const before = snapshot.current;
     const firstKey = messages[0]?.key;
     const lastKey = messages.at(-1)?.key;
-    if (before.room !== room) {
-      element.scrollTop = element.scrollHeight;
+    if (before.shown !== shown) {
+      const focused = focusedId === undefined ? null : element.querySelector(`[data-id="${focusedId}"]`);
+      if (focused) focused.scrollIntoView({ block: 'center' });
+      else element.scrollTop = element.scrollHeight;
       setUnseenBelow(false);
     } else if (firstKey !== before.firstKey && before.firstKey !== undefined && messages.some((message) => message.key === before.firstKey)) {
       // An older page went in above: keep the same messages under the reader's eyes.
@@ -70,7 +82,7 @@ export function MessageList({ room, view, users, selfId, onLoadOlder, onRetry, o
       setUnseenBelow(true);
     }
     snapshot.current = {
-      room,
+      shown,
       firstKey,
       lastKey,
       scrollHeight: element.scrollHeight,
@@ -78,8 +90,8 @@ export function MessageList({ room, view, users, selfId, onLoadOlder, onRetry, o
       atBottom: element.scrollHeight - element.scrollTop - element.clientHeight <= STICK_TO_BOTTOM_PX,
     };
     // A first page that does not fill the screen leaves nothing to scroll: fetch the next one now.
-    if (history.loaded && history.hasMore && !history.loading && element.scrollHeight <= element.clientHeight + LOAD_MARGIN_PX) onLoadOlder();
-  }, [messages, room, selfId, history, onLoadOlder]);
+    if (loadOlder && history.loaded && history.hasMore && !history.loading && element.scrollHeight <= element.clientHeight + LOAD_MARGIN_PX) loadOlder();
+  }, [messages, shown, focusedId, selfId, history, loadOlder]);
 
   // The list's box changes size too (the Reconnecting… bar, a phone's keyboard): keep a reader at the bottom there.
   useEffect(() => {
@@ -102,7 +114,7 @@ export function MessageList({ room, view, users, selfId, onLoadOlder, onRetry, o
       atBottom: element.scrollHeight - element.scrollTop - element.clientHeight <= STICK_TO_BOTTOM_PX,
     };
     if (snapshot.current.atBottom) setUnseenBelow(false);
-    if (element.scrollTop < LOAD_MARGIN_PX) onLoadOlder();
+    if (element.scrollTop < LOAD_MARGIN_PX) loadOlder?.();
   }
 
   function jumpToLatest() {
@@ -114,8 +126,9 @@ export function MessageList({ room, view, users, selfId, onLoadOlder, onRetry, o
   return (
     <div className="messages" ref={scroller} onScroll={onScroll} role="log" aria-label={`Messages in #${room}`}>
       <div className="messages__top">
-        {history.loading && <span>Loading older messages…</span>}
-        {history.error && (
+        {focus && !focus.hasOlder && <span>This is the beginning of #{room}.</span>}
+        {!focus && history.loading && <span>Loading older messages…</span>}
+        {!focus && history.error && (
           <span role="alert">
             Could not load messages: {history.error}{' '}
             <button type="button" className="link-button" onClick={onLoadOlder}>
@@ -123,7 +136,7 @@ export function MessageList({ room, view, users, selfId, onLoadOlder, onRetry, o
             </button>
           </span>
         )}
-        {history.loaded && !history.hasMore && (
+        {!focus && history.loaded && !history.hasMore && (
           <span>{messages.length === 0 ? `No messages in #${room} yet: write the first one below.` : `This is the beginning of #${room}.`}</span>
         )}
       </div>
@@ -140,6 +153,7 @@ export function MessageList({ room, view, users, selfId, onLoadOlder, onRetry, o
                 grouped && 'message--continued',
                 message.user.id === selfId && 'message--own',
                 message.status !== 'sent' && `message--${message.status}`,
+                message.id === focusedId && 'message--focused',
               ]
                 .filter(Boolean)
                 .join(' ')}
@@ -175,7 +189,14 @@ export function MessageList({ room, view, users, selfId, onLoadOlder, onRetry, o
           );
         })}
       </ol>
-      {unseenBelow && (
+      {focus && (
+        <div className="messages__jump">
+          <button type="button" className="button button--small button--primary" onClick={onCloseFocus}>
+            Back to the latest messages ↓
+          </button>
+        </div>
+      )}
+      {!focus && unseenBelow && (
         <div className="messages__jump">
           <button type="button" className="button button--small button--primary" onClick={jumpToLatest}>
             New messages ↓

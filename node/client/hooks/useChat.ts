@@ -26,6 +26,10 @@ export interface ChatController {
   discard(message: ListedMessage): void;
   notifyTyping(): void;
   loadOlder(room: string): void;
+  /** Shows a message (a search result) in its room with the messages around it. */
+  openMessage(room: string, id: number): Promise<void>;
+  /** Back from an opened message to the room's latest messages. */
+  closeFocus(): void;
   /** The user's own profile changed here (avatar upload), before the server's broadcast arrives. */
   profileUpdated(user: PublicUser): void;
   dismissNotice(): void;
@@ -205,8 +209,19 @@ export function useChat(api: Api, self: PublicUser, onUnauthorized: () => void):
         const before = olderPageCursor(viewOf(stateRef.current, room));
         if (before !== null) void loadHistory(room, before);
       },
+      async openMessage(room, id) {
+        try {
+          dispatch({ type: 'focus:open', room, messageId: id, window: await api.around(room, id) });
+          // The room's latest messages are there when the reader goes back to them.
+          loadFirstPageIfNeeded(room);
+        } catch (error) {
+          if (error instanceof ApiError && error.code === 'unauthorized') unauthorizedRef.current();
+          dispatch({ type: 'notice', notice: describe(error) });
+        }
+      },
+      closeFocus: () => dispatch({ type: 'focus:close' }),
       profileUpdated: (user) => dispatch({ type: 'user:updated', user }),
       dismissNotice: () => dispatch({ type: 'notice', notice: null }),
     };
-  }, [state, self, deliver, loadHistory, loadFirstPageIfNeeded]);
+  }, [api, state, self, deliver, loadHistory, loadFirstPageIfNeeded]);
 }

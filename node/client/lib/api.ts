@@ -3,6 +3,7 @@
  * write; turns the server's `{error, code}` answers into ApiError: forms show the message as is, code branches on the code.
  */
 import {
+  type AroundResponse,
   CSRF_HEADER,
   ERROR_CODES,
   type ErrorCode,
@@ -11,6 +12,7 @@ import {
   type PublicUser,
   type RegisterRequest,
   type RoomSummary,
+  type SearchResponse,
   type SessionResponse,
 } from '../../shared/protocol';
 
@@ -69,6 +71,18 @@ export class Api {
     const query = new URLSearchParams({ limit: String(limit) });
     if (before !== null) query.set('before', String(before));
     return this.request<HistoryResponse>('GET', `/api/rooms/${encodeURIComponent(room)}/messages?${query.toString()}`);
+  }
+
+  /** The message and the ones around it in its room, oldest first. */
+  around(room: string, id: number): Promise<AroundResponse> {
+    return this.request<AroundResponse>('GET', `/api/rooms/${encodeURIComponent(room)}/messages?around=${id}`);
+  }
+
+  /** Messages of every room the user is in that match `query`, newest first; older than `before` when given. */
+  search(query: string, before: number | null): Promise<SearchResponse> {
+    const parameters = new URLSearchParams({ q: query });
+    if (before !== null) parameters.set('before', String(before));
+    return this.request<SearchResponse>('GET', `/api/search?${parameters.toString()}`);
   }
 
   /** Sends the file's bytes as they are, with its type: the server checks the content, not the name. */

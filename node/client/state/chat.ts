@@ -2,8 +2,8 @@
  * Everything the chat screen shows, as one reducer: socket and REST handlers dispatch actions,
  * components render the state. Pure (time comes in with the action), so it is unit-tested.
  */
-import { DEFAULT_ROOM, type ChatMessage, type HistoryResponse, type PublicUser, type RoomJoined, type RoomSummary } from '../../shared/protocol';
-import { addPending, mergeMessages, newestId, oldestId, removeMessage, setUnsentStatus, type ListedMessage } from './messages';
+import { DEFAULT_ROOM, type AroundResponse, type ChatMessage, type HistoryResponse, type PublicUser, type RoomJoined, type RoomSummary } from '../../shared/protocol';
+import { addPending, fromServer, mergeMessages, newestId, oldestId, removeMessage, setUnsentStatus, type ListedMessage } from './messages';
 import { noteTyping, pruneTyping, type TypingState } from './typing';
 
 export type ConnectionState = 'connecting' | 'online' | 'reconnecting';
@@ -26,6 +26,19 @@ export interface RoomView {
   unread: number;
 }
 
+/**
+ * A message opened from a search, shown in its room with its neighbours instead of the room's latest messages
+ * until the reader goes back to them (or sends, or opens another room). Kept apart from the room's own list, which
+ * must stay one unbroken run of messages for paging and sync.
+ */
+export interface Focus {
+  room: string;
+  messageId: number;
+  messages: ListedMessage[];
+  hasOlder: boolean;
+  hasNewer: boolean;
+}
+
 export interface ChatState {
   selfId: number;
   connection: ConnectionState;
@@ -36,6 +49,7 @@ export interface ChatState {
   users: Readonly<Record<number, PublicUser>>;
   /** The last problem worth telling the user (a refused room name, a failed request). */
   notice: string | null;
+  focus: Focus | null;
 }
 
 export type ChatAction =
@@ -57,7 +71,9 @@ export type ChatAction =
   | { type: 'typing'; room: string; user: PublicUser; now: number }
   | { type: 'typing:prune'; now: number }
   | { type: 'user:updated'; user: PublicUser }
-  | { type: 'notice'; notice: string | null };
+  | { type: 'notice'; notice: string | null }
+  | { type: 'focus:open'; room: string; messageId: number; window: AroundResponse }
+  | { type: 'focus:close' };
 
 const EMPTY_VIEW: RoomView = {
   messages: [],
@@ -76,6 +92,7 @@ export function initialChatState(self: PublicUser): ChatState {
     views: {},
     users: { [self.id]: self },
     notice: null,
+    focus: null,
   };
 }
 
@@ -159,7 +176,8 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
     case 'messages':
       return receive(state, action.messages);
     case 'message:pending':
-      return updateView(state, action.message.room, (view) => ({ ...view, messages: addPending(view.messages, action.message) }));
+      // Who writes wants to see their message among the latest ones.
+      return updateView(state.focus?.room === action.message.room ? { ...state, focus: null } : state, action.message.room, (view) => ({ ...view, messages: addPending(view.messages, action.message) }));
     case 'message:failed':
       return updateView(state, action.room, (view) => ({ ...view, messages: setUnsentStatus(view.messages, action.key, 'failed', action.error) }));
     case 'message:retry':
@@ -186,11 +204,18 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
       return { ...state, users: { ...state.users, [action.user.id]: action.user } };
     case 'notice':
       return { ...state, notice: action.notice };
+    case 'focus:open': {
+      const { messages, hasOlder, hasNewer } = action.window;
+      const focus: Focus = { room: action.room, messageId: action.messageId, messages: messages.map(fromServer), hasOlder, hasNewer };
+      return { ...selectRoom(state, action.room), focus, users: rememberUsers(state.users, messages.map((message) => message.user)) };
+    }
+    case 'focus:close':
+      return { ...state, focus: null };
   }
 }
 
 function selectRoom(state: ChatState, name: string): ChatState {
-  return updateView({ ...state, activeRoom: name }, name, (view) => ({ ...view, unread: 0 }));
+  return updateView({ ...state, activeRoom: name, focus: state.focus?.room === name ? state.focus : null }, name, (view) => ({ ...view, unread: 0 }));
 }
 
 /** What a reconnecting client sends in `sync`: the newest id it holds for every room whose history it loaded. */

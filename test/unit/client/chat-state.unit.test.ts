@@ -108,3 +108,36 @@ describe('rooms, people and notices', () => {
     expect(viewOf(chatReducer(state, { type: 'typing:prune', now: 60_000 }), 'general').typing).toEqual({});
   });
 });
+
+describe('a message opened from a search', () => {
+  const around = (room: string, ids: number[], hasOlder = true, hasNewer = true): ChatAction => ({
+    type: 'focus:open',
+    room,
+    messageId: ids[Math.floor(ids.length / 2)] as number,
+    window: { messages: ids.map((id) => message(id, room)), hasOlder, hasNewer },
+  });
+
+  it("opens its room with the window around it, and leaves the room's own list as it was", () => {
+    const state = run(page('general', [100, 99], true), page('random', [50], true), around('random', [9, 10, 11]));
+    expect(state.activeRoom).toBe('random');
+    expect(state.focus).toMatchObject({ room: 'random', messageId: 10, hasOlder: true, hasNewer: true });
+    expect(state.focus?.messages.map((m) => m.id)).toEqual([9, 10, 11]);
+    expect(viewOf(state, 'random').messages.map((m) => m.id)).toEqual([50]);
+    // Paging and sync go on from the room's own list.
+    expect(olderPageCursor(viewOf(state, 'random'))).toBe(50);
+    expect(syncCursor(state)).toEqual({ general: 100, random: 50 });
+  });
+
+  it('is closed by going back, by opening another room, and by sending in its room', () => {
+    const opened = run(page('general', [100], true), around('general', [9, 10, 11]));
+    expect(chatReducer(opened, { type: 'focus:close' }).focus).toBeNull();
+    expect(chatReducer(opened, { type: 'room:select', name: 'random' }).focus).toBeNull();
+    expect(chatReducer(opened, { type: 'room:select', name: 'general' }).focus).not.toBeNull();
+    const sent = chatReducer(opened, { type: 'message:pending', message: pendingMessage({ room: 'general', clientId: 'x', body: 'hi', user: alice, now: new Date(0) }) });
+    expect(sent.focus).toBeNull();
+    // A live message goes to the room's list, not into the window.
+    const live = chatReducer(opened, { type: 'messages', messages: [message(101)] });
+    expect(live.focus?.messages.map((m) => m.id)).toEqual([9, 10, 11]);
+    expect(viewOf(live, 'general').messages.map((m) => m.id)).toEqual([100, 101]);
+  });
+});
