@@ -1,7 +1,8 @@
 /**
  * Two people in two browsers (Debian's chromium) against the real server: they register, chat,
- * page back through history, one uploads an avatar that the other sees, one drops off and comes back.
- * Screenshots go to test-results/ (chat.png at desktop width, chat-phone*.png at 390 px).
+ * page back through history, search and open an old message in its room, one uploads an avatar that the other
+ * sees, one drops off and comes back. Screenshots go to test-results/ (chat.png and chat-search.png at desktop width,
+ * chat-phone*.png at 390 px).
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -263,6 +264,62 @@ describe('two people chatting in the browser', () => {
     expect(await list.evaluate((element) => element.scrollHeight - element.scrollTop - element.clientHeight)).toBeLessThan(2);
     await pageB.locator('.rooms__open', { hasText: '# general' }).click();
     await pageA.locator('.rooms__open', { hasText: '# general' }).click();
+  });
+
+  it('a search finds an old message and opens it in place', async () => {
+    const room = `s${Date.now().toString(36)}`;
+    await pageA.getByLabel('New room name').fill(room);
+    await pageA.getByRole('button', { name: 'Create' }).click();
+    await pageA.getByRole('heading', { name: `# ${room}` }).waitFor();
+    // An old message well before the first page of history (50), with HTML in it, among 120 others.
+    const found = 'the <b>quokka</b> & <img src=x onerror="window.__pwned=3"> migration plan is ready';
+    await server.db.query(
+      `INSERT INTO messages (room_id, user_id, client_id, body)
+       SELECT r.id, u.id, 'search-' || n, CASE WHEN n = 41 THEN $3 ELSE 'filler ' || n END
+         FROM rooms r, users u, generate_series(1, 121) AS n
+        WHERE r.name = $1 AND u.username = $2 ORDER BY n`,
+      [room, alice.username, found],
+    );
+    await pageA.locator('.rooms__open', { hasText: '# general' }).click();
+    // B joins (and so may read it), then goes back to general and searches from there.
+    await pageB.locator('.rooms__item', { hasText: `# ${room}` }).getByRole('button', { name: 'Join' }).click();
+    await bodies(pageB, 'filler 121').waitFor();
+    await pageB.locator('.rooms__open', { hasText: '# general' }).click();
+
+    await pageB.getByLabel('Search messages').fill('quokka migrations');
+    await pageB.getByLabel('Search messages').press('Enter');
+    const hit = pageB.locator('.search__hit').filter({ hasText: `#${room}` });
+    await hit.waitFor();
+    const snippet = hit.locator('.search__snippet');
+    // The text as typed, the matched words (any form of them) marked, and no element from the message's HTML.
+    expect(await snippet.textContent()).toBe(found);
+    expect(await snippet.locator('mark').allTextContents()).toEqual(['quokka', 'migration']);
+    expect(await snippet.locator('b, img').count()).toBe(0);
+
+    await hit.click();
+    await pageB.getByRole('heading', { name: `# ${room}` }).waitFor();
+    const focused = pageB.locator('.message--focused');
+    await focused.waitFor();
+    expect(await focused.locator('.message__body').textContent()).toBe(found);
+    // With its neighbours, and in view.
+    await bodies(pageB, 'filler 40').waitFor();
+    await bodies(pageB, 'filler 42').waitFor();
+    expect(await bodies(pageB, 'filler 121').count()).toBe(0);
+    const visible = await focused.evaluate((element) => {
+      const list = element.closest('.messages')?.getBoundingClientRect();
+      const box = element.getBoundingClientRect();
+      return list !== undefined && box.top >= list.top && box.bottom <= list.bottom;
+    });
+    expect(visible).toBe(true);
+    expect(await pageB.evaluate(() => '__pwned' in window)).toBe(false);
+    await pageB.screenshot({ path: path.join(RESULTS, 'chat-search.png') });
+
+    // Back to the latest: the room's newest messages, nothing marked.
+    await pageB.getByRole('button', { name: 'Back to the latest messages ↓' }).click();
+    await bodies(pageB, 'filler 121').waitFor();
+    expect(await focused.count()).toBe(0);
+    await pageB.getByRole('button', { name: 'Clear' }).click();
+    await pageB.locator('.rooms__open', { hasText: '# general' }).click();
   });
 
   it('previews and uploads an avatar, and the other person sees it next to the messages', async () => {
