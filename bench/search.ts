@@ -22,10 +22,12 @@ export interface SearchBenchOptions {
   memberOf: number;
   /** Timed queries per kind. */
   queries: number;
+  /** Leave the database behind (its URL is printed), to look at query plans. */
+  keep: boolean;
 }
 
-const DEFAULTS: SearchBenchOptions = { messages: 1_000_000, rooms: 200, memberOf: 20, queries: 100 };
-const USAGE = 'Usage: npm run bench:search -- [--messages N] [--rooms N] [--member-of N] [--queries N]';
+const DEFAULTS: SearchBenchOptions = { messages: 1_000_000, rooms: 200, memberOf: 20, queries: 100, keep: false };
+const USAGE = 'Usage: npm run bench:search -- [--messages N] [--rooms N] [--member-of N] [--queries N] [--keep]';
 const BATCH = 100_000;
 const WARMUP_QUERIES = 20;
 
@@ -55,12 +57,18 @@ function vocabulary(): string[] {
 
 function parseOptions(argv: string[]): SearchBenchOptions {
   const options = { ...DEFAULTS };
-  const keys: Record<string, keyof SearchBenchOptions> = { '--messages': 'messages', '--rooms': 'rooms', '--member-of': 'memberOf', '--queries': 'queries' };
-  for (let index = 0; index < argv.length; index += 2) {
-    const key = keys[argv[index] ?? ''];
-    const value = Number(argv[index + 1]);
-    if (!key || !Number.isInteger(value) || value < 1) throw new Error(`${USAGE}\n(bad argument ${argv[index] ?? ''} ${argv[index + 1] ?? ''})`);
-    options[key] = value;
+  const keys: Record<string, 'messages' | 'rooms' | 'memberOf' | 'queries'> = { '--messages': 'messages', '--rooms': 'rooms', '--member-of': 'memberOf', '--queries': 'queries' };
+  const rest = [...argv];
+  while (rest.length > 0) {
+    const flag = rest.shift() ?? '';
+    if (flag === '--keep') {
+      options.keep = true;
+      continue;
+    }
+    const key = keys[flag];
+    const value = rest.shift() ?? '';
+    if (!key || !/^[1-9][0-9]*$/.test(value)) throw new Error(`${USAGE}\n(bad argument ${flag} ${value})`);
+    options[key] = Number(value);
   }
   if (options.memberOf > options.rooms) throw new Error('--member-of must not exceed --rooms');
   return options;
@@ -99,7 +107,7 @@ async function seed(db: Pool, options: SearchBenchOptions, words: string[]): Pro
     const { ms } = await timed(() =>
       db.query(
         `INSERT INTO messages (room_id, user_id, client_id, body, created_at)
-         SELECT room_ids[1 + i % cardinality(room_ids)], user_ids[1 + (i * 7919) % cardinality(user_ids)], 'bench-' || i,
+         SELECT room_ids[1 + i % cardinality(room_ids)], user_ids[1 + (i::bigint * 7919) % cardinality(user_ids)], 'bench-' || i,
                 (SELECT string_agg(($3::text[])[floor(exp(random() * ln(cardinality($3::text[]) + 1)))::int], ' ') FROM generate_series(1, 4 + i % 17)),
                 now() - make_interval(secs => $4::int - i)
            FROM generate_series($1::int, $2::int) i,
@@ -195,6 +203,10 @@ async function main(): Promise<void> {
   } finally {
     process.off('SIGINT', interrupted);
     await db?.end();
+    if (options.keep) {
+      progress(`kept database ${resources.id}: drop it with  psql -h 127.0.0.1 -U postgres -c 'DROP DATABASE ${resources.id}'`);
+      return;
+    }
     const problems = await resources.release();
     for (const problem of problems) progress(`cleanup: ${problem}`);
   }

@@ -20,16 +20,20 @@ export class SearchRepository {
    * Messages of the rooms the user is a member of that match the query, newest first, older than `before` when
    * given. The query is parsed by websearch_to_tsquery: words, "phrases", -exclusions, `or`. Only the page's rows
    * get a headline, the costly part, so it runs outside the limited inner query.
+   *
+   * The user's rooms come as one array, computed once (an InitPlan): PostgreSQL then reads the GIN index once and
+   * combines it with the room index (BitmapAnd). Written as a join, the planner may instead scan the GIN index again
+   * for every room, which costs 7 times as much for common words (see docs/benchmark.md).
    */
   async search(input: { userId: number; query: string; before: number | undefined; limit: number; headlineOptions: string }): Promise<{ rows: SearchRow[]; hasMore: boolean }> {
     // One extra row tells whether another page exists.
     const { rows } = await this.db.query<{ id: string; headline: string; body: string }>(
-      `WITH query AS (SELECT websearch_to_tsquery('${CONFIGURATION}', $2) AS terms)
-       SELECT hit.id, hit.body, ts_headline('${CONFIGURATION}', hit.body, query.terms, $5) AS headline
-         FROM query CROSS JOIN LATERAL (
+      `SELECT hit.id, hit.body, ts_headline('${CONFIGURATION}', hit.body, websearch_to_tsquery('${CONFIGURATION}', $2), $5) AS headline
+         FROM (
            SELECT m.id, m.body FROM messages m
-             JOIN room_members rm ON rm.room_id = m.room_id AND rm.user_id = $1
-            WHERE m.search_vector @@ query.terms AND ($3::bigint IS NULL OR m.id < $3)
+            WHERE m.search_vector @@ websearch_to_tsquery('${CONFIGURATION}', $2)
+              AND m.room_id = ANY (ARRAY(SELECT rm.room_id FROM room_members rm WHERE rm.user_id = $1))
+              AND ($3::bigint IS NULL OR m.id < $3)
             ORDER BY m.id DESC
             LIMIT $4
          ) hit
