@@ -205,10 +205,9 @@ async function main(): Promise<void> {
     await db?.end();
     if (options.keep) {
       progress(`kept database ${resources.id}: drop it with  psql -h 127.0.0.1 -U postgres -c 'DROP DATABASE ${resources.id}'`);
-      return;
+    } else {
+      for (const problem of await resources.release()) progress(`cleanup: ${problem}`);
     }
-    const problems = await resources.release();
-    for (const problem of problems) progress(`cleanup: ${problem}`);
   }
 }
 
