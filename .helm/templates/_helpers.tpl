@@ -151,3 +151,23 @@ in the same deploy as a fresh in-cluster database. Uses the node image's own Nod
     runAsUser: {{ .Values.uids.node }}
     {{- include "chat.containerSecurity" true | nindent 4 }}
 {{- end -}}
+
+{{/*
+Pod annotations that roll the pods when the chart's settings or credentials change: sha256 of the
+rendered ConfigMap files, and of the Secret files. Stable across deploys: generated credentials are
+computed once per render (templates/_credentials.tpl) and read back with lookup afterwards.
+*/}}
+{{- define "chat.checksum" -}}
+{{- $root := index . 0 -}}
+{{- $manifests := list -}}
+{{- range $file := rest . -}}
+{{- $manifests = append $manifests (include (print $root.Template.BasePath "/" $file) $root) -}}
+{{- end -}}
+{{- join "\n---\n" $manifests | sha256sum -}}
+{{- end -}}
+{{- define "chat.configChecksum" -}}
+{{- include "chat.checksum" (list . "app-configmap.yaml" "workers-configmap.yaml" "mailer-configmap.yaml") -}}
+{{- end -}}
+{{- define "chat.secretsChecksum" -}}
+{{- include "chat.checksum" (list . "backing-secret.yaml" "app-secret.yaml" "workers-secret.yaml" "mailer-secret.yaml") -}}
+{{- end -}}
