@@ -12,7 +12,7 @@ Fails the render, saying what to set, when a required one is missing.
 {{- $redis := include "chat.enabled" (list $ .Values.redis.enabled) -}}
 {{- $rabbitmq := include "chat.enabled" (list $ .Values.rabbitmq.enabled) -}}
 {{- $s3 := include "chat.enabled" (list $ .Values.s3.enabled) -}}
-{{- $production := eq (.Values.werf.env | default "") "production" -}}
+{{- $production := eq (include "chat.env" .) "production" -}}
 {{- $s := .Values.secrets -}}
 
 {{- $pgPassword := include "chat.credential" (dict "root" $ "setting" $s.postgresPassword "secret" "chat-backing" "key" "POSTGRES_PASSWORD" "generate" $postgres) -}}

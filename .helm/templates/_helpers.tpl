@@ -1,4 +1,12 @@
 {{/*
+The werf environment (--env; `werf ci-env gitlab` sets it from the GitLab environment slug), from
+the values werf 2 injects: .Values.global.werf.env ("" outside werf).
+*/}}
+{{- define "chat.env" -}}
+{{- dig "werf" "env" "" (.Values.global | default dict) -}}
+{{- end -}}
+
+{{/*
 Per-environment values: every such setting is a map {_default: x, production: y, staging: z}.
 hasKey instead of `pluck | first | default`, so that false, 0 and "" set for an environment win
 over a non-empty _default (production's `enabled: false` must not fall back to true).
@@ -7,7 +15,7 @@ Plain (non-map) values pass through unchanged.
 {{- define "chat.pick" -}}
 {{- $root := index . 0 -}}
 {{- $setting := index . 1 -}}
-{{- $env := $root.Values.werf.env | default "_default" -}}
+{{- $env := include "chat.env" $root | default "_default" -}}
 {{- if kindIs "map" $setting -}}
 {{- if hasKey $setting $env -}}{{- index $setting $env | toJson -}}{{- else -}}{{- $setting._default | toJson -}}{{- end -}}
 {{- else -}}
@@ -30,12 +38,16 @@ Plain (non-map) values pass through unchanged.
 {{- if include "chat.pick" . | printf "[%s]" | fromJsonArray | first -}}true{{- end -}}
 {{- end -}}
 
-{{/* The image werf built, by its werf.yaml name; fails the render when werf did not pass it. */}}
+{{/*
+The image werf built, by its werf.yaml name: .Values.global.werf.images.<name>.ref_tag, the full
+reference with its tag, as werf 2 injects it (werf 2.65 and later; the older .Values.werf.image.<name>
+is kept by werf for backward compatibility only). Fails the render when werf did not pass it.
+*/}}
 {{- define "chat.image" -}}
 {{- $root := index . 0 -}}
 {{- $name := index . 1 -}}
-{{- $images := (($root.Values.werf | default dict).image | default dict) -}}
-{{- required (printf "werf.image.%s is not set: deploy with werf, or pass --set werf.image.%s=<image>" $name $name) (index $images $name) -}}
+{{- $image := dig "werf" "images" $name "ref_tag" "" ($root.Values.global | default dict) -}}
+{{- required (printf "global.werf.images.%s.ref_tag is not set: deploy with werf, or pass --set global.werf.images.%s.ref_tag=<image>" $name $name) $image -}}
 {{- end -}}
 
 {{- define "chat.labels" -}}

@@ -21,7 +21,7 @@ import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { Secret } from 'kubernetes-models/v1/Secret';
 import { Service } from 'kubernetes-models/v1/Service';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
-import { kubeTools, type KubeTools, type RenderedObject as K8sObject } from '../support/helm';
+import { kubeTools, werfServiceValues, type KubeTools, type RenderedObject as K8sObject } from '../support/helm';
 
 const run = promisify(execFile);
 const root = path.resolve(__dirname, '../..');
@@ -91,11 +91,9 @@ const productionSecrets = {
 const secretLiterals = Object.values(productionSecrets).map((entry) => entry.production);
 
 /** What werf (service values) and the pipeline (--set global.env_url=$CI_ENVIRONMENT_URL) pass, per environment. */
-function werfValues(env: string, namespace: string, envUrl: string): Record<string, unknown> {
-  return {
-    werf: { env, namespace, name: 'chat', repo: 'registry.example.com/group/chat', image: images },
-    global: { env, env_url: envUrl },
-  };
+function werfValues(env: string, namespace: string, envUrl: string, werfImages: Record<string, string> = images) {
+  const injected = werfServiceValues({ project: 'chat', env, namespace, repo: 'registry.example.com/group/chat', images: werfImages });
+  return { ...injected, global: { ...injected.global, env_url: envUrl } };
 }
 
 const environments = {
@@ -396,6 +394,13 @@ test('the workers run modules that exist, and their liveness probe is the worker
   }
 });
 
+test('the chart reads werf\'s values in werf 2\'s current forms (global.werf.*), not the legacy werf.* copy', async () => {
+  const { werf: legacy, ...current } = environments.production.values;
+  expect(legacy).toBeDefined();
+  // Production: no generated credential, so two renders of the same values are the same objects.
+  expect(await template('current-forms-only', environments.production.namespace, current)).toEqual(rendered.production);
+});
+
 test('a plain-http environment gets no TLS and no Secure cookies', async () => {
   const objects = await template('http', 'chat-http', werfValues('review-http', 'chat-http', 'http://chat.test.example.com'));
   expect((find(objects, 'Ingress', 'chat').spec as { tls?: unknown }).tls).toBeUndefined();
@@ -405,9 +410,8 @@ test('a plain-http environment gets no TLS and no Secure cookies', async () => {
 
 describe('refusals', () => {
   test('a missing werf image fails the render and names it', async () => {
-    const values = werfValues('staging', 'chat-staging', 'https://chat-staging.example.com');
-    (values.werf as { image: Record<string, string> }).image = { node: images.node, python: images.python };
-    expect(await templateError('no-assets-image', values)).toContain('werf.image.node_assets is not set');
+    const values = werfValues('staging', 'chat-staging', 'https://chat-staging.example.com', { node: images.node, python: images.python });
+    expect(await templateError('no-assets-image', values)).toContain('global.werf.images.node_assets.ref_tag is not set');
   });
 
   test('production without its managed database URL fails the render and says what to set', async () => {
