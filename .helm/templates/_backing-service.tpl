@@ -66,6 +66,7 @@ spec:
       labels: {{- include "chat.labels" (list $root .name) | nindent 8 }}
     spec:
       serviceAccountName: chat
+      {{- include "chat.imagePullSecrets" $root | nindent 6 }}
       automountServiceAccountToken: false
       terminationGracePeriodSeconds: 60
       securityContext:

@@ -106,6 +106,14 @@ Arguments: dict root, setting (the secrets.* entry), secret (Secret name), key, 
 {{- end -}}
 {{- end -}}
 
+{{/* Every pod pulls its images with the registry Secret (registry-secret.yaml), unless imagePullSecret.enabled is off. */}}
+{{- define "chat.imagePullSecrets" -}}
+{{- if include "chat.enabled" (list . .Values.imagePullSecret.enabled) -}}
+imagePullSecrets:
+  - name: chat-registry
+{{- end -}}
+{{- end -}}
+
 {{/* Pod securityContext shared by every pod of the chart. */}}
 {{- define "chat.podSecurity" -}}
 runAsNonRoot: true

@@ -36,6 +36,7 @@ spec:
         checksum/secrets: {{ include "chat.secretsChecksum" $root }}
     spec:
       serviceAccountName: chat
+      {{- include "chat.imagePullSecrets" $root | nindent 6 }}
       automountServiceAccountToken: false
       # SIGTERM: the worker stops consuming, finishes (acks) the message in hand and exits.
       terminationGracePeriodSeconds: 30

@@ -5,6 +5,7 @@
  * select pods, and the deploy order that makes migrations run before the app.
  */
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -64,6 +65,7 @@ interface PodTemplate {
   spec: {
     containers: Container[];
     initContainers?: Container[];
+    imagePullSecrets?: { name: string }[];
     automountServiceAccountToken?: boolean;
     securityContext?: { runAsNonRoot?: boolean };
     terminationGracePeriodSeconds?: number;
@@ -88,12 +90,18 @@ const productionSecrets = {
   mailgunApiKey: { production: 'dummy-mailgun-key-31337' },
   defaultUserPassword: { production: 'dummy-default-password-31337' },
 };
-const secretLiterals = Object.values(productionSecrets).map((entry) => entry.production);
+/** The GitLab deploy token (scope read_registry) every pod pulls with: one for all environments, under _default. */
+const deployToken = { username: 'gitlab+deploy-token-31337', password: 'dummy-deploy-token-31337' };
+const registrySecrets = { registryUsername: { _default: deployToken.username }, registryPassword: { _default: deployToken.password } };
+const secretLiterals = [...Object.values(productionSecrets).map((entry) => entry.production), deployToken.password];
 
-/** What werf (service values) and the pipeline (--set global.env_url=$CI_ENVIRONMENT_URL) pass, per environment. */
-function werfValues(env: string, namespace: string, envUrl: string, werfImages: Record<string, string> = images) {
-  const injected = werfServiceValues({ project: 'chat', env, namespace, repo: 'registry.example.com/group/chat', images: werfImages });
-  return { ...injected, global: { ...injected.global, env_url: envUrl } };
+/**
+ * What werf (its service values, and the decrypted secret-values.yaml with the deploy token in it) and the pipeline
+ * (--set global.env_url=$CI_ENVIRONMENT_URL) pass, per environment.
+ */
+function werfValues(env: string, namespace: string, envUrl: string, options: { images?: Record<string, string>; secrets?: Record<string, unknown> } = {}) {
+  const injected = werfServiceValues({ project: 'chat', env, namespace, repo: 'registry.example.com/group/chat', images: options.images ?? images });
+  return { ...injected, global: { ...injected.global, env_url: envUrl }, secrets: { ...registrySecrets, ...options.secrets } };
 }
 
 const environments = {
@@ -101,8 +109,7 @@ const environments = {
     namespace: 'chat-production',
     url: 'https://chat.example.com',
     values: {
-      ...werfValues('production', 'chat-production', 'https://chat.example.com'),
-      secrets: productionSecrets,
+      ...werfValues('production', 'chat-production', 'https://chat.example.com', { secrets: productionSecrets }),
       external: { s3Endpoint: { production: 's3.eu-central-1.amazonaws.com' } },
       workers: { mailgunDomain: { production: 'mg.example.com' } },
     },
@@ -111,8 +118,7 @@ const environments = {
     namespace: 'chat-staging',
     url: 'https://chat-staging.example.com',
     values: {
-      ...werfValues('staging', 'chat-staging', 'https://chat-staging.example.com'),
-      secrets: { cookieSecret: { staging: 'dummy-staging-cookie-secret-0123456789abcdef' } },
+      ...werfValues('staging', 'chat-staging', 'https://chat-staging.example.com', { secrets: { cookieSecret: { staging: 'dummy-staging-cookie-secret-0123456789abcdef' } } }),
     },
   },
   review: {
@@ -171,6 +177,16 @@ function allContainers(object: K8sObject): Container[] {
 }
 const weight = (object: K8sObject) => Number(object.metadata.annotations?.['werf.io/weight'] ?? 0);
 
+/** The registry credentials a kubernetes.io/dockerconfigjson Secret holds, decoded. */
+function dockerConfig(secret: K8sObject): unknown {
+  return JSON.parse(Buffer.from(secret.data?.['.dockerconfigjson'] ?? '', 'base64').toString('utf8'));
+}
+/** What the kubelet needs to log in to the registry with the deploy token (`auth` is user:password in base64, as docker login writes it). */
+function expectedDockerConfig(registry: string): unknown {
+  const { username, password } = deployToken;
+  return { auths: { [registry]: { username, password, auth: Buffer.from(`${username}:${password}`).toString('base64') } } };
+}
+
 /** Names that say "this is a credential": such a value belongs in a Secret, never in a ConfigMap or an env value. */
 const secretLikeName = /(PASS(WORD)?|SECRET|TOKEN|API_?KEY|ACCESS_KEY|PRIVATE|CREDENTIAL|DATABASE_URL|AMQP_URI|SESSION_REDIS)/i;
 /** A URL with a password in it, whatever its key is called. */
@@ -220,6 +236,19 @@ describe.each(Object.keys(environments) as EnvName[])('%s', (env) => {
       expect(podTemplate(find(objects(), 'Deployment', worker)).spec.containers[0]?.image).toBe(images.python);
     }
     expect(podTemplate(find(objects(), 'Job', 'chat-migrate')).spec.containers[0]?.image).toBe(images.node);
+  });
+
+  test('every pod pulls with a dockerconfigjson Secret that holds the deploy token for the registry werf pushed to', () => {
+    const pullSecrets = workloads(objects()).map((object) => ({ pod: `${object.kind}/${object.metadata.name}`, names: (podTemplate(object).spec.imagePullSecrets ?? []).map((reference) => reference.name) }));
+    expect(pullSecrets.length).toBeGreaterThan(3);
+    for (const { pod, names } of pullSecrets) {
+      expect({ pod, references: names.length }).toEqual({ pod, references: 1 });
+      for (const name of names) {
+        const secret = find(objects(), 'Secret', name);
+        expect({ pod, type: secret.type }).toEqual({ pod, type: 'kubernetes.io/dockerconfigjson' });
+        expect(dockerConfig(secret)).toEqual(expectedDockerConfig('registry.example.com'));
+      }
+    }
   });
 
   test('credentials live only in Secrets: no secret-looking ConfigMap key or env value', () => {
@@ -408,14 +437,42 @@ test('a plain-http environment gets no TLS and no Secure cookies', async () => {
   expect(find(objects, 'Service', 'chat').metadata.annotations?.['traefik.ingress.kubernetes.io/service.sticky.cookie.secure']).toBe('false');
 });
 
+describe('the registry pull secret', () => {
+  const publicRegistry = { imagePullSecret: { enabled: { _default: false } } };
+
+  test.each(Object.keys(environments) as EnvName[])('%s: switched off for a public registry, no pod references one and none renders', async (env) => {
+    const { registryUsername: _username, registryPassword: _password, ...secrets } = environments[env].values.secrets;
+    const objects = await template(`${env}-public`, environments[env].namespace, { ...environments[env].values, secrets, ...publicRegistry });
+    expect(workloads(objects).length).toBe(workloads(rendered[env]).length);
+    for (const object of workloads(objects)) expect({ pod: object.metadata.name, imagePullSecrets: podTemplate(object).spec.imagePullSecrets }).toEqual({ pod: object.metadata.name, imagePullSecrets: undefined });
+    expect(objects.filter((object) => object.type === 'kubernetes.io/dockerconfigjson')).toEqual([]);
+  });
+
+  test('a registry set in the values wins over the one werf pushed to', async () => {
+    const objects = await template('other-registry', 'chat-staging', { ...environments.staging.values, imagePullSecret: { registry: { _default: 'registry.gitlab.example.org' } } });
+    expect(dockerConfig(find(objects, 'Secret', 'chat-registry'))).toEqual(expectedDockerConfig('registry.gitlab.example.org'));
+  });
+
+  test('without the deploy token the render fails and says what to set', async () => {
+    const { registryPassword: _password, ...secrets } = environments.staging.values.secrets;
+    expect(await templateError('no-deploy-token', { ...environments.staging.values, secrets })).toContain('secrets.registryUsername and secrets.registryPassword are required');
+  });
+
+  test('a deploy token still encrypted (a deploy without the secret key) fails the render instead of every pull', async () => {
+    const encrypted = `1000${createHash('sha256').update('deploy token').digest('hex')}`;
+    const secrets = { ...environments.staging.values.secrets, registryPassword: { _default: encrypted } };
+    expect(await templateError('encrypted-deploy-token', { ...environments.staging.values, secrets })).toContain('secrets.registryPassword is still encrypted');
+  });
+});
+
 describe('refusals', () => {
   test('a missing werf image fails the render and names it', async () => {
-    const values = werfValues('staging', 'chat-staging', 'https://chat-staging.example.com', { node: images.node, python: images.python });
+    const values = werfValues('staging', 'chat-staging', 'https://chat-staging.example.com', { images: { node: images.node, python: images.python } });
     expect(await templateError('no-assets-image', values)).toContain('global.werf.images.node_assets.ref_tag is not set');
   });
 
   test('production without its managed database URL fails the render and says what to set', async () => {
-    const values = { ...environments.production.values, secrets: { ...productionSecrets, databaseUrl: { production: '' } } };
+    const values = { ...environments.production.values, secrets: { ...environments.production.values.secrets, databaseUrl: { production: '' } } };
     expect(await templateError('no-database', values)).toContain('secrets.databaseUrl is required');
   });
 

@@ -41,9 +41,12 @@ const werfImageOf = (reference: string): string | undefined => Object.entries(we
 // ---------------------------------------------------------------------------------------------
 // The three renders: values as werf (service values) and the pipeline (--set global.env_url) pass them.
 
-function deployValues(env: string, url: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+/** The GitLab deploy token every pod pulls with: one for all environments, under _default in the secret values. */
+const registrySecrets = { registryUsername: { _default: 'gitlab+deploy-token-1' }, registryPassword: { _default: 'deploy-token-0123' } };
+
+function deployValues(env: string, url: string, extra: { secrets?: Record<string, unknown> } & Record<string, unknown> = {}): Record<string, unknown> {
   const injected = werfServiceValues({ project: 'chat', env, namespace: `chat-${env}`, repo: 'registry.example.com/chat', images: werfImages });
-  return { ...injected, global: { ...injected.global, env_url: url }, ...extra };
+  return { ...injected, global: { ...injected.global, env_url: url }, ...extra, secrets: { ...registrySecrets, ...extra.secrets } };
 }
 /** Production with managed services: its encrypted secret values (dummies here) and external S3. */
 const productionValues = (secrets: Record<string, string>, workers: Record<string, unknown> = { mailgunDomain: { production: 'mg.example.com' } }) =>

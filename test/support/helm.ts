@@ -91,6 +91,7 @@ export interface RenderedObject {
   kind: string;
   metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
   spec?: Record<string, unknown>;
+  type?: string;
   data?: Record<string, string>;
   stringData?: Record<string, string>;
 }
