@@ -2,8 +2,8 @@
 The data stores for staging and review environments: PostgreSQL, Redis, RabbitMQ and S3 (SeaweedFS),
 each switched off in production (managed services instead; see values.yaml). Each is one
 StatefulSet with a volume (<store>-statefulset.yaml) and one Service (<store>-service.yaml), from
-the official pinned images. werf.io/weight -20: after the Secrets (-30), before the migration Job
-(-10), and werf waits until they are ready.
+the official pinned images. werf.io/weight -20: after the Secrets (-30); the migration Job, the app
+and the workers wait until the stores they use are ready (templates/_deploy-order.tpl).
 */}}
 
 {{/* The port of each store, number and name: one place for its Service, StatefulSet and NetworkPolicy. */}}

@@ -6,7 +6,8 @@ while its consume loop runs connected, and the probe fails when the file is olde
 heartbeatMaxAgeSeconds. Readiness has no meaning for a consumer that receives no traffic, so there
 is none. Several replicas are safe: RabbitMQ hands each message to one consumer, and both workers
 are idempotent by event id.
-Arguments: dict root, name (greeter or mailer), envFrom (YAML list entries, optional).
+Arguments: dict root, name (greeter or mailer), envFrom (YAML list entries, optional), and the
+ConfigMaps and Secrets those entries name (configMaps, secrets: optional lists, for the deploy order).
 */}}
 {{- define "chat.worker" -}}
 {{- $root := .root -}}
@@ -16,6 +17,10 @@ kind: Deployment
 metadata:
   name: chat-{{ .name }}
   labels: {{- include "chat.labels" (list $root .name) | nindent 4 }}
+  annotations:
+    {{- include "chat.migrationDependency" $root | nindent 4 }}
+    {{- include "chat.readsDependencies" (dict "root" $root "configMaps" (concat (list "chat-workers") (.configMaps | default list)) "secrets" (concat (list "chat-workers") (.secrets | default list))) | nindent 4 }}
+    {{- include "chat.storeDependencies" (list $root "postgresql" "rabbitmq") | nindent 4 }}
 spec:
   replicas: {{ include "chat.value" (list $root $worker.replicas) }}
   revisionHistoryLimit: 3

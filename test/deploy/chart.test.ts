@@ -2,7 +2,8 @@
  * The Helm chart in .helm/, rendered by the real helm binary for production, staging and a review
  * environment with the values werf and the pipeline inject, then checked object by object:
  * Kubernetes schemas, images, secrets kept out of plain text, probes and limits, Services that
- * select pods, and the deploy order that makes migrations run before the app.
+ * select pods, the registry pull secret, and the deploy order (werf's deploy dependencies) that makes migrations
+ * run after PostgreSQL and before the app.
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -177,6 +178,56 @@ function allContainers(object: K8sObject): Container[] {
 }
 const weight = (object: K8sObject) => Number(object.metadata.annotations?.['werf.io/weight'] ?? 0);
 
+interface DeployDependency {
+  state: string;
+  kind: string;
+  name: string;
+}
+/** The werf.io/deploy-dependency-<id> annotations of an object (state=…,kind=…,name=…), parsed. */
+function deployDependencies(object: K8sObject): DeployDependency[] {
+  return Object.entries(object.metadata.annotations ?? {})
+    .filter(([key]) => key.startsWith('werf.io/deploy-dependency-'))
+    .map(([, value]) => {
+      const properties = Object.fromEntries(value.split(',').map((property) => property.split('=') as [string, string]));
+      return { state: properties.state ?? '', kind: properties.kind ?? '', name: properties.name ?? '' };
+    });
+}
+interface PodRead {
+  kind: 'ConfigMap' | 'Secret' | 'ServiceAccount';
+  name: string;
+  optional: boolean;
+}
+/** The objects a pod reads from the release: its ServiceAccount, pull Secrets, envFrom and env sources, and volumes. */
+function podReads(object: K8sObject): PodRead[] {
+  const spec = podTemplate(object).spec as PodTemplate['spec'] & {
+    serviceAccountName?: string;
+    volumes?: { secret?: { secretName: string; optional?: boolean }; configMap?: { name: string; optional?: boolean } }[];
+  };
+  type Source = { name: string; optional?: boolean } | undefined;
+  const reads: PodRead[] = [];
+  const add = (kind: PodRead['kind'], source: Source) => {
+    if (source) reads.push({ kind, name: source.name, optional: source.optional === true });
+  };
+  add('ServiceAccount', spec.serviceAccountName ? { name: spec.serviceAccountName } : undefined);
+  for (const reference of spec.imagePullSecrets ?? []) add('Secret', reference);
+  for (const container of allContainers(object) as (Container & { envFrom?: { configMapRef?: Source; secretRef?: Source }[] })[]) {
+    for (const source of container.envFrom ?? []) {
+      add('ConfigMap', source.configMapRef);
+      add('Secret', source.secretRef);
+    }
+    for (const variable of container.env ?? []) {
+      const from = variable.valueFrom as { secretKeyRef?: Source; configMapKeyRef?: Source } | undefined;
+      add('Secret', from?.secretKeyRef);
+      add('ConfigMap', from?.configMapKeyRef);
+    }
+  }
+  for (const volume of spec.volumes ?? []) {
+    add('Secret', volume.secret ? { name: volume.secret.secretName, optional: volume.secret.optional } : undefined);
+    add('ConfigMap', volume.configMap);
+  }
+  return reads;
+}
+
 /** The registry credentials a kubernetes.io/dockerconfigjson Secret holds, decoded. */
 function dockerConfig(secret: K8sObject): unknown {
   return JSON.parse(Buffer.from(secret.data?.['.dockerconfigjson'] ?? '', 'base64').toString('utf8'));
@@ -304,22 +355,52 @@ describe.each(Object.keys(environments) as EnvName[])('%s', (env) => {
     }
   });
 
-  test('deploy order: Secrets, then data stores, then the migration Job, then the app', () => {
-    const secrets = objects().filter((object) => object.kind === 'Secret' || object.kind === 'ConfigMap');
-    const stores = objects().filter((object) => object.kind === 'StatefulSet');
+  test('deploy order: the migration waits for what it reads and for PostgreSQL where the chart runs one; the app and workers wait for the migration', () => {
     const migrate = find(objects(), 'Job', 'chat-migrate');
-    const app = find(objects(), 'Deployment', 'chat');
-    for (const secret of secrets) for (const store of stores) expect(weight(secret)).toBeLessThan(weight(store));
-    for (const store of stores) expect(weight(store)).toBeLessThan(weight(migrate));
-    for (const secret of secrets) expect(weight(secret)).toBeLessThan(weight(migrate));
-    expect(weight(migrate)).toBeLessThan(weight(app));
+    const hasPostgres = objects().some((object) => object.kind === 'StatefulSet' && object.metadata.name === 'chat-postgresql');
+    expect(hasPostgres).toBe(env !== 'production');
+    // Production has no in-cluster PostgreSQL, so no dependency on one (werf allows only resources of the release).
+    expect(deployDependencies(migrate).filter((dependency) => dependency.state === 'ready')).toEqual(hasPostgres ? [{ state: 'ready', kind: 'StatefulSet', name: 'chat-postgresql' }] : []);
+    for (const name of ['chat', 'chat-greeter', 'chat-mailer']) {
+      expect({ name, dependencies: deployDependencies(find(objects(), 'Deployment', name)) }).toEqual({ name, dependencies: expect.arrayContaining([{ state: 'ready', kind: 'Job', name: 'chat-migrate' }]) });
+    }
+    const appStores = deployDependencies(find(objects(), 'Deployment', 'chat')).filter((dependency) => dependency.kind === 'StatefulSet').map((dependency) => dependency.name);
+    expect(appStores.sort()).toEqual(objects().filter((object) => object.kind === 'StatefulSet').map((object) => object.metadata.name).sort());
+    expect(podTemplate(migrate).spec.initContainers?.map((container) => container.name)).toEqual(['wait-for-postgres']);
+    expect(find(objects(), 'Job', 'chat-fixtures').metadata.annotations?.['helm.sh/hook']).toBe('post-install');
+  });
+
+  test('every deploy dependency names an object of this environment, and every pod waits for what it reads', () => {
+    for (const object of objects()) {
+      for (const dependency of deployDependencies(object)) {
+        expect(['present', 'ready']).toContain(dependency.state);
+        expect(() => find(objects(), dependency.kind, dependency.name)).not.toThrow();
+      }
+    }
+    for (const object of workloads(objects())) {
+      const pod = `${object.kind}/${object.metadata.name}`;
+      const reads = podReads(object).filter((read) => !read.optional || objects().some((candidate) => candidate.kind === read.kind && candidate.metadata.name === read.name));
+      const dependencies = deployDependencies(object);
+      for (const read of reads) {
+        const target = find(objects(), read.kind, read.name);
+        // werf ignores the weight of a resource with deploy dependencies: then each read must be one of them.
+        if (dependencies.length > 0) expect({ pod, read: `${read.kind}/${read.name}`, dependency: dependencies.some((dependency) => dependency.kind === read.kind && dependency.name === read.name) }).toEqual({ pod, read: `${read.kind}/${read.name}`, dependency: true });
+        else expect({ pod, read: `${read.kind}/${read.name}`, earlier: weight(target) < weight(object) }).toEqual({ pod, read: `${read.kind}/${read.name}`, earlier: true });
+      }
+      // A weight beside dependencies would be ignored, and mislead the reader.
+      if (dependencies.length > 0) expect({ pod, weight: object.metadata.annotations?.['werf.io/weight'] }).toEqual({ pod, weight: undefined });
+    }
+  });
+
+  test('two migrations never run at once: one Job, replaced only after the previous one is gone, one pod at a time', () => {
+    const migrate = find(objects(), 'Job', 'chat-migrate');
     expect(migrate.metadata.annotations?.['werf.io/delete-policy']).toBe('before-creation');
-    const job = migrate.spec as { backoffLimit?: number; activeDeadlineSeconds?: number };
+    const job = migrate.spec as { parallelism?: number; backoffLimit?: number; podReplacementPolicy?: string; activeDeadlineSeconds?: number };
+    expect(job.parallelism).toBe(1);
+    expect(job.podReplacementPolicy).toBe('Failed');
     expect(job.backoffLimit).toBeGreaterThan(0);
     expect(job.activeDeadlineSeconds).toBeGreaterThan(0);
-    expect(podTemplate(migrate).spec.initContainers?.map((container) => container.name)).toEqual(['wait-for-postgres']);
-    const fixtures = find(objects(), 'Job', 'chat-fixtures');
-    expect(fixtures.metadata.annotations?.['helm.sh/hook']).toBe('post-install');
+    expect(objects().filter((object) => object.kind === 'Job' && podTemplate(object).spec.containers.some((container) => container.command?.join(' ').includes('migrate')))).toEqual([migrate]);
   });
 
   test('the Ingress serves the environment URL from the pipeline', () => {
