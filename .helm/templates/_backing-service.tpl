@@ -65,9 +65,7 @@ spec:
     metadata:
       labels: {{- include "chat.labels" (list $root .name) | nindent 8 }}
     spec:
-      serviceAccountName: chat
-      {{- include "chat.imagePullSecrets" $root | nindent 6 }}
-      automountServiceAccountToken: false
+      {{- include "chat.podIdentity" $root | nindent 6 }}
       terminationGracePeriodSeconds: 60
       securityContext:
         {{- include "chat.podSecurity" $root | nindent 8 }}

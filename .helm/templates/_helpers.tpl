@@ -106,12 +106,17 @@ Arguments: dict root, setting (the secrets.* entry), secret (Secret name), key, 
 {{- end -}}
 {{- end -}}
 
-{{/* Every pod pulls its images with the registry Secret (registry-secret.yaml), unless imagePullSecret.enabled is off. */}}
-{{- define "chat.imagePullSecrets" -}}
-{{- if include "chat.enabled" (list . .Values.imagePullSecret.enabled) -}}
+{{/*
+Who every pod runs as and pulls with: the ServiceAccount chat, without a token (no pod talks to the
+Kubernetes API), and the registry Secret (registry-secret.yaml) unless imagePullSecret.enabled is off.
+*/}}
+{{- define "chat.podIdentity" -}}
+serviceAccountName: chat
+automountServiceAccountToken: false
+{{- if include "chat.enabled" (list . .Values.imagePullSecret.enabled) }}
 imagePullSecrets:
   - name: chat-registry
-{{- end -}}
+{{- end }}
 {{- end -}}
 
 {{/* Pod securityContext shared by every pod of the chart. */}}

@@ -18,9 +18,7 @@ metadata:
   name: chat-{{ .name }}
   labels: {{- include "chat.labels" (list $root .name) | nindent 4 }}
   annotations:
-    {{- include "chat.migrationDependency" $root | nindent 4 }}
-    {{- include "chat.readsDependencies" (dict "root" $root "configMaps" (concat (list "chat-workers") (.configMaps | default list)) "secrets" (concat (list "chat-workers") (.secrets | default list))) | nindent 4 }}
-    {{- include "chat.storeDependencies" (list $root "postgresql" "rabbitmq") | nindent 4 }}
+    {{- include "chat.deployDependencies" (dict "root" $root "migration" true "configMaps" (concat (list "chat-workers") (.configMaps | default list)) "secrets" (concat (list "chat-workers") (.secrets | default list)) "stores" (list "postgresql" "rabbitmq")) | nindent 4 }}
 spec:
   replicas: {{ include "chat.value" (list $root $worker.replicas) }}
   revisionHistoryLimit: 3
@@ -40,9 +38,7 @@ spec:
         checksum/config: {{ include "chat.configChecksum" $root }}
         checksum/secrets: {{ include "chat.secretsChecksum" $root }}
     spec:
-      serviceAccountName: chat
-      {{- include "chat.imagePullSecrets" $root | nindent 6 }}
-      automountServiceAccountToken: false
+      {{- include "chat.podIdentity" $root | nindent 6 }}
       # SIGTERM: the worker stops consuming, finishes (acks) the message in hand and exits.
       terminationGracePeriodSeconds: 30
       securityContext: {{- include "chat.podSecurity" $root | nindent 8 }}
