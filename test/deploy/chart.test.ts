@@ -6,7 +6,6 @@
  * run after PostgreSQL and before the app.
  */
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -537,12 +536,6 @@ describe('the registry pull secret', () => {
   test('without the deploy token the render fails and says what to set', async () => {
     const { registryPassword: _password, ...secrets } = environments.staging.values.secrets;
     expect(await templateError('no-deploy-token', { ...environments.staging.values, secrets })).toContain('secrets.registryUsername and secrets.registryPassword are required');
-  });
-
-  test('a deploy token still encrypted (a deploy without the secret key) fails the render instead of every pull', async () => {
-    const encrypted = `1000${createHash('sha256').update('deploy token').digest('hex')}`;
-    const secrets = { ...environments.staging.values.secrets, registryPassword: { _default: encrypted } };
-    expect(await templateError('encrypted-deploy-token', { ...environments.staging.values, secrets })).toContain('secrets.registryPassword is still encrypted');
   });
 });
 
