@@ -6,7 +6,7 @@
  * probe job that has the workflow's rules as its own, listed by gitlab-ci-local like the real jobs.
  */
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -44,7 +44,12 @@ interface JobConfig {
   resource_group?: string;
   interruptible?: boolean;
   variables?: Record<string, string>;
+  tags?: string[];
+  timeout?: string;
+  inherit?: { default?: boolean | string[] };
 }
+/** What `default:` gives every job; gitlab-ci-local 4.64 copies only some of it (not tags or timeout) into the jobs. */
+type Defaults = Pick<JobConfig, 'tags' | 'timeout' | 'before_script'>;
 
 interface Scenario {
   branch: string;
@@ -114,7 +119,20 @@ async function jobsRunning(name: ScenarioName): Promise<Record<string, string>> 
   );
 }
 
-let expanded: Record<string, JobConfig> & { stages: string[]; workflow: { rules: Rule[] } };
+let expanded: Record<string, JobConfig> & { stages: string[]; workflow: { rules: Rule[] }; variables: Record<string, string> };
+let defaults: Defaults;
+
+/** The jobs of the expanded pipeline (no top-level keywords, no hidden keys). */
+const jobsOf = (): [string, JobConfig][] =>
+  Object.entries(expanded).filter(([name]) => !['stages', 'variables', 'workflow', 'default'].includes(name)) as [string, JobConfig][];
+
+/** A keyword as GitLab applies it to a job: its own value, else the one from `default:` unless the job opts out. */
+function effective<K extends keyof Defaults>(job: JobConfig, keyword: K): JobConfig[K] {
+  if (job[keyword] !== undefined) return job[keyword];
+  const inherit = job.inherit?.default;
+  const inherits = inherit === undefined || inherit === true || (Array.isArray(inherit) && inherit.includes(keyword));
+  return inherits ? defaults[keyword] : undefined;
+}
 
 beforeAll(async () => {
   repo = mkdtempSync(path.join(tmpdir(), 'chat-gitlab-ci-'));
@@ -129,6 +147,7 @@ beforeAll(async () => {
   await git('branch', 'feature/avatars');
   expanded = load(await gitlabCiLocal(scenarios['default branch'], '--preview')) as typeof expanded;
   writeFileSync(path.join(repo, WORKFLOW_PROBE), JSON.stringify({ 'workflow-rules': { script: ['true'], rules: expanded.workflow.rules } }));
+  defaults = (load(readFileSync(path.join(ROOT, '.gitlab-ci.yml'), 'utf8')) as { default?: Defaults }).default ?? {};
 });
 
 afterAll(() => {
@@ -143,12 +162,18 @@ describe('.gitlab-ci.yml', () => {
 
   it('has the stages build, test, deploy and cleanup, and uses rules (never only/except)', () => {
     expect(expanded.stages.filter((stage) => !stage.startsWith('.'))).toEqual(['build', 'test', 'deploy', 'cleanup']);
-    const jobs = Object.entries(expanded).filter(([name]) => !['stages', 'variables', 'workflow', 'default'].includes(name)) as [string, JobConfig][];
-    for (const [name, job] of jobs) {
+    for (const [name, job] of jobsOf()) {
       expect([name, job.only, job.except, Array.isArray(job.rules)]).toEqual([name, undefined, undefined, true]);
       // werf installed with trdl, then the GitLab integration, before every job's own script.
       expect([name, job.before_script]).toEqual([name, ['source "$(trdl use werf 2 stable)"', 'source "$(werf ci-env gitlab --as-file)"']]);
     }
+  });
+
+  it('runs every job only on the werf runners, whose tag is set in one variable', () => {
+    // A runner that takes untagged jobs (a shared Docker runner) has no trdl or werf.
+    expect(defaults.tags).toEqual(['$CHAT_RUNNER_TAG']);
+    expect(expanded.variables.CHAT_RUNNER_TAG).toMatch(/^\S+$/);
+    for (const [name, job] of jobsOf()) expect([name, effective(job, 'tags')]).toEqual([name, ['$CHAT_RUNNER_TAG']]);
   });
 
   it('builds with werf, tests inside the built image, deploys with converge and cleans up on schedule', () => {
@@ -167,10 +192,10 @@ describe('.gitlab-ci.yml', () => {
   });
 
   it('gives each environment its own resource group and never interrupts a deploy', () => {
-    for (const [name, job] of Object.entries(expanded) as [string, JobConfig][]) {
+    for (const [name, job] of jobsOf()) {
       if (job.environment) expect([name, job.resource_group]).toEqual([name, job.environment.name]);
       const safeToCancel = name === 'build' || name === 'test';
-      expect([name, job.interruptible === true]).toEqual([name, safeToCancel && Boolean(job.stage)]);
+      expect([name, job.interruptible === true]).toEqual([name, safeToCancel]);
     }
     expect(expanded.cleanup?.resource_group).toBe('cleanup');
   });
