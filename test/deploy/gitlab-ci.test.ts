@@ -164,8 +164,8 @@ describe('.gitlab-ci.yml', () => {
     expect(expanded.stages.filter((stage) => !stage.startsWith('.'))).toEqual(['build', 'test', 'deploy', 'cleanup']);
     for (const [name, job] of jobsOf()) {
       expect([name, job.only, job.except, Array.isArray(job.rules)]).toEqual([name, undefined, undefined, true]);
-      // werf installed with trdl, then the GitLab integration, before every job's own script.
-      expect([name, job.before_script]).toEqual([name, ['source "$(trdl use werf 2 stable)"', 'source "$(werf ci-env gitlab --as-file)"']]);
+      // trdl and werf, then the GitLab integration, before every job's own script.
+      expect([name, effective(job, 'before_script')]).toEqual([name, defaults.before_script]);
     }
   });
 
@@ -174,6 +174,27 @@ describe('.gitlab-ci.yml', () => {
     expect(defaults.tags).toEqual(['$CHAT_RUNNER_TAG']);
     expect(expanded.variables.CHAT_RUNNER_TAG).toMatch(/^\S+$/);
     for (const [name, job] of jobsOf()) expect([name, effective(job, 'tags')]).toEqual([name, ['$CHAT_RUNNER_TAG']]);
+  });
+
+  it('installs trdl only after its signature checks out, and activates the pinned werf 2', async () => {
+    const [installTrdl, useWerf, ciEnv, ...rest] = defaults.before_script ?? [];
+    expect(rest).toEqual([]);
+    expect(expanded.variables.WERF_VERSION).toMatch(/^2\.\d+\.\d+$/);
+    expect(useWerf).toBe('source "$(trdl use werf "v$WERF_VERSION")"');
+    expect(ciEnv).toBe('source "$(werf ci-env gitlab --as-file)"');
+    // The install block: valid bash, every download fails the job on an HTTP error, and the binary reaches
+    // ~/bin only after gpg has verified trdl's signature of it.
+    await run('bash', ['-n', '-c', installTrdl ?? '']);
+    const lines = (installTrdl ?? '').split('\n').map((line) => line.trim());
+    const downloads = lines.filter((line) => line.startsWith('curl '));
+    expect(downloads.map((line) => line.split(' ')[1])).toEqual(['-fsSL', '-fsSL', '-fsSL']);
+    const verify = lines.findIndex((line) => /^gpg --batch --verify "\S+\/trdl\.sig" "\S+\/trdl"$/.test(line));
+    const install = lines.findIndex((line) => line.startsWith('install '));
+    expect(verify).toBeGreaterThan(lines.findIndex((line) => line.includes('gpg --batch --import')));
+    expect(install).toBeGreaterThan(verify);
+    expect(downloads[0]).toContain('/releases/$TRDL_VERSION/');
+    // werf's TUF repository, trusted by the checksum of its root that werf's installation docs give.
+    expect(lines).toContainEqual(expect.stringMatching(/^trdl add werf https:\/\/tuf\.werf\.io 1 [0-9a-f]{128}$/));
   });
 
   it('builds with werf, tests inside the built image, deploys with converge and cleans up on schedule', () => {
