@@ -40,6 +40,7 @@ interface JobConfig {
   rules?: Rule[];
   only?: unknown;
   except?: unknown;
+  artifacts?: { paths?: string[]; when?: string };
   environment?: { name: string; url?: string; action?: string; on_stop?: string; auto_stop_in?: string };
   resource_group?: string;
   interruptible?: boolean;
@@ -204,12 +205,25 @@ describe('.gitlab-ci.yml', () => {
       expect(expanded[name]?.script?.[0]).toMatch(/^werf converge /);
       expect(expanded[name]?.variables?.WERF_REQUIRE_BUILT_IMAGES).toBe('true');
     }
-    expect(expanded['stop:review']?.script).toEqual(['werf dismiss --with-namespace']);
     // Only staging and production decrypt .helm/secret-values.yaml; branch pipelines never need the key.
-    for (const name of ['deploy:review', 'stop:review']) expect(expanded[name]?.variables?.WERF_IGNORE_SECRET_KEY).toBe('true');
+    expect(expanded['deploy:review']?.variables?.WERF_IGNORE_SECRET_KEY).toBe('true');
     for (const name of ['deploy:staging', 'deploy:production']) expect(expanded[name]?.variables?.WERF_IGNORE_SECRET_KEY).toBeUndefined();
     expect(expanded.cleanup?.script?.at(-1)).toBe('werf cleanup');
     expect(expanded.cleanup?.variables?.GIT_DEPTH).toBe('0');
+  });
+
+  it('stops a review environment without a checkout: dismiss uses the deploy report the deploy job saved', () => {
+    for (const name of ['deploy:review', 'deploy:staging', 'deploy:production']) {
+      expect([name, expanded[name]?.script?.[0]]).toEqual([name, expect.stringMatching(/^werf converge --save-deploy-report /)]);
+      // Kept even when the deploy fails: a half-made release still has to be removable.
+      expect([name, expanded[name]?.artifacts]).toEqual([name, { paths: ['.werf-deploy-report.json'], when: 'always' }]);
+    }
+    const stop = expanded['stop:review'];
+    expect(stop?.variables?.GIT_STRATEGY).toBe('none');
+    expect(stop?.script).toEqual(['werf dismiss --use-deploy-report --with-namespace']);
+    expect(stop?.needs).toEqual([{ job: 'deploy:review', artifacts: true, optional: false }]);
+    // Nothing in the job may need the repository: no werf.yaml, no chart, no secret key.
+    expect(stop?.variables?.WERF_IGNORE_SECRET_KEY).toBeUndefined();
   });
 
   it('gives each environment its own resource group and never interrupts a deploy', () => {
