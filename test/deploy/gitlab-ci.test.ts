@@ -198,6 +198,18 @@ describe('.gitlab-ci.yml', () => {
     expect(lines).toContainEqual(expect.stringMatching(/^trdl add werf https:\/\/tuf\.werf\.io 1 [0-9a-f]{128}$/));
   });
 
+  it('gives every job a time limit of its own, below GitLab’s default hour except for the cleanup', () => {
+    const minutes = (timeout: string | undefined): number => {
+      const match = /^(\d+)(m|h)$/.exec(timeout ?? '');
+      if (!match) throw new Error(`not a timeout of the form 30m or 1h: ${timeout}`);
+      return Number(match[1]) * (match[2] === 'h' ? 60 : 1);
+    };
+    for (const [name, job] of jobsOf()) {
+      expect([name, minutes(effective(job, 'timeout'))]).toEqual([name, name === 'cleanup' ? 60 : expect.any(Number)]);
+      if (name !== 'cleanup') expect([name, minutes(effective(job, 'timeout')) < 60]).toEqual([name, true]);
+    }
+  });
+
   it('builds with werf, tests inside the built image, deploys with converge and cleans up on schedule', () => {
     expect(expanded.build?.script).toEqual(['werf build']);
     expect(expanded.test?.script).toEqual(['werf kube-run node-build -- npm run lint', 'werf kube-run node-build -- npm run test:unit']);
