@@ -6,7 +6,7 @@
  * probe job that has the workflow's rules as its own, listed by gitlab-ci-local like the real jobs.
  */
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -161,12 +161,12 @@ describe('.gitlab-ci.yml', () => {
     await expect(listJobs(scenarios['default branch'], '--file', 'broken.yml')).rejects.toThrow(/when/);
   });
 
-  it('has the stages build, test, deploy and cleanup, and uses rules (never only/except)', () => {
-    expect(expanded.stages.filter((stage) => !stage.startsWith('.'))).toEqual(['build', 'test', 'deploy', 'cleanup']);
+  it('has the stages build, test, deploy, smoke and cleanup, and uses rules (never only/except)', () => {
+    expect(expanded.stages.filter((stage) => !stage.startsWith('.'))).toEqual(['build', 'test', 'deploy', 'smoke', 'cleanup']);
     for (const [name, job] of jobsOf()) {
       expect([name, job.only, job.except, Array.isArray(job.rules)]).toEqual([name, undefined, undefined, true]);
-      // trdl and werf, then the GitLab integration, before every job's own script.
-      expect([name, effective(job, 'before_script')]).toEqual([name, defaults.before_script]);
+      // trdl and werf, then the GitLab integration, before every job's own script (the smoke checks need only curl).
+      expect([name, effective(job, 'before_script')]).toEqual([name, name.startsWith('smoke:') ? [] : defaults.before_script]);
     }
   });
 
@@ -238,6 +238,17 @@ describe('.gitlab-ci.yml', () => {
     expect(stop?.variables?.WERF_IGNORE_SECRET_KEY).toBeUndefined();
   });
 
+  it('smoke-checks each deployed environment through the URL it was deployed to, without counting as a deployment', () => {
+    for (const env of ['review', 'staging', 'production']) {
+      const smoke = expanded[`smoke:${env}`];
+      const deployed = expanded[`deploy:${env}`]?.environment;
+      expect(smoke?.script).toEqual(['bash scripts/smoke.sh "$CI_ENVIRONMENT_URL"']);
+      expect(smoke?.environment).toEqual({ name: deployed?.name, url: deployed?.url, action: 'verify' });
+    }
+    // The script the jobs run; test/deploy/smoke.test.ts runs it against the real server.
+    expect(statSync(path.join(ROOT, 'scripts/smoke.sh')).isFile()).toBe(true);
+  });
+
   it('gives each environment its own resource group and never interrupts a deploy', () => {
     for (const [name, job] of jobsOf()) {
       if (job.environment) expect([name, job.resource_group]).toEqual([name, job.environment.name]);
@@ -255,11 +266,14 @@ describe('.gitlab-ci.yml', () => {
   });
 
   it.each<[ScenarioName, Record<string, string>]>([
-    ['default branch', { build: 'on_success', test: 'on_success', 'deploy:staging': 'on_success', 'deploy:production': 'manual, optional' }],
-    ['merge request', { build: 'on_success', test: 'on_success', 'deploy:review': 'on_success', 'stop:review': 'manual, optional' }],
-    ['feature branch', { build: 'on_success', test: 'on_success', 'deploy:review': 'manual, optional', 'stop:review': 'manual, optional' }],
+    [
+      'default branch',
+      { build: 'on_success', test: 'on_success', 'deploy:staging': 'on_success', 'smoke:staging': 'on_success', 'deploy:production': 'manual, optional', 'smoke:production': 'on_success' },
+    ],
+    ['merge request', { build: 'on_success', test: 'on_success', 'deploy:review': 'on_success', 'smoke:review': 'on_success', 'stop:review': 'manual, optional' }],
+    ['feature branch', { build: 'on_success', test: 'on_success', 'deploy:review': 'manual, optional', 'smoke:review': 'on_success', 'stop:review': 'manual, optional' }],
     ['feature branch with an open merge request', {}],
-    ['tag', { build: 'on_success', test: 'on_success', 'deploy:production': 'manual, optional' }],
+    ['tag', { build: 'on_success', test: 'on_success', 'deploy:production': 'manual, optional', 'smoke:production': 'on_success' }],
     ['schedule', { cleanup: 'on_success' }],
   ])('runs the expected jobs for a %s pipeline', async (name, expected) => {
     expect(await jobsRunning(name)).toEqual(expected);
@@ -274,6 +288,7 @@ describe('.gitlab-ci.yml', () => {
     expect(needs('deploy:review')).toEqual(['build', 'test']);
     expect(needs('deploy:production')).toEqual(['build', 'deploy:staging (optional)', 'test']);
     expect(needs('stop:review')).toEqual(['deploy:review']);
+    for (const env of ['review', 'staging', 'production']) expect(needs(`smoke:${env}`)).toEqual([`deploy:${env}`]);
     expect(needs('cleanup')).toEqual([]);
   });
 });
