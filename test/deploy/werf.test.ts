@@ -11,6 +11,7 @@ import { envVariablesRead, TemplateFailError } from './go-template';
 import {
   dockerfileRecipe,
   filesOfMapping,
+  fromWerfImage,
   list,
   maskMatches,
   readDockerfile,
@@ -70,6 +71,8 @@ describe('werf.yaml', () => {
       });
       expect(problems).toEqual([]);
       expect(config.meta).toMatchObject({ project: 'chat', configVersion: 1 });
+      // werf 2's forms: an image of werf.yaml as a base is `from: <image>`; fromImage and fromArtifact are deprecated.
+      expect(config.documents.filter((doc) => 'fromImage' in doc || 'fromArtifact' in doc).map((doc) => doc.image)).toEqual([]);
     });
 
     it('adds only tracked files, and every stage dependency matches a file the mapping adds', () => {
@@ -92,15 +95,16 @@ describe('werf.yaml', () => {
       expect(problems).toEqual([]);
     });
 
-    it('imports from images it declares, from paths those images have', () => {
+    it('starts from and imports from images it declares, from paths those images have', () => {
       for (const image of config.images.values()) {
-        if (image.fromImage) expect(config.images.has(image.fromImage)).toBe(true);
+        // A `from` without a tag or digest is another image of werf.yaml, never an external `latest`.
+        if (image.from && !/[:@]/.test(image.from)) expect([image.image, fromWerfImage(config.images, image)?.image]).toEqual([image.image, image.from]);
         for (const spec of image.import ?? []) {
           const source = config.images.get(spec.from ?? spec.image ?? '');
           expect(source).toBeDefined();
           // The source (or the image it starts from) puts its files under a git `to` that contains the imported path.
           const roots: string[] = [];
-          for (let current = source; current; current = current.fromImage ? config.images.get(current.fromImage) : undefined) {
+          for (let current = source; current; current = fromWerfImage(config.images, current)) {
             roots.push(...(current.git ?? []).map((mapping) => mapping.to));
           }
           expect(roots.some((root) => spec.add === root || spec.add.startsWith(`${root}/`))).toBe(true);
