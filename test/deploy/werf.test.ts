@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Ajv from 'ajv';
 import { load } from 'js-yaml';
+import { buildInputs } from './build-inputs';
 import { envVariablesRead, TemplateFailError } from './go-template';
 import {
   dockerfileRecipe,
@@ -178,6 +179,35 @@ describe('werf.yaml', () => {
     expect(expand('build')).toMatch(/webpack --mode production/);
     expect(stapelRecipe(configs.stapel.images, 'node-build').commands).toEqual(['npm ci', 'npm run build']);
     expect(stapelRecipe(configs.stapel.images, 'node').commands).toEqual(['npm ci', 'npm prune --omit=dev', 'npm run build']);
+  });
+
+  describe('node-build is rebuilt for every file `npm run build` reads (tsc and webpack, as they resolve their inputs)', () => {
+    const inputs = buildInputs();
+
+    it('finds the compilers’ inputs: the server, the bench, the fixtures, the client with its stylesheet and page', () => {
+      for (const prefix of ['node/server/', 'node/shared/', 'node/client/', 'bench/', 'fixtures/']) {
+        expect([prefix, inputs.some((file) => file.startsWith(prefix))]).toEqual([prefix, true]);
+      }
+      expect(inputs).toEqual(expect.arrayContaining(['tsconfig.json', 'tsconfig.build.json', 'webpack.config.js', 'node/client/index.html', 'node/client/styles.css']));
+    });
+
+    it('Stapel: a stage dependency up to the setup stage (which runs the build) matches every input', () => {
+      const [mapping] = configs.stapel.images.get('node-build')?.git ?? [];
+      const masks = ['install', 'setup'].flatMap((stage) => list(mapping?.stageDependencies?.[stage]));
+      expect(inputs.filter((file) => !masks.some((mask) => maskMatches(mask, file)))).toEqual([]);
+    });
+
+    it('Dockerfile: the build stage copies every input before it runs the build', () => {
+      const build = readDockerfile(path.join(ROOT, 'node/Dockerfile')).find((stage) => stage.name === 'build');
+      const instructions = build?.instructions ?? [];
+      const buildAt = instructions.findIndex(({ keyword, args }) => keyword === 'RUN' && args === 'npm run build');
+      expect(buildAt).toBeGreaterThan(0);
+      const copied = instructions
+        .slice(0, buildAt)
+        .filter(({ keyword }) => keyword === 'COPY')
+        .flatMap(({ args }) => args.split(' ').slice(0, -1));
+      expect(inputs.filter((file) => !copied.some((source) => file === source || file.startsWith(`${source.replace(/\/$/, '')}/`)))).toEqual([]);
+    });
   });
 
   it('puts only what runs into the runtime images', () => {
