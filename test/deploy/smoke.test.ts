@@ -1,7 +1,7 @@
 /**
  * scripts/smoke.sh, the check the pipeline's smoke jobs run after every deploy, against the real chat server:
  * it passes when the server is ready and upgrades socket.io to a WebSocket, and fails when either is not so
- * (a server that cannot reach Redis; a proxy in front of it that drops WebSocket upgrades, as a misconfigured
+ * (a server that lost Redis; a proxy in front of it that drops WebSocket upgrades, as a misconfigured
  * ingress would).
  */
 import { execFile } from 'node:child_process';
@@ -9,6 +9,7 @@ import { createServer, request, type Server } from 'node:http';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { startTestServer, type TestServer } from '../support/server';
+import { createTcpGate } from '../support/tcp-gate';
 import { ROOT } from './werf-config';
 
 const run = promisify(execFile);
@@ -57,8 +58,12 @@ test('passes against a ready server that upgrades socket.io to a WebSocket (a tr
 });
 
 test('fails when /readyz does not answer 200', async () => {
-  const withoutRedis = await startTestServer({ SESSION_REDIS: 'redis://127.0.0.1:1/0' });
+  // A server whose Redis goes away after the start (through a gate the test closes): /readyz answers 503.
+  const gate = await createTcpGate(6379);
+  await gate.open();
+  const withoutRedis = await startTestServer({ SESSION_REDIS: `redis://127.0.0.1:${gate.port}/0` });
   try {
+    await gate.close();
     const result = await smoke(withoutRedis.url);
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/error: 503/);
@@ -66,6 +71,7 @@ test('fails when /readyz does not answer 200', async () => {
     expect(result.stdout).not.toContain('WebSocket upgrade');
   } finally {
     await withoutRedis.stop();
+    await gate.close();
   }
 });
 
