@@ -44,6 +44,7 @@ interface JobConfig {
   environment?: { name: string; url?: string; action?: string; on_stop?: string; auto_stop_in?: string };
   resource_group?: string;
   interruptible?: boolean;
+  allow_failure?: boolean;
   variables?: Record<string, string>;
   tags?: string[];
   timeout?: string;
@@ -244,6 +245,8 @@ describe('.gitlab-ci.yml', () => {
       const deployed = expanded[`deploy:${env}`]?.environment;
       expect(smoke?.script).toEqual(['bash scripts/smoke.sh "$CI_ENVIRONMENT_URL"']);
       expect(smoke?.environment).toEqual({ name: deployed?.name, url: deployed?.url, action: 'verify' });
+      // A failed check fails the pipeline.
+      expect([env, smoke?.allow_failure ?? false]).toEqual([env, false]);
     }
     // The script the jobs run; test/deploy/smoke.test.ts runs it against the real server.
     expect(statSync(path.join(ROOT, 'scripts/smoke.sh')).isFile()).toBe(true);
