@@ -294,6 +294,22 @@ test('both werf variants build the same final images, and the chart deploys ever
   expect([...used].sort()).toEqual(Object.keys(werfImages).sort());
 });
 
+test('npm never checks the registry for its own updates from inside the cluster: every image that runs npm turns the check off itself', () => {
+  // Where npm runs: the chart's containers and Jobs, and CI's `werf kube-run <image> -- npm …`.
+  const fromChart = Object.values(rendered).flatMap((objects) =>
+    placedContainers(objects).filter(({ container }) => commandOf(container)[0] === 'npm').map(({ container }) => werfImageOf(container.image) as string),
+  );
+  const pipeline = readFileSync(path.join(ROOT, '.gitlab-ci.yml'), 'utf8');
+  const fromCi = [...pipeline.matchAll(/werf kube-run\s+(?:--\S+\s+)*([\w-]+)\s+--\s+npm\b/g)].map((match) => match[1] as string);
+  const images = [...new Set([...fromChart, ...fromCi])].sort();
+  expect(images).toEqual(['node', 'node-build']);
+  for (const image of images) {
+    for (const [variant, config] of Object.entries(werfVariants)) {
+      expect({ image, variant, notifier: recipeOf(config, image).runtime.env?.NPM_CONFIG_UPDATE_NOTIFIER }).toEqual({ image, variant, notifier: 'false' });
+    }
+  }
+});
+
 describe.each(Object.keys(environments) as EnvName[])('%s', (env) => {
   const objects = () => rendered[env];
   const containersOf = (image: string) => placedContainers(objects()).filter(({ container }) => werfImageOf(container.image) === image);
