@@ -6,6 +6,7 @@ import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { LINK_REL, MessageText } from '../../../node/client/components/MessageText';
 import { httpUrl } from '../../../node/client/lib/markdown';
+import { lettersAndDigits, XSS_PAYLOADS } from '../../support/xss';
 
 const render = (body: string) => renderToStaticMarkup(createElement(MessageText, { body }));
 const link = (href: string, text: string) => `<a href="${href}" target="_blank" rel="noopener noreferrer nofollow">${text}</a>`;
@@ -115,5 +116,27 @@ describe('links in messages', () => {
     expect(httpUrl('http://[::1]:8080/a')).toBe('http://[::1]:8080/a');
     for (const refused of ['javascript:alert(1)', ' https://example.com', 'https:/example.com', 'https://', '//example.com', '/a', 'data:,x', 'httpx://a'])
       expect(httpUrl(refused)).toBeNull();
+  });
+});
+
+/** The elements the renderer may write, each with the attributes it may have. */
+const ALLOWED: Readonly<Record<string, readonly string[]>> = {
+  p: [], ul: [], ol: ['start'], li: [], blockquote: [], pre: [], code: [], strong: [], em: [], s: [], a: ['href', 'target', 'rel'],
+};
+
+const unescape = (html: string) =>
+  html.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#x27;/g, "'").replace(/&amp;/g, '&');
+
+describe('XSS payloads (OWASP filter evasion cheat sheet) in messages', () => {
+  it.each(XSS_PAYLOADS.map((payload) => [JSON.stringify(payload), payload]))('renders %s with allowed elements only, and shows its text', (_name, payload) => {
+    const html = render(payload);
+    // React escapes every "<" of text, so each one left in the markup opens an element React wrote.
+    for (const [, closing, tag = '', attributes = ''] of html.matchAll(/<(\/?)([^\s>/]+)([^>]*)>/g)) {
+      expect(Object.keys(ALLOWED)).toContain(tag);
+      const names = [...attributes.matchAll(/([^\s=]+)="([^"]*)"/g)].map(([, name]) => name);
+      expect(ALLOWED[tag]).toEqual(expect.arrayContaining(names));
+      if (tag === 'a' && !closing) expect(attributes).toMatch(/^ href="https?:\/\/[^"]*" target="_blank" rel="noopener noreferrer nofollow"$/);
+    }
+    expect(lettersAndDigits(unescape(html.replace(/<[^>]*>/g, '')))).toBe(lettersAndDigits(payload));
   });
 });
