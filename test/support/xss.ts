@@ -5,6 +5,11 @@ import fixture from './xss-payloads.json';
 
 export const XSS_PAYLOADS: readonly string[] = fixture.payloads;
 
+/** The elements the message renderer may write, each with the attributes it may have. */
+export const RENDERED_ELEMENTS: Readonly<Record<string, readonly string[]>> = {
+  p: [], ul: [], ol: ['start'], li: [], blockquote: [], pre: [], code: [], strong: [], em: [], s: [], a: ['href', 'target', 'rel'],
+};
+
 /**
  * The letters and digits of a text, with %XX escapes decoded first: what must survive rendering. Markdown may take
  * punctuation as syntax (`*` of emphasis, `\` of an escape, backticks of code) and a link shows its address

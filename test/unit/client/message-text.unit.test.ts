@@ -6,7 +6,7 @@ import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { LINK_REL, MessageText } from '../../../node/client/components/MessageText';
 import { httpUrl } from '../../../node/client/lib/markdown';
-import { lettersAndDigits, XSS_PAYLOADS } from '../../support/xss';
+import { lettersAndDigits, RENDERED_ELEMENTS, XSS_PAYLOADS } from '../../support/xss';
 
 const render = (body: string) => renderToStaticMarkup(createElement(MessageText, { body }));
 const link = (href: string, text: string) => `<a href="${href}" target="_blank" rel="noopener noreferrer nofollow">${text}</a>`;
@@ -119,11 +119,6 @@ describe('links in messages', () => {
   });
 });
 
-/** The elements the renderer may write, each with the attributes it may have. */
-const ALLOWED: Readonly<Record<string, readonly string[]>> = {
-  p: [], ul: [], ol: ['start'], li: [], blockquote: [], pre: [], code: [], strong: [], em: [], s: [], a: ['href', 'target', 'rel'],
-};
-
 const unescape = (html: string) =>
   html.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#x27;/g, "'").replace(/&amp;/g, '&');
 
@@ -132,9 +127,9 @@ describe('XSS payloads (OWASP filter evasion cheat sheet) in messages', () => {
     const html = render(payload);
     // React escapes every "<" of text, so each one left in the markup opens an element React wrote.
     for (const [, closing, tag = '', attributes = ''] of html.matchAll(/<(\/?)([^\s>/]+)([^>]*)>/g)) {
-      expect(Object.keys(ALLOWED)).toContain(tag);
+      expect(Object.keys(RENDERED_ELEMENTS)).toContain(tag);
       const names = [...attributes.matchAll(/([^\s=]+)="([^"]*)"/g)].map(([, name]) => name);
-      expect(ALLOWED[tag]).toEqual(expect.arrayContaining(names));
+      expect(RENDERED_ELEMENTS[tag]).toEqual(expect.arrayContaining(names));
       if (tag === 'a' && !closing) expect(attributes).toMatch(/^ href="https?:\/\/[^"]*" target="_blank" rel="noopener noreferrer nofollow"$/);
     }
     expect(lettersAndDigits(unescape(html.replace(/<[^>]*>/g, '')))).toBe(lettersAndDigits(payload));
