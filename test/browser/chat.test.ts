@@ -1,7 +1,8 @@
 /**
  * Two people in two browsers (Debian's chromium) against the real server: they register, chat,
  * page back through history, one uploads an avatar that the other sees, one drops off and comes back.
- * Screenshots go to test-results/ (chat.png at desktop width, chat-phone*.png at 390 px).
+ * Screenshots go to test-results/ (chat.png and chat-formatting.png at desktop width, chat-phone*.png and
+ * chat-formatting-phone.png at 390 px, chat-xss.png).
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -9,6 +10,7 @@ import type { Browser, BrowserContext, ConsoleMessage, Page, WebSocketRoute } fr
 import { newUser, type TestUser } from '../support/client';
 import { ROOT } from '../support/resources';
 import { startTestServer, type TestServer } from '../support/server';
+import { lettersAndDigits, RENDERED_ELEMENTS, XSS_PAYLOADS } from '../support/xss';
 import { ensureClientBuild, launchChromium, makePng } from './support';
 
 const RESULTS = path.join(ROOT, 'test-results');
@@ -26,6 +28,8 @@ const bob: TestUser = newUser('bob');
 
 const cspViolations: string[] = [];
 const pageErrors: string[] = [];
+/** alert(), confirm() or prompt() calls: a payload's script that ran would show one. */
+const dialogs: string[] = [];
 const isCspViolation = (message: ConsoleMessage) => message.type() === 'error' && /Content Security Policy/i.test(message.text());
 
 function watch(page: Page, who: string): Page {
@@ -33,6 +37,10 @@ function watch(page: Page, who: string): Page {
     if (isCspViolation(message)) cspViolations.push(`${who}: ${message.text()}`);
   });
   page.on('pageerror', (error) => pageErrors.push(`${who}: ${error.message}`));
+  page.on('dialog', (dialog) => {
+    dialogs.push(`${who}: ${dialog.type()} ${dialog.message()}`);
+    void dialog.dismiss();
+  });
   return page;
 }
 
@@ -137,9 +145,107 @@ describe('two people chatting in the browser', () => {
     const received = bodies(pageB, '<b>bold</b>');
     await received.waitFor();
     expect(await received.textContent()).toBe(html);
-    expect(await received.locator('*').count()).toBe(0);
+    // One paragraph of text, nothing else.
+    expect(await received.locator('*').evaluateAll((elements) => elements.map((element) => element.tagName))).toEqual(['P']);
     expect(await pageB.evaluate(() => 'pwned' in window || '__pwned' in window)).toBe(false);
   });
+
+  it('formats Markdown (emphasis, code, quotes, lists, http(s) links) and keeps long code lines inside their block at phone width', async () => {
+    const longLine = `const line = '${'x'.repeat(240)}';`;
+    await say(pageA, '**bold**, *italic*, ~~struck~~ and `inline code`');
+    await say(pageA, '> a quote with [a link](https://example.com/docs)\n\nand the reply');
+    await say(pageA, '- first\n- second\n\n1. one\n2. two');
+    await say(pageA, `\`\`\`\n${longLine}\n\`\`\``);
+    await say(pageA, '# not a heading, [not a link](javascript:alert(1))');
+    await bodies(pageB, 'not a heading').waitFor();
+
+    const emphasis = bodies(pageB, 'bold, italic, struck and inline code');
+    expect(await emphasis.locator('p > strong').textContent()).toBe('bold');
+    expect(await emphasis.locator('p > em').textContent()).toBe('italic');
+    expect(await emphasis.locator('p > s').textContent()).toBe('struck');
+    expect(await emphasis.locator('p > code').textContent()).toBe('inline code');
+    const quote = bodies(pageB, 'a quote with a link');
+    expect(await quote.locator('blockquote').textContent()).toBe('a quote with a link');
+    const link = quote.locator('blockquote a');
+    expect(await link.getAttribute('href')).toBe('https://example.com/docs');
+    expect(await link.getAttribute('target')).toBe('_blank');
+    expect(await link.getAttribute('rel')).toBe('noopener noreferrer nofollow');
+    const lists = bodies(pageB, 'firstsecond');
+    expect(await lists.locator('ul > li').allTextContents()).toEqual(['first', 'second']);
+    expect(await lists.locator('ol > li').allTextContents()).toEqual(['one', 'two']);
+    const code = bodies(pageB, longLine).locator('pre > code');
+    expect(await code.textContent()).toBe(longLine);
+    const plain = bodies(pageB, 'not a heading');
+    expect(await plain.textContent()).toBe('# not a heading, [not a link](javascript:alert(1))');
+    expect(await plain.locator('h1, a').count()).toBe(0);
+    await pageB.screenshot({ path: path.join(RESULTS, 'chat-formatting.png') });
+
+    await pageB.setViewportSize(PHONE);
+    await pageB.waitForFunction(() => (document.querySelector('.sidebar')?.getBoundingClientRect().right ?? 1) <= 0);
+    expect(await pageB.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
+    expect(await pageB.locator('.messages').evaluate((list) => list.scrollWidth - list.clientWidth)).toBe(0);
+    // The long line scrolls inside its own block, which stays within the message.
+    const block = bodies(pageB, longLine).locator('pre');
+    expect(await block.evaluate((pre) => pre.scrollWidth > pre.clientWidth && pre.getBoundingClientRect().right <= window.innerWidth)).toBe(true);
+    await pageB.screenshot({ path: path.join(RESULTS, 'chat-formatting-phone.png') });
+    await pageB.setViewportSize(DESKTOP);
+  });
+
+  it('keeps every payload of OWASP’s XSS filter evasion cheat sheet inert and shows it as text, even for a reader without the CSP', async () => {
+    const room = `x${Date.now().toString(36)}`;
+    await pageA.getByLabel('New room name').fill(room);
+    await pageA.getByRole('button', { name: 'Create' }).click();
+    await pageA.getByRole('heading', { name: `# ${room}` }).waitFor();
+    // This reader's browser ignores the page's Content-Security-Policy: what keeps the payloads inert there is the rendering alone.
+    const context = await browser.newContext({ viewport: DESKTOP, bypassCSP: true });
+    const reader = await openChat(context, 'D');
+    await registerThroughForm(reader, newUser('dave'));
+    await reader.locator('.rooms__item', { hasText: `# ${room}` }).getByRole('button', { name: 'Join' }).click();
+    await reader.getByRole('heading', { name: `# ${room}` }).waitFor();
+    const readerUrl = reader.url();
+
+    for (const payload of XSS_PAYLOADS) {
+      await say(pageA, payload);
+      // Below the server's sustained rate of 5 messages a second, so none is refused.
+      await pageA.waitForTimeout(200);
+    }
+    const allStored = (count: number) => document.querySelectorAll('.message:not(.message--pending):not(.message--failed) .message__body').length === count;
+    await pageA.waitForFunction(allStored, XSS_PAYLOADS.length);
+    await reader.waitForFunction(allStored, XSS_PAYLOADS.length);
+
+    for (const page of [pageA, reader]) {
+      const rendered = await page.evaluate(() => {
+        const list = document.querySelector('.messages');
+        const elements = [...document.querySelectorAll('.message__body *')];
+        return {
+          texts: [...document.querySelectorAll('.message__body')].map((body) => body.textContent ?? ''),
+          elements: elements.map((element) => ({ tag: element.tagName.toLowerCase(), attributes: element.getAttributeNames() })),
+          links: [...document.querySelectorAll('.messages a')].map((link) => `${link.getAttribute('href')} ${link.getAttribute('target')} ${link.getAttribute('rel')}`),
+          handlers: [...document.querySelectorAll('*')].flatMap((element) => element.getAttributeNames().filter((name) => name.toLowerCase().startsWith('on'))),
+          active: [...(list?.querySelectorAll('script, style, link, meta, base, iframe, frame, object, embed, svg, math, form, input, video, audio, img:not(.avatar)') ?? [])].map(
+            (element) => element.outerHTML,
+          ),
+        };
+      });
+      expect(rendered.texts.map(lettersAndDigits)).toEqual(XSS_PAYLOADS.map(lettersAndDigits));
+      for (const { tag, attributes } of rendered.elements) {
+        expect(Object.keys(RENDERED_ELEMENTS)).toContain(tag);
+        expect(RENDERED_ELEMENTS[tag]).toEqual(expect.arrayContaining(attributes));
+      }
+      for (const link of rendered.links) expect(link).toMatch(/^https?:\/\/\S+ _blank noopener noreferrer nofollow$/);
+      expect(rendered.handlers).toEqual([]);
+      expect(rendered.active).toEqual([]);
+    }
+    // The payloads include http(s) links, which stay links: the check above had some to look at.
+    expect(await reader.locator('.message__body a').count()).toBeGreaterThan(0);
+    expect(dialogs).toEqual([]);
+    expect(reader.url()).toBe(readerUrl);
+    expect(await reader.evaluate(() => document.querySelectorAll('base, meta[http-equiv]').length)).toBe(0);
+    await reader.screenshot({ path: path.join(RESULTS, 'chat-xss.png') });
+    await context.close();
+    await pageA.locator('.rooms__open', { hasText: '# general' }).click();
+    await pageA.getByRole('heading', { name: '# general' }).waitFor();
+  }, 180_000);
 
   it('sends on Enter, breaks the line on Shift+Enter, and shows a typing line that expires', async () => {
     await composer(pageA).click();
@@ -435,9 +541,10 @@ describe('two people chatting in the browser', () => {
     await bodies(pageB, 'written while offline').waitFor();
   });
 
-  it('ran under the CSP without a single violation or script error', async () => {
+  it('ran under the CSP without a single violation, script error or dialog', async () => {
     expect(pageErrors).toEqual([]);
     expect(cspViolations).toEqual([]);
+    expect(dialogs).toEqual([]);
     // The detector itself works: an inline style attribute is refused and reported.
     const probe = await contextA.newPage();
     const reported = probe.waitForEvent('console', { predicate: isCspViolation });

@@ -9,6 +9,7 @@ import type { RoomView } from '../state/chat';
 import type { ListedMessage } from '../state/messages';
 import { messageTimeFormats, messageTimeLabel } from '../lib/time';
 import { Avatar } from './Avatar';
+import { MessageText } from './MessageText';
 
 /** Start fetching older messages this close to the top, before the reader hits it. */
 const LOAD_MARGIN_PX = 120;
@@ -157,7 +158,9 @@ export function MessageList({ room, view, users, selfId, onLoadOlder, onRetry, o
                     </time>
                   </div>
                 )}
-                <p className="message__body">{message.body}</p>
+                <div className="message__body">
+                  <MessageText body={message.body} />
+                </div>
                 {message.status === 'pending' && <span className="message__status">Sending…</span>}
                 {message.status === 'failed' && (
                   <span className="message__status message__status--failed" role="alert">
