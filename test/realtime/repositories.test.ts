@@ -15,7 +15,8 @@ const profiles = new UserProfiles('/avatars/');
 /** Stands where socket.io would announce stored messages, and keeps what it was told. */
 function recordingAnnouncer(): MessageAnnouncer & { announced: ChatMessage[] } {
   const announced: ChatMessage[] = [];
-  return { announced, isClosing: () => false, messageCreated: (message) => announced.push(message) };
+  const record = (message: ChatMessage) => announced.push(message);
+  return { announced, isClosing: () => false, messageCreated: record, messageUpdated: record, messageDeleted: record };
 }
 
 beforeAll(async () => {
