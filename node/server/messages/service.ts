@@ -40,7 +40,7 @@ export class MessageService {
     const body = parseInput(messageBodySchema, input.body);
     const clientId = parseInput(clientIdSchema, input.clientId);
     // Refused before it is stored: a caller such as the bot consumer then leaves it for a process that runs.
-    if (this.announcer.isClosing()) throw new DomainError('unavailable', 'realtime is closed: the server is shutting down');
+    this.refuseWhileClosing();
     const room = options.requireMembership ? await this.rooms.requireMember(input.userId, input.room) : await this.rooms.requireExisting(input.room);
     const { message, created } = await this.messages.insert({ roomId: room.id, userId: input.userId, clientId, body });
     if (created) this.announcer.messageCreated(message);
@@ -75,7 +75,7 @@ export class MessageService {
     if (message.user.id !== userId) throw new DomainError('forbidden', 'you can only edit your own messages');
     if (message.deletedAt !== null) throw new DomainError('not_found', `message ${messageId} was deleted`);
     if (message.body === body) return message;
-    return this.store(messageId, await this.messages.edit(messageId, userId, body), (message) => this.announcer.messageUpdated(message));
+    return this.announceChange(messageId, await this.messages.edit(messageId, userId, body), (edited) => this.announcer.messageUpdated(edited));
   }
 
   /** Deletes the caller's own message, or any message in a room the caller owns; deleting it again changes nothing. */
@@ -85,7 +85,7 @@ export class MessageService {
       throw new DomainError('forbidden', 'you can only delete your own messages, or any in a room you own');
     }
     if (message.deletedAt !== null) return message;
-    return this.store(messageId, await this.messages.delete(messageId, userId), (message) => this.announcer.messageDeleted(message));
+    return this.announceChange(messageId, await this.messages.delete(messageId, userId), (placeholder) => this.announcer.messageDeleted(placeholder));
   }
 
   /**
@@ -93,16 +93,21 @@ export class MessageService {
    * one that does not exist, so nobody learns which ids exist in rooms they cannot read.
    */
   private async requireAccess(userId: number, messageId: number): Promise<MessageAccess> {
-    if (this.announcer.isClosing()) throw new DomainError('unavailable', 'realtime is closed: the server is shutting down');
+    // A change stored now could not be announced: refused instead of kept quiet.
+    this.refuseWhileClosing();
     const access = await this.messages.access(messageId, userId);
     if (!access?.callerIsMember) throw new DomainError('not_found', `no message with id ${messageId}`);
     return access;
   }
 
   /** Announces a stored change; none stored means the message changed under us (deleted, left the room): not found. */
-  private store(messageId: number, changed: ChatMessage | undefined, announce: (message: ChatMessage) => void): ChatMessage {
+  private announceChange(messageId: number, changed: ChatMessage | undefined, announce: (message: ChatMessage) => void): ChatMessage {
     if (!changed) throw new DomainError('not_found', `no message with id ${messageId}`);
     announce(changed);
     return changed;
+  }
+
+  private refuseWhileClosing(): void {
+    if (this.announcer.isClosing()) throw new DomainError('unavailable', 'realtime is closed: the server is shutting down');
   }
 }
