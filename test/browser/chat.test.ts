@@ -197,6 +197,7 @@ describe('two people chatting in the browser', () => {
     // Enter saves: both see the new text marked "(edited)".
     await editButton.press('Enter');
     await editor.fill('edited, without a typo');
+    await pageA.screenshot({ path: path.join(RESULTS, 'chat-editing.png') });
     await editor.press('Enter');
     await editor.waitFor({ state: 'detached' });
     for (const page of [pageA, pageB]) {
