@@ -246,6 +246,15 @@ describe('two people chatting in the browser', () => {
 
     await say(pageA, `hello ${room}`);
     await bodies(pageB, `hello ${room}`).waitFor();
+    // A created the room, so owns it: A may delete B's message there (not edit it); B may not touch A's.
+    await say(pageB, 'bob oversteps in alice’s room');
+    const bobsMessage = pageA.locator('.message', { hasText: 'bob oversteps' });
+    expect(await bobsMessage.getByRole('button', { name: 'Edit message' }).count()).toBe(0);
+    await bobsMessage.getByRole('button', { name: `Delete message by ${bob.username}` }).click();
+    await bobsMessage.getByRole('group', { name: 'Confirm delete' }).getByRole('button', { name: 'Delete' }).click();
+    await pageB.locator('.message__body--deleted').waitFor();
+    expect(await bodies(pageB, 'bob oversteps').count()).toBe(0);
+    expect(await pageB.locator('.message', { hasText: `hello ${room}` }).getByRole('button').count()).toBe(0);
 
     await pageB.getByRole('button', { name: `Leave ${room}` }).click();
     await pageB.getByRole('heading', { name: '# general' }).waitFor();
