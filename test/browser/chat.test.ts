@@ -1,8 +1,9 @@
 /**
  * Two people in two browsers (Debian's chromium) against the real server: they register, chat,
- * page back through history, one uploads an avatar that the other sees, one drops off and comes back.
+ * edit and delete messages, page back through history, one uploads an avatar that the other sees, one drops off
+ * and comes back.
  * Screenshots go to test-results/ (chat.png and chat-formatting.png at desktop width, chat-phone*.png and
- * chat-formatting-phone.png at 390 px, chat-xss.png).
+ * chat-formatting-phone.png at 390 px, chat-xss.png, one per step such as chat-edit-delete.png).
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -276,6 +277,63 @@ describe('two people chatting in the browser', () => {
     await composer(pageA).fill('');
   });
 
+  it('one edits a message and deletes another: both change live, for the other too, and stay so after a reload', async () => {
+    await say(pageA, 'to be edited, with a tpyo');
+    await say(pageA, 'to be deleted: a secret');
+    await bodies(pageB, 'to be deleted: a secret').waitFor();
+    const messageOf = (page: Page, id: string) => page.locator(`.message[data-id="${id}"]`);
+    const editedId = (await pageA.locator('.message', { hasText: 'with a tpyo' }).getAttribute('data-id')) ?? '';
+    const deletedId = (await pageA.locator('.message', { hasText: 'a secret' }).getAttribute('data-id')) ?? '';
+    // The other person may change neither: general has no owner, and the messages are not theirs.
+    expect(await messageOf(pageB, editedId).getByRole('button').count()).toBe(0);
+
+    // From the keyboard: Enter on Edit opens the editor with the focus in it; Escape cancels and gives the focus back.
+    const editButton = messageOf(pageA, editedId).getByRole('button', { name: 'Edit message' });
+    await editButton.focus();
+    await editButton.press('Enter');
+    const editor = pageA.getByRole('textbox', { name: 'Edit message' });
+    await editor.waitFor();
+    expect(await editor.evaluate((element) => element === document.activeElement)).toBe(true);
+    await editor.press('Escape');
+    await editor.waitFor({ state: 'detached' });
+    await pageA.waitForFunction(() => document.activeElement?.getAttribute('aria-label') === 'Edit message');
+    expect(await messageOf(pageA, editedId).locator('.message__body').textContent()).toBe('to be edited, with a tpyo');
+
+    // Enter saves: both see the new text marked "(edited)".
+    await editButton.press('Enter');
+    await editor.fill('edited, without a typo');
+    await pageA.screenshot({ path: path.join(RESULTS, 'chat-editing.png') });
+    await editor.press('Enter');
+    await editor.waitFor({ state: 'detached' });
+    for (const page of [pageA, pageB]) {
+      await messageOf(page, editedId).locator('.message__body', { hasText: /^edited, without a typo$/ }).waitFor();
+      await messageOf(page, editedId).getByText('(edited)').waitFor();
+    }
+
+    // Delete asks first; Keep changes nothing, Delete leaves a placeholder for both.
+    await messageOf(pageA, deletedId).getByRole('button', { name: 'Delete message by you' }).click();
+    const confirm = messageOf(pageA, deletedId).getByRole('group', { name: 'Confirm delete' });
+    await confirm.getByRole('button', { name: 'Keep' }).click();
+    await confirm.waitFor({ state: 'detached' });
+    expect(await bodies(pageA, 'to be deleted: a secret').count()).toBe(1);
+    await messageOf(pageA, deletedId).getByRole('button', { name: 'Delete message by you' }).click();
+    await confirm.getByRole('button', { name: 'Delete' }).click();
+    for (const page of [pageA, pageB]) {
+      await messageOf(page, deletedId).locator('.message__body--deleted', { hasText: 'message deleted' }).waitFor();
+      expect(await bodies(page, 'a secret').count()).toBe(0);
+    }
+    expect(await messageOf(pageA, deletedId).getByRole('button').count()).toBe(0);
+    await pageB.screenshot({ path: path.join(RESULTS, 'chat-edit-delete.png') });
+
+    // After a reload the history says the same.
+    await pageB.reload();
+    await messageOf(pageB, editedId).getByText('(edited)').waitFor();
+    await messageOf(pageB, deletedId).locator('.message__body--deleted').waitFor();
+    expect(await messageOf(pageB, editedId).locator('.message__body').textContent()).toBe('edited, without a typo');
+    expect(await bodies(pageB, 'a secret').count()).toBe(0);
+    await pageB.locator('.online__name', { hasText: alice.username }).waitFor();
+  });
+
   it('creates, joins and leaves rooms with member counts', async () => {
     const room = `r${Date.now().toString(36)}`;
     await composer(pageA).fill('a draft for general');
@@ -293,6 +351,15 @@ describe('two people chatting in the browser', () => {
 
     await say(pageA, `hello ${room}`);
     await bodies(pageB, `hello ${room}`).waitFor();
+    // A created the room, so owns it: A may delete B's message there (not edit it); B may not touch A's.
+    await say(pageB, 'bob oversteps in alice’s room');
+    const bobsMessage = pageA.locator('.message', { hasText: 'bob oversteps' });
+    expect(await bobsMessage.getByRole('button', { name: 'Edit message' }).count()).toBe(0);
+    await bobsMessage.getByRole('button', { name: `Delete message by ${bob.username}` }).click();
+    await bobsMessage.getByRole('group', { name: 'Confirm delete' }).getByRole('button', { name: 'Delete' }).click();
+    await pageB.locator('.message__body--deleted').waitFor();
+    expect(await bodies(pageB, 'bob oversteps').count()).toBe(0);
+    expect(await pageB.locator('.message', { hasText: `hello ${room}` }).getByRole('button').count()).toBe(0);
 
     await pageB.getByRole('button', { name: `Leave ${room}` }).click();
     await pageB.getByRole('heading', { name: '# general' }).waitFor();

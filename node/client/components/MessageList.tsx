@@ -1,7 +1,8 @@
 /**
  * The open room's messages. Scrolling near the top loads the previous page and keeps the view
  * where it was; new messages scroll into view only when the reader is already at the bottom. A reader
- * further up gets a "New messages" button instead, which takes them down.
+ * further up gets a "New messages" button instead, which takes them down. Own messages can be edited in place;
+ * own messages, and every message in a room the user owns, can be deleted.
  */
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { PublicUser } from '../../shared/protocol';
@@ -10,6 +11,7 @@ import type { ListedMessage } from '../state/messages';
 import { messageTimeFormats, messageTimeLabel } from '../lib/time';
 import { Avatar } from './Avatar';
 import { MessageText } from './MessageText';
+import { MessageActions, MessageEditor } from './MessageChanges';
 
 /** Start fetching older messages this close to the top, before the reader hits it. */
 const LOAD_MARGIN_PX = 120;
@@ -22,7 +24,11 @@ interface MessageListProps {
   view: RoomView;
   users: Readonly<Record<number, PublicUser>>;
   selfId: number;
+  /** The user owns the room: they may delete anyone's message in it. */
+  ownsRoom: boolean;
   onLoadOlder: () => void;
+  onEdit: (message: ListedMessage, body: string) => Promise<void>;
+  onDelete: (message: ListedMessage) => Promise<void>;
   onRetry: (message: ListedMessage) => void;
   onDiscard: (message: ListedMessage) => void;
 }
@@ -43,13 +49,27 @@ function continues(previous: ListedMessage | undefined, message: ListedMessage):
 
 const timeFormats = messageTimeFormats();
 
-export function MessageList({ room, view, users, selfId, onLoadOlder, onRetry, onDiscard }: MessageListProps) {
+export function MessageList({ room, view, users, selfId, ownsRoom, onLoadOlder, onEdit, onDelete, onRetry, onDiscard }: MessageListProps) {
   const scroller = useRef<HTMLDivElement>(null);
   const snapshot = useRef<ScrollSnapshot>({ room: null, firstKey: undefined, lastKey: undefined, scrollHeight: 0, scrollTop: 0, atBottom: true });
   const { messages, history } = view;
   const now = new Date();
   /** Messages arrived below while the reader was further up in the history. */
   const [unseenBelow, setUnseenBelow] = useState(false);
+  /** The message being edited in place (its key), if any. */
+  const [editing, setEditing] = useState<string | null>(null);
+
+  /** Back to where the keyboard was: the message's Edit button. */
+  function stopEditing(key: string) {
+    setEditing(null);
+    requestAnimationFrame(() => scroller.current?.querySelector<HTMLElement>(`[data-edit-key="${CSS.escape(key)}"]`)?.focus());
+  }
+
+  async function deleteMessage(message: ListedMessage) {
+    await onDelete(message);
+    // Its buttons are gone with its text: the focus stays in the list rather than falling to the page.
+    scroller.current?.focus();
+  }
 
   useLayoutEffect(() => {
     const element = scroller.current;
@@ -113,7 +133,7 @@ export function MessageList({ room, view, users, selfId, onLoadOlder, onRetry, o
   }
 
   return (
-    <div className="messages" ref={scroller} onScroll={onScroll} role="log" aria-label={`Messages in #${room}`}>
+    <div className="messages" ref={scroller} onScroll={onScroll} role="log" aria-label={`Messages in #${room}`} tabIndex={-1}>
       <div className="messages__top">
         {history.loading && <span>Loading older messages…</span>}
         {history.error && (
@@ -133,6 +153,8 @@ export function MessageList({ room, view, users, selfId, onLoadOlder, onRetry, o
           const author = users[message.user.id] ?? message.user;
           const grouped = continues(messages[index - 1], message) && message.status === 'sent';
           const created = new Date(message.createdAt);
+          const own = message.user.id === selfId;
+          const changeable = message.status === 'sent' && message.deletedAt === null && editing !== message.key;
           return (
             <li
               key={message.key}
@@ -141,6 +163,7 @@ export function MessageList({ room, view, users, selfId, onLoadOlder, onRetry, o
                 grouped && 'message--continued',
                 message.user.id === selfId && 'message--own',
                 message.status !== 'sent' && `message--${message.status}`,
+                message.deletedAt !== null && 'message--deleted',
               ]
                 .filter(Boolean)
                 .join(' ')}
@@ -158,9 +181,28 @@ export function MessageList({ room, view, users, selfId, onLoadOlder, onRetry, o
                     </time>
                   </div>
                 )}
-                <div className="message__body">
-                  <MessageText body={message.body} />
-                </div>
+                {message.deletedAt !== null ? (
+                  <p className="message__body message__body--deleted">message deleted</p>
+                ) : editing === message.key ? (
+                  <MessageEditor initial={message.body} onSave={(body) => onEdit(message, body)} onClose={() => stopEditing(message.key)} />
+                ) : (
+                  <div className="message__body">
+                    <MessageText body={message.body} />
+                  </div>
+                )}
+                {message.editedAt !== null && message.deletedAt === null && editing !== message.key && (
+                  <span className="message__edited" title={`Edited ${timeFormats.full.format(new Date(message.editedAt))}`}>
+                    (edited)
+                  </span>
+                )}
+                {changeable && (own || ownsRoom) && (
+                  <MessageActions
+                    author={own ? 'you' : author.username}
+                    editKey={message.key}
+                    onEdit={own ? () => setEditing(message.key) : undefined}
+                    onDelete={() => deleteMessage(message)}
+                  />
+                )}
                 {message.status === 'pending' && <span className="message__status">Sending…</span>}
                 {message.status === 'failed' && (
                   <span className="message__status message__status--failed" role="alert">

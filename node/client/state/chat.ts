@@ -2,8 +2,8 @@
  * Everything the chat screen shows, as one reducer: socket and REST handlers dispatch actions,
  * components render the state. Pure (time comes in with the action), so it is unit-tested.
  */
-import { DEFAULT_ROOM, type ChatMessage, type HistoryResponse, type PublicUser, type RoomJoined, type RoomSummary } from '../../shared/protocol';
-import { addPending, mergeMessages, newestId, oldestId, removeMessage, setUnsentStatus, type ListedMessage } from './messages';
+import { DEFAULT_ROOM, type ChatMessage, type HistoryResponse, type PublicUser, type RoomJoined, type RoomSummary, type RoomUpdate, type SyncCursor } from '../../shared/protocol';
+import { addPending, applyChange, mergeMessages, newestId, newestRevision, oldestId, removeMessage, setUnsentStatus, type ListedMessage } from './messages';
 import { noteTyping, pruneTyping, type TypingState } from './typing';
 
 export type ConnectionState = 'connecting' | 'online' | 'reconnecting';
@@ -41,7 +41,7 @@ export interface ChatState {
 export type ChatAction =
   | { type: 'connection'; state: ConnectionState }
   | { type: 'rooms'; rooms: RoomSummary[] }
-  | { type: 'room:updated'; room: Omit<RoomSummary, 'joined'> }
+  | { type: 'room:updated'; room: RoomUpdate }
   | { type: 'room:joined'; joined: RoomJoined; activate: boolean }
   | { type: 'room:left'; name: string }
   | { type: 'room:select'; name: string }
@@ -49,6 +49,8 @@ export type ChatAction =
   | { type: 'history:page'; room: string; page: HistoryResponse }
   | { type: 'history:failed'; room: string; error: string }
   | { type: 'messages'; messages: ChatMessage[] }
+  /** A message was edited or deleted (live event, or the answer to the user's own edit or delete). */
+  | { type: 'message:changed'; message: ChatMessage }
   | { type: 'message:pending'; message: ListedMessage }
   | { type: 'message:failed'; room: string; key: string; error: string }
   | { type: 'message:retry'; room: string; key: string }
@@ -127,7 +129,7 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
     }
     case 'room:updated': {
       const existing = state.rooms.find((room) => room.name === action.room.name);
-      return { ...state, rooms: upsertRoom(state.rooms, { ...action.room, joined: existing?.joined ?? false }) };
+      return { ...state, rooms: upsertRoom(state.rooms, { ...action.room, joined: existing?.joined ?? false, ownerId: existing?.ownerId ?? null }) };
     }
     case 'room:joined': {
       const { room, online } = action.joined;
@@ -158,6 +160,12 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
       return updateView(state, action.room, (view) => ({ ...view, history: { ...view.history, loading: false, error: action.error } }));
     case 'messages':
       return receive(state, action.messages);
+    case 'message:changed': {
+      const view = state.views[action.message.room];
+      if (!view) return state;
+      const messages = applyChange(view.messages, action.message);
+      return messages === view.messages ? state : updateView(state, action.message.room, () => ({ ...view, messages }));
+    }
     case 'message:pending':
       return updateView(state, action.message.room, (view) => ({ ...view, messages: addPending(view.messages, action.message) }));
     case 'message:failed':
@@ -193,12 +201,15 @@ function selectRoom(state: ChatState, name: string): ChatState {
   return updateView({ ...state, activeRoom: name }, name, (view) => ({ ...view, unread: 0 }));
 }
 
-/** What a reconnecting client sends in `sync`: the newest id it holds for every room whose history it loaded. */
-export function syncCursor(state: ChatState): Record<string, number> {
+/**
+ * What a reconnecting client sends in `sync` for every room whose history it loaded: the range of message ids it
+ * holds and the newest change it has seen among them, so it gets both the new messages and the changes to its own.
+ */
+export function syncCursor(state: ChatState): Record<string, SyncCursor> {
   return Object.fromEntries(
     Object.entries(state.views)
       .filter(([, view]) => view.history.loaded)
-      .map(([room, view]) => [room, newestId(view.messages)]),
+      .map(([room, view]) => [room, { after: newestId(view.messages), from: oldestId(view.messages) ?? 0, revision: newestRevision(view.messages) }]),
   );
 }
 

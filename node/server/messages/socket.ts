@@ -1,10 +1,10 @@
-/** The messages' socket events: send, and sync after a reconnect. */
+/** The messages' socket events: send, edit, delete, and sync after a reconnect. */
 import type { Logger } from '../logger';
 import { onAcked } from '../realtime/acked';
 import { bucketsOf } from '../realtime/token-bucket';
 import type { ChatServerSocket } from '../realtime/types';
 import type { MessageService } from './service';
-import { messagePayload, syncPayload } from './validation';
+import { deletePayload, editPayload, messagePayload, syncPayload } from './validation';
 
 export function registerMessageHandlers(socket: ChatServerSocket, { logger, messages }: { logger: Logger; messages: MessageService }): void {
   const userId = socket.data.user.id;
@@ -15,6 +15,14 @@ export function registerMessageHandlers(socket: ChatServerSocket, { logger, mess
     bucket: buckets.message,
     handle: (payload) => messages.send({ userId, ...payload }, { requireMembership: true }),
   });
+
+  onAcked(socket, logger, 'message:edit', {
+    schema: editPayload,
+    bucket: buckets.message,
+    handle: ({ id, body }) => messages.edit(userId, id, body),
+  });
+
+  onAcked(socket, logger, 'message:delete', { schema: deletePayload, bucket: buckets.message, handle: ({ id }) => messages.delete(userId, id) });
 
   onAcked(socket, logger, 'sync', { schema: syncPayload, bucket: buckets.read, handle: ({ rooms }) => messages.missed(userId, rooms) });
 }

@@ -35,6 +35,10 @@ export interface Realtime {
   isClosing(): boolean;
   /** Tells the room's members, on every process, about a stored message. */
   messageCreated(message: ChatMessage): void;
+  /** Tells the room's members, on every process, about an edited message. */
+  messageUpdated(message: ChatMessage): void;
+  /** Tells the room's members, on every process, about a deleted message (its placeholder). */
+  messageDeleted(message: ChatMessage): void;
   /** Tells every client that a user's profile (avatar) changed. */
   userUpdated(user: PublicUser): void;
   /** Disconnects the sockets of one login session (on every process); the user's other sessions stay. */
@@ -77,6 +81,12 @@ export function createRealtime(httpServer: http.Server, deps: RealtimeDeps): Rea
     isClosing: () => closing,
     messageCreated(message) {
       io.to(roomChannel(message.room)).emit('message:new', message);
+    },
+    messageUpdated(message) {
+      io.to(roomChannel(message.room)).emit('message:updated', message);
+    },
+    messageDeleted(message) {
+      io.to(roomChannel(message.room)).emit('message:deleted', message);
     },
     userUpdated(user) {
       // The stored profile is what counts; clients see it when they reconnect to a running process.
