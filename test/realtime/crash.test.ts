@@ -5,15 +5,12 @@
  * process died, as the web client does after a reconnect. Every acknowledged message is in PostgreSQL once, and
  * every member of its room has it.
  */
-import { seed } from '../../fixtures/seed';
-import { loadConfig } from '../../node/server/config';
-import { buildServer, startBuiltServer, type PrivateBuild, type Spawned } from '../support/build';
 import { register } from '../support/client';
-import { createTestDatabase, createTestPool, createTestVhost, startTestS3, uniqueRedisPrefix, type TestDatabase, type TestS3, type TestVhost } from '../support/resources';
-import { testEnvironment } from '../support/server';
+import { createTestPool } from '../support/resources';
 import { waitFor } from '../support/wait';
 import { requestData } from './helpers';
 import { Member, missingAt } from './members';
+import { startTwoProcesses, type TwoProcesses } from './two-processes';
 
 const MEMBERS = 50;
 const ROOMS = 5;
@@ -22,31 +19,22 @@ const PAUSE_BETWEEN_SENDS_MS = 300;
 /** Acknowledged sends every member makes before the kill. */
 const SENDS_BEFORE_KILL = 2;
 
-let build: PrivateBuild;
-let database: TestDatabase;
-let vhost: TestVhost;
-let s3: TestS3;
-let processes: (Spawned & { url: string })[] = [];
+let cluster: TwoProcesses;
 const members: Member[] = [];
 
+// 50 registrations from one address: more than the login rate limit allows by default.
 beforeAll(async () => {
-  [build, database, vhost, s3] = await Promise.all([buildServer(), createTestDatabase(), createTestVhost(), startTestS3()]);
-  // 50 registrations from one address: more than the login rate limit allows by default.
-  const environment = { ...testEnvironment({ databaseUrl: database.url, vhost, s3, redisPrefix: uniqueRedisPrefix() }), RATE_LIMIT_PER_IP: String(MEMBERS) };
-  const pool = createTestPool(database.url);
-  await seed(pool, loadConfig(environment)).finally(() => pool.end());
-  processes = await Promise.all([startBuiltServer(build, environment), startBuiltServer(build, environment)]);
+  cluster = await startTwoProcesses({ RATE_LIMIT_PER_IP: String(MEMBERS) });
 }, 180_000);
 
 afterAll(async () => {
   for (const member of members) member.close();
-  for (const server of processes) server.child.kill('SIGKILL');
-  await Promise.allSettled([build.remove(), database.drop(), vhost.drop(), s3.stop()]);
+  await cluster.remove();
 });
 
 /** Rows of the messages table, by clientId. */
 async function storedMessages(): Promise<Map<string, { id: number; room: string }>> {
-  const pool = createTestPool(database.url);
+  const pool = createTestPool(cluster.databaseUrl);
   try {
     const { rows } = await pool.query<{ client_id: string; id: string; room: string }>(
       'SELECT m.client_id, m.id, r.name AS room FROM messages m JOIN rooms r ON r.id = m.room_id',
@@ -58,7 +46,7 @@ async function storedMessages(): Promise<Map<string, { id: number; room: string 
 }
 
 test('a process killed mid-conversation loses no acknowledged message and stores none twice after resends', async () => {
-  const [doomed, survivor] = processes as [Spawned & { url: string }, Spawned & { url: string }];
+  const [doomed, survivor] = cluster.processes;
   // Rooms of 10, each with 5 members on either process.
   const placement = Array.from({ length: MEMBERS }, (_, index) => ({ room: `crash-${index % ROOMS}`, server: Math.floor(index / ROOMS) % 2 === 0 ? doomed : survivor }));
   const joined = await Promise.all(

@@ -5,15 +5,11 @@
  * is down wait in the adapter's queue and go into the stream when it is back, and each process reads the stream on
  * from the last entry it saw. (socket.io's pub/sub adapter loses exactly these.)
  */
-import { seed } from '../../fixtures/seed';
-import { loadConfig } from '../../node/server/config';
-import { buildServer, startBuiltServer, type PrivateBuild, type Spawned } from '../support/build';
 import { register } from '../support/client';
 import { createPrivateRedis, type PrivateRedis } from '../support/redis-server';
-import { createTestDatabase, createTestPool, createTestVhost, startTestS3, uniqueRedisPrefix, type TestDatabase, type TestS3, type TestVhost } from '../support/resources';
-import { testEnvironment } from '../support/server';
 import { waitFor } from '../support/wait';
 import { Member, missingAt } from './members';
+import { startTwoProcesses, type ServerProcess, type TwoProcesses } from './two-processes';
 
 const MEMBERS_PER_PROCESS = 3;
 /** Within the per-socket message rate (5 a second). */
@@ -21,28 +17,21 @@ const PAUSE_BETWEEN_SENDS_MS = 250;
 /** Acknowledged sends every member makes in each phase: before the outage, during it, after it. */
 const SENDS_PER_PHASE = 3;
 
-let build: PrivateBuild;
-let database: TestDatabase;
-let vhost: TestVhost;
-let s3: TestS3;
 let redis: PrivateRedis;
-let processes: (Spawned & { url: string })[] = [];
+let cluster: TwoProcesses;
+let processes: ServerProcess[] = [];
 const members: Member[] = [];
 
 beforeAll(async () => {
-  [build, database, vhost, s3, redis] = await Promise.all([buildServer(), createTestDatabase(), createTestVhost(), startTestS3(), createPrivateRedis()]);
+  redis = await createPrivateRedis();
   await redis.start();
-  const environment = { ...testEnvironment({ databaseUrl: database.url, vhost, s3, redisPrefix: uniqueRedisPrefix() }), SESSION_REDIS: redis.url };
-  const pool = createTestPool(database.url);
-  await seed(pool, loadConfig(environment)).finally(() => pool.end());
-  processes = await Promise.all([startBuiltServer(build, environment), startBuiltServer(build, environment)]);
+  cluster = await startTwoProcesses({ SESSION_REDIS: redis.url });
+  processes = cluster.processes;
 }, 180_000);
 
 afterAll(async () => {
   for (const member of members) member.close();
-  for (const server of processes) server.child.kill('SIGKILL');
-  await Promise.allSettled(processes.map((server) => server.exited));
-  await Promise.allSettled([redis.remove(), build.remove(), database.drop(), vhost.drop(), s3.stop()]);
+  await Promise.allSettled([cluster.remove(), redis.remove()]);
 });
 
 /** Resolves once every member has `count` more acknowledged sends than in `before`. */
