@@ -81,7 +81,7 @@ test('started with Redis down it listens with sessions degraded, and recovers by
 
   spawned.child.kill('SIGTERM');
   expect(await spawned.exited).toBe(0);
-  // Neither the Redis outage nor the adapter's pub/sub clients crashed anything on the way.
+  // Neither the Redis outage nor the socket.io adapter's connections crashed anything on the way.
   expect(spawned.lines.filter((line) => /"level":(50|60)/.test(line))).toEqual([]);
 });
 
