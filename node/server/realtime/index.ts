@@ -1,6 +1,6 @@
 /**
  * socket.io for the chat: session-authenticated, same-origin only, shared between server processes through the
- * Redis adapter. Features bring their own handlers (rooms/socket.ts, messages/socket.ts); this folder holds what
+ * Redis Streams adapter. Features bring their own handlers (rooms/socket.ts, messages/socket.ts); this folder holds what
  * is about connections.
  */
 import type http from 'node:http';
@@ -59,7 +59,7 @@ export function createRealtime(httpServer: http.Server, deps: RealtimeDeps): Rea
       callback(allowed ? null : 'origin not allowed', allowed);
     },
   });
-  const adapter = attachRedisAdapter(io, deps.redis, { key: `${config.REDIS_PREFIX}socket.io`, logger });
+  const adapter = attachRedisAdapter(io, deps.redis, { streamName: `${config.REDIS_PREFIX}socket.io`, maxLength: config.REALTIME_STREAM_MAX_LENGTH, logger });
   const presence = new Presence(io, logger);
 
   function updateLocalSockets(user: PublicUser): void {
