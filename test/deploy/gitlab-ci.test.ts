@@ -221,6 +221,12 @@ describe('.gitlab-ci.yml', () => {
     // Only staging and production decrypt .helm/secret-values.yaml; branch pipelines never need the key.
     expect(expanded['deploy:review']?.variables?.WERF_IGNORE_SECRET_KEY).toBe('true');
     for (const name of ['deploy:staging', 'deploy:production']) expect(expanded[name]?.variables?.WERF_IGNORE_SECRET_KEY).toBeUndefined();
+    // Without the key review pods pull with GitLab's gitlab-deploy-token, set where the chart's pull Secret reads its token.
+    const review = expanded['deploy:review']?.variables ?? {};
+    expect(review.WERF_SET_REGISTRY_USERNAME).toMatch(/^secrets\.registryUsername\._default=\$\{?CI_DEPLOY_USER\}?$/);
+    expect(review.WERF_SET_REGISTRY_PASSWORD).toMatch(/^secrets\.registryPassword\._default=\$\{?CI_DEPLOY_PASSWORD\}?$/);
+    const chartSecrets = (load(readFileSync(path.join(ROOT, '.helm/values.yaml'), 'utf8')) as { secrets: Record<string, object> }).secrets;
+    for (const key of ['registryUsername', 'registryPassword']) expect(chartSecrets[key]).toHaveProperty('_default');
     expect(expanded.cleanup?.script?.at(-1)).toBe('werf cleanup');
     expect(expanded.cleanup?.variables?.GIT_DEPTH).toBe('0');
   });
