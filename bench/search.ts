@@ -6,7 +6,7 @@
  */
 import os from 'node:os';
 import { Pool } from 'pg';
-import { MessageRepository, MessageService } from '../node/server/messages';
+import { MessageRepository, MessageService, type MessageAnnouncer } from '../node/server/messages';
 import { RoomRepository, RoomService } from '../node/server/rooms';
 import { SearchRepository, SearchService } from '../node/server/search';
 import { UserProfiles } from '../node/server/users';
@@ -164,7 +164,8 @@ async function main(): Promise<void> {
     progress(`seeded in ${(seeding.ms / 1000).toFixed(1)} s`);
 
     const profiles = new UserProfiles('');
-    const announcer = { isClosing: () => false, messageCreated: () => undefined };
+    // Searching announces nothing.
+    const announcer: MessageAnnouncer = { isClosing: () => false, messageCreated: () => undefined, messageUpdated: () => undefined, messageDeleted: () => undefined };
     const search = new SearchService(new SearchRepository(db), new MessageService(new MessageRepository(db, profiles), new RoomService(new RoomRepository(db)), announcer));
     const query = (kind: Kind) => search.find({ userId: searcherId, query: `${pick(words, kind.ranks[0])} ${pick(words, kind.ranks[1])}` });
 

@@ -1,4 +1,12 @@
 {{/*
+The werf environment (--env; `werf ci-env gitlab` sets it from the GitLab environment slug), from
+the values werf 2 injects: .Values.global.werf.env ("" outside werf).
+*/}}
+{{- define "chat.env" -}}
+{{- dig "werf" "env" "" (.Values.global | default dict) -}}
+{{- end -}}
+
+{{/*
 Per-environment values: every such setting is a map {_default: x, production: y, staging: z}.
 hasKey instead of `pluck | first | default`, so that false, 0 and "" set for an environment win
 over a non-empty _default (production's `enabled: false` must not fall back to true).
@@ -7,7 +15,7 @@ Plain (non-map) values pass through unchanged.
 {{- define "chat.pick" -}}
 {{- $root := index . 0 -}}
 {{- $setting := index . 1 -}}
-{{- $env := $root.Values.werf.env | default "_default" -}}
+{{- $env := include "chat.env" $root | default "_default" -}}
 {{- if kindIs "map" $setting -}}
 {{- if hasKey $setting $env -}}{{- index $setting $env | toJson -}}{{- else -}}{{- $setting._default | toJson -}}{{- end -}}
 {{- else -}}
@@ -30,12 +38,16 @@ Plain (non-map) values pass through unchanged.
 {{- if include "chat.pick" . | printf "[%s]" | fromJsonArray | first -}}true{{- end -}}
 {{- end -}}
 
-{{/* The image werf built, by its werf.yaml name; fails the render when werf did not pass it. */}}
+{{/*
+The image werf built, by its werf.yaml name: .Values.global.werf.images.<name>.ref_tag, the full
+reference with its tag, as werf 2 injects it (werf 2.65 and later; the older .Values.werf.image.<name>
+is kept by werf for backward compatibility only). Fails the render when werf did not pass it.
+*/}}
 {{- define "chat.image" -}}
 {{- $root := index . 0 -}}
 {{- $name := index . 1 -}}
-{{- $images := (($root.Values.werf | default dict).image | default dict) -}}
-{{- required (printf "werf.image.%s is not set: deploy with werf, or pass --set werf.image.%s=<image>" $name $name) (index $images $name) -}}
+{{- $image := dig "werf" "images" $name "ref_tag" "" ($root.Values.global | default dict) -}}
+{{- required (printf "global.werf.images.%s.ref_tag is not set: deploy with werf, or pass --set global.werf.images.%s.ref_tag=<image>" $name $name) $image -}}
 {{- end -}}
 
 {{- define "chat.labels" -}}
@@ -94,6 +106,19 @@ Arguments: dict root, setting (the secrets.* entry), secret (Secret name), key, 
 {{- end -}}
 {{- end -}}
 
+{{/*
+Who every pod runs as and pulls with: the ServiceAccount chat, without a token (no pod talks to the
+Kubernetes API), and the registry Secret (registry-secret.yaml) unless imagePullSecret.enabled is off.
+*/}}
+{{- define "chat.podIdentity" -}}
+serviceAccountName: chat
+automountServiceAccountToken: false
+{{- if include "chat.enabled" (list . .Values.imagePullSecret.enabled) }}
+imagePullSecrets:
+  - name: chat-registry
+{{- end }}
+{{- end -}}
+
 {{/* Pod securityContext shared by every pod of the chart. */}}
 {{- define "chat.podSecurity" -}}
 runAsNonRoot: true
@@ -150,4 +175,24 @@ in the same deploy as a fresh in-cluster database. Uses the node image's own Nod
   securityContext:
     runAsUser: {{ .Values.uids.node }}
     {{- include "chat.containerSecurity" true | nindent 4 }}
+{{- end -}}
+
+{{/*
+Pod annotations that roll the pods when the chart's settings or credentials change: sha256 of the
+rendered ConfigMap files, and of the Secret files. Stable across deploys: generated credentials are
+computed once per render (templates/_credentials.tpl) and read back with lookup afterwards.
+*/}}
+{{- define "chat.checksum" -}}
+{{- $root := index . 0 -}}
+{{- $manifests := list -}}
+{{- range $file := rest . -}}
+{{- $manifests = append $manifests (include (print $root.Template.BasePath "/" $file) $root) -}}
+{{- end -}}
+{{- join "\n---\n" $manifests | sha256sum -}}
+{{- end -}}
+{{- define "chat.configChecksum" -}}
+{{- include "chat.checksum" (list . "app-configmap.yaml" "workers-configmap.yaml" "mailer-configmap.yaml") -}}
+{{- end -}}
+{{- define "chat.secretsChecksum" -}}
+{{- include "chat.checksum" (list . "backing-secret.yaml" "app-secret.yaml" "workers-secret.yaml" "mailer-secret.yaml") -}}
 {{- end -}}

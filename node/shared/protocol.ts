@@ -44,16 +44,30 @@ export interface RoomSummary {
   memberCount: number;
   /** Whether the current user is a member. */
   joined: boolean;
+  /** The owner (the room's creator), who may delete any message in it; null for a room nobody owns (general). */
+  ownerId: number | null;
 }
+
+/** What everyone hears when a room's member count changes (room:updated). */
+export type RoomUpdate = Pick<RoomSummary, 'name' | 'memberCount'>;
 
 export interface ChatMessage {
   id: number;
   room: string;
   clientId: string;
-  /** Plain text as typed: clients must render it as text, never as HTML. */
+  /** Plain text as typed: clients must render it as text, never as HTML. Empty once the message is deleted. */
   body: string;
   createdAt: string;
   user: PublicUser;
+  /** When the text was last edited; null if never. */
+  editedAt: string | null;
+  /** When the message was deleted (its text is gone, it stays as a placeholder); null if it was not. */
+  deletedAt: string | null;
+  /**
+   * 0 until the message is edited or deleted; then the room's change number of its latest change. Changes to the
+   * messages of one room are numbered 1, 2, 3… in the order they happened: a higher revision is the newer state.
+   */
+  revision: number;
 }
 
 // ---- Errors: REST answers { error, code } with a 4xx/5xx status, acknowledgements { error, code } ----
@@ -136,6 +150,11 @@ export interface SearchRequest {
   limit?: number;
 }
 
+/** PATCH /api/messages/:id (answers the edited ChatMessage); DELETE /api/messages/:id answers the placeholder. */
+export interface EditMessageRequest {
+  body: string;
+}
+
 export const CSRF_HEADER = 'x-csrf-token';
 
 // ---- socket.io ----
@@ -154,18 +173,39 @@ export interface ClientToServerEvents {
   'room:join': (payload: { name: string }, ack: AckCallback<RoomJoined>) => void;
   'room:leave': (payload: { name: string }, ack: AckCallback<true>) => void;
   'message:send': (payload: { room: string; clientId: string; body: string }, ack: AckCallback<ChatMessage>) => void;
-  /** Rooms the client has seen, each with the newest message id it holds: the server answers with what came after. */
-  sync: (payload: { rooms: Record<string, number> }, ack: AckCallback<ChatMessage[]>) => void;
+  /**
+   * Rooms the client has seen, each with what it holds (see SyncCursor; a bare number is the newest message id
+   * alone): the server answers the messages that came after, then the changes to the ones it holds.
+   */
+  sync: (payload: { rooms: Record<string, SyncCursor | number> }, ack: AckCallback<ChatMessage[]>) => void;
+  /** Edits one's own message; answers it as now stored. */
+  'message:edit': (payload: { id: number; body: string }, ack: AckCallback<ChatMessage>) => void;
+  /** Deletes one's own message, or any message in a room one owns; answers the placeholder left. */
+  'message:delete': (payload: { id: number }, ack: AckCallback<ChatMessage>) => void;
   /** The messages around one message of a room (opening a search result). */
   'message:around': (payload: { room: string; id: number; limit?: number }, ack: AckCallback<AroundResponse>) => void;
   search: (payload: SearchRequest, ack: AckCallback<SearchResponse>) => void;
   typing: (payload: { room: string }) => void;
 }
 
+/** What a client holds of one room, for `sync`. */
+export interface SyncCursor {
+  /** The newest message id it holds (0 for none): messages after it are new to the client. */
+  after: number;
+  /** The oldest message id it holds (0 for none): changes to messages from here to `after` are answered. */
+  from: number;
+  /** The highest `revision` it has seen in the room: changes after it are answered. */
+  revision: number;
+}
+
 export interface ServerToClientEvents {
   'message:new': (message: ChatMessage) => void;
+  /** A message's text was edited: the message as now stored. */
+  'message:updated': (message: ChatMessage) => void;
+  /** A message was deleted: the placeholder left (empty body, deletedAt set). */
+  'message:deleted': (message: ChatMessage) => void;
   presence: (payload: { room: string; online: PublicUser[] }) => void;
   typing: (payload: { room: string; user: PublicUser }) => void;
-  'room:updated': (room: Omit<RoomSummary, 'joined'>) => void;
+  'room:updated': (room: RoomUpdate) => void;
   'user:updated': (user: PublicUser) => void;
 }

@@ -1,8 +1,9 @@
 /**
  * Two people in two browsers (Debian's chromium) against the real server: they register, chat,
- * page back through history, search and open an old message in its room, one uploads an avatar that the other
- * sees, one drops off and comes back. Screenshots go to test-results/ (chat.png and chat-search.png at desktop width,
- * chat-phone*.png at 390 px).
+ * edit and delete messages, page back through history, search and open an old message in its room, one uploads an
+ * avatar that the other sees, one drops off and comes back.
+ * Screenshots go to test-results/ (chat.png, chat-search.png and chat-formatting.png at desktop width, chat-phone*.png
+ * and chat-formatting-phone.png at 390 px, chat-xss.png, one per step such as chat-edit-delete.png).
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -10,6 +11,7 @@ import type { Browser, BrowserContext, ConsoleMessage, Page, WebSocketRoute } fr
 import { newUser, type TestUser } from '../support/client';
 import { ROOT } from '../support/resources';
 import { startTestServer, type TestServer } from '../support/server';
+import { lettersAndDigits, RENDERED_ELEMENTS, XSS_PAYLOADS } from '../support/xss';
 import { ensureClientBuild, launchChromium, makePng } from './support';
 
 const RESULTS = path.join(ROOT, 'test-results');
@@ -27,6 +29,8 @@ const bob: TestUser = newUser('bob');
 
 const cspViolations: string[] = [];
 const pageErrors: string[] = [];
+/** alert(), confirm() or prompt() calls: a payload's script that ran would show one. */
+const dialogs: string[] = [];
 const isCspViolation = (message: ConsoleMessage) => message.type() === 'error' && /Content Security Policy/i.test(message.text());
 
 function watch(page: Page, who: string): Page {
@@ -34,6 +38,10 @@ function watch(page: Page, who: string): Page {
     if (isCspViolation(message)) cspViolations.push(`${who}: ${message.text()}`);
   });
   page.on('pageerror', (error) => pageErrors.push(`${who}: ${error.message}`));
+  page.on('dialog', (dialog) => {
+    dialogs.push(`${who}: ${dialog.type()} ${dialog.message()}`);
+    void dialog.dismiss();
+  });
   return page;
 }
 
@@ -138,9 +146,107 @@ describe('two people chatting in the browser', () => {
     const received = bodies(pageB, '<b>bold</b>');
     await received.waitFor();
     expect(await received.textContent()).toBe(html);
-    expect(await received.locator('*').count()).toBe(0);
+    // One paragraph of text, nothing else.
+    expect(await received.locator('*').evaluateAll((elements) => elements.map((element) => element.tagName))).toEqual(['P']);
     expect(await pageB.evaluate(() => 'pwned' in window || '__pwned' in window)).toBe(false);
   });
+
+  it('formats Markdown (emphasis, code, quotes, lists, http(s) links) and keeps long code lines inside their block at phone width', async () => {
+    const longLine = `const line = '${'x'.repeat(240)}';`;
+    await say(pageA, '**bold**, *italic*, ~~struck~~ and `inline code`');
+    await say(pageA, '> a quote with [a link](https://example.com/docs)\n\nand the reply');
+    await say(pageA, '- first\n- second\n\n1. one\n2. two');
+    await say(pageA, `\`\`\`\n${longLine}\n\`\`\``);
+    await say(pageA, '# not a heading, [not a link](javascript:alert(1))');
+    await bodies(pageB, 'not a heading').waitFor();
+
+    const emphasis = bodies(pageB, 'bold, italic, struck and inline code');
+    expect(await emphasis.locator('p > strong').textContent()).toBe('bold');
+    expect(await emphasis.locator('p > em').textContent()).toBe('italic');
+    expect(await emphasis.locator('p > s').textContent()).toBe('struck');
+    expect(await emphasis.locator('p > code').textContent()).toBe('inline code');
+    const quote = bodies(pageB, 'a quote with a link');
+    expect(await quote.locator('blockquote').textContent()).toBe('a quote with a link');
+    const link = quote.locator('blockquote a');
+    expect(await link.getAttribute('href')).toBe('https://example.com/docs');
+    expect(await link.getAttribute('target')).toBe('_blank');
+    expect(await link.getAttribute('rel')).toBe('noopener noreferrer nofollow');
+    const lists = bodies(pageB, 'firstsecond');
+    expect(await lists.locator('ul > li').allTextContents()).toEqual(['first', 'second']);
+    expect(await lists.locator('ol > li').allTextContents()).toEqual(['one', 'two']);
+    const code = bodies(pageB, longLine).locator('pre > code');
+    expect(await code.textContent()).toBe(longLine);
+    const plain = bodies(pageB, 'not a heading');
+    expect(await plain.textContent()).toBe('# not a heading, [not a link](javascript:alert(1))');
+    expect(await plain.locator('h1, a').count()).toBe(0);
+    await pageB.screenshot({ path: path.join(RESULTS, 'chat-formatting.png') });
+
+    await pageB.setViewportSize(PHONE);
+    await pageB.waitForFunction(() => (document.querySelector('.sidebar')?.getBoundingClientRect().right ?? 1) <= 0);
+    expect(await pageB.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
+    expect(await pageB.locator('.messages').evaluate((list) => list.scrollWidth - list.clientWidth)).toBe(0);
+    // The long line scrolls inside its own block, which stays within the message.
+    const block = bodies(pageB, longLine).locator('pre');
+    expect(await block.evaluate((pre) => pre.scrollWidth > pre.clientWidth && pre.getBoundingClientRect().right <= window.innerWidth)).toBe(true);
+    await pageB.screenshot({ path: path.join(RESULTS, 'chat-formatting-phone.png') });
+    await pageB.setViewportSize(DESKTOP);
+  });
+
+  it('keeps every payload of OWASP’s XSS filter evasion cheat sheet inert and shows it as text, even for a reader without the CSP', async () => {
+    const room = `x${Date.now().toString(36)}`;
+    await pageA.getByLabel('New room name').fill(room);
+    await pageA.getByRole('button', { name: 'Create' }).click();
+    await pageA.getByRole('heading', { name: `# ${room}` }).waitFor();
+    // This reader's browser ignores the page's Content-Security-Policy: what keeps the payloads inert there is the rendering alone.
+    const context = await browser.newContext({ viewport: DESKTOP, bypassCSP: true });
+    const reader = await openChat(context, 'D');
+    await registerThroughForm(reader, newUser('dave'));
+    await reader.locator('.rooms__item', { hasText: `# ${room}` }).getByRole('button', { name: 'Join' }).click();
+    await reader.getByRole('heading', { name: `# ${room}` }).waitFor();
+    const readerUrl = reader.url();
+
+    for (const payload of XSS_PAYLOADS) {
+      await say(pageA, payload);
+      // Below the server's sustained rate of 5 messages a second, so none is refused.
+      await pageA.waitForTimeout(200);
+    }
+    const allStored = (count: number) => document.querySelectorAll('.message:not(.message--pending):not(.message--failed) .message__body').length === count;
+    await pageA.waitForFunction(allStored, XSS_PAYLOADS.length);
+    await reader.waitForFunction(allStored, XSS_PAYLOADS.length);
+
+    for (const page of [pageA, reader]) {
+      const rendered = await page.evaluate(() => {
+        const list = document.querySelector('.messages');
+        const elements = [...document.querySelectorAll('.message__body *')];
+        return {
+          texts: [...document.querySelectorAll('.message__body')].map((body) => body.textContent ?? ''),
+          elements: elements.map((element) => ({ tag: element.tagName.toLowerCase(), attributes: element.getAttributeNames() })),
+          links: [...document.querySelectorAll('.messages a')].map((link) => `${link.getAttribute('href')} ${link.getAttribute('target')} ${link.getAttribute('rel')}`),
+          handlers: [...document.querySelectorAll('*')].flatMap((element) => element.getAttributeNames().filter((name) => name.toLowerCase().startsWith('on'))),
+          active: [...(list?.querySelectorAll('script, style, link, meta, base, iframe, frame, object, embed, svg, math, form, input, video, audio, img:not(.avatar)') ?? [])].map(
+            (element) => element.outerHTML,
+          ),
+        };
+      });
+      expect(rendered.texts.map(lettersAndDigits)).toEqual(XSS_PAYLOADS.map(lettersAndDigits));
+      for (const { tag, attributes } of rendered.elements) {
+        expect(Object.keys(RENDERED_ELEMENTS)).toContain(tag);
+        expect(RENDERED_ELEMENTS[tag]).toEqual(expect.arrayContaining(attributes));
+      }
+      for (const link of rendered.links) expect(link).toMatch(/^https?:\/\/\S+ _blank noopener noreferrer nofollow$/);
+      expect(rendered.handlers).toEqual([]);
+      expect(rendered.active).toEqual([]);
+    }
+    // The payloads include http(s) links, which stay links: the check above had some to look at.
+    expect(await reader.locator('.message__body a').count()).toBeGreaterThan(0);
+    expect(dialogs).toEqual([]);
+    expect(reader.url()).toBe(readerUrl);
+    expect(await reader.evaluate(() => document.querySelectorAll('base, meta[http-equiv]').length)).toBe(0);
+    await reader.screenshot({ path: path.join(RESULTS, 'chat-xss.png') });
+    await context.close();
+    await pageA.locator('.rooms__open', { hasText: '# general' }).click();
+    await pageA.getByRole('heading', { name: '# general' }).waitFor();
+  }, 180_000);
 
   it('sends on Enter, breaks the line on Shift+Enter, and shows a typing line that expires', async () => {
     await composer(pageA).click();
@@ -171,6 +277,63 @@ describe('two people chatting in the browser', () => {
     await composer(pageA).fill('');
   });
 
+  it('one edits a message and deletes another: both change live, for the other too, and stay so after a reload', async () => {
+    await say(pageA, 'to be edited, with a tpyo');
+    await say(pageA, 'to be deleted: a secret');
+    await bodies(pageB, 'to be deleted: a secret').waitFor();
+    const messageOf = (page: Page, id: string) => page.locator(`.message[data-id="${id}"]`);
+    const editedId = (await pageA.locator('.message', { hasText: 'with a tpyo' }).getAttribute('data-id')) ?? '';
+    const deletedId = (await pageA.locator('.message', { hasText: 'a secret' }).getAttribute('data-id')) ?? '';
+    // The other person may change neither: general has no owner, and the messages are not theirs.
+    expect(await messageOf(pageB, editedId).getByRole('button').count()).toBe(0);
+
+    // From the keyboard: Enter on Edit opens the editor with the focus in it; Escape cancels and gives the focus back.
+    const editButton = messageOf(pageA, editedId).getByRole('button', { name: 'Edit message' });
+    await editButton.focus();
+    await editButton.press('Enter');
+    const editor = pageA.getByRole('textbox', { name: 'Edit message' });
+    await editor.waitFor();
+    expect(await editor.evaluate((element) => element === document.activeElement)).toBe(true);
+    await editor.press('Escape');
+    await editor.waitFor({ state: 'detached' });
+    await pageA.waitForFunction(() => document.activeElement?.getAttribute('aria-label') === 'Edit message');
+    expect(await messageOf(pageA, editedId).locator('.message__body').textContent()).toBe('to be edited, with a tpyo');
+
+    // Enter saves: both see the new text marked "(edited)".
+    await editButton.press('Enter');
+    await editor.fill('edited, without a typo');
+    await pageA.screenshot({ path: path.join(RESULTS, 'chat-editing.png') });
+    await editor.press('Enter');
+    await editor.waitFor({ state: 'detached' });
+    for (const page of [pageA, pageB]) {
+      await messageOf(page, editedId).locator('.message__body', { hasText: /^edited, without a typo$/ }).waitFor();
+      await messageOf(page, editedId).getByText('(edited)').waitFor();
+    }
+
+    // Delete asks first; Keep changes nothing, Delete leaves a placeholder for both.
+    await messageOf(pageA, deletedId).getByRole('button', { name: 'Delete message by you' }).click();
+    const confirm = messageOf(pageA, deletedId).getByRole('group', { name: 'Confirm delete' });
+    await confirm.getByRole('button', { name: 'Keep' }).click();
+    await confirm.waitFor({ state: 'detached' });
+    expect(await bodies(pageA, 'to be deleted: a secret').count()).toBe(1);
+    await messageOf(pageA, deletedId).getByRole('button', { name: 'Delete message by you' }).click();
+    await confirm.getByRole('button', { name: 'Delete' }).click();
+    for (const page of [pageA, pageB]) {
+      await messageOf(page, deletedId).locator('.message__body--deleted', { hasText: 'message deleted' }).waitFor();
+      expect(await bodies(page, 'a secret').count()).toBe(0);
+    }
+    expect(await messageOf(pageA, deletedId).getByRole('button').count()).toBe(0);
+    await pageB.screenshot({ path: path.join(RESULTS, 'chat-edit-delete.png') });
+
+    // After a reload the history says the same.
+    await pageB.reload();
+    await messageOf(pageB, editedId).getByText('(edited)').waitFor();
+    await messageOf(pageB, deletedId).locator('.message__body--deleted').waitFor();
+    expect(await messageOf(pageB, editedId).locator('.message__body').textContent()).toBe('edited, without a typo');
+    expect(await bodies(pageB, 'a secret').count()).toBe(0);
+    await pageB.locator('.online__name', { hasText: alice.username }).waitFor();
+  });
+
   it('creates, joins and leaves rooms with member counts', async () => {
     const room = `r${Date.now().toString(36)}`;
     await composer(pageA).fill('a draft for general');
@@ -188,6 +351,15 @@ describe('two people chatting in the browser', () => {
 
     await say(pageA, `hello ${room}`);
     await bodies(pageB, `hello ${room}`).waitFor();
+    // A created the room, so owns it: A may delete B's message there (not edit it); B may not touch A's.
+    await say(pageB, 'bob oversteps in alice’s room');
+    const bobsMessage = pageA.locator('.message', { hasText: 'bob oversteps' });
+    expect(await bobsMessage.getByRole('button', { name: 'Edit message' }).count()).toBe(0);
+    await bobsMessage.getByRole('button', { name: `Delete message by ${bob.username}` }).click();
+    await bobsMessage.getByRole('group', { name: 'Confirm delete' }).getByRole('button', { name: 'Delete' }).click();
+    await pageB.locator('.message__body--deleted').waitFor();
+    expect(await bodies(pageB, 'bob oversteps').count()).toBe(0);
+    expect(await pageB.locator('.message', { hasText: `hello ${room}` }).getByRole('button').count()).toBe(0);
 
     await pageB.getByRole('button', { name: `Leave ${room}` }).click();
     await pageB.getByRole('heading', { name: '# general' }).waitFor();
@@ -492,9 +664,10 @@ describe('two people chatting in the browser', () => {
     await bodies(pageB, 'written while offline').waitFor();
   });
 
-  it('ran under the CSP without a single violation or script error', async () => {
+  it('ran under the CSP without a single violation, script error or dialog', async () => {
     expect(pageErrors).toEqual([]);
     expect(cspViolations).toEqual([]);
+    expect(dialogs).toEqual([]);
     // The detector itself works: an inline style attribute is refused and reported.
     const probe = await contextA.newPage();
     const reported = probe.waitForEvent('console', { predicate: isCspViolation });

@@ -2,7 +2,8 @@
  * The Helm chart in .helm/, rendered by the real helm binary for production, staging and a review
  * environment with the values werf and the pipeline inject, then checked object by object:
  * Kubernetes schemas, images, secrets kept out of plain text, probes and limits, Services that
- * select pods, and the deploy order that makes migrations run before the app.
+ * select pods, the registry pull secret, and the deploy order (werf's deploy dependencies) that makes migrations
+ * run after PostgreSQL and before the app.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,7 +22,7 @@ import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { Secret } from 'kubernetes-models/v1/Secret';
 import { Service } from 'kubernetes-models/v1/Service';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
-import { kubeTools, type KubeTools, type RenderedObject as K8sObject } from '../support/helm';
+import { kubeTools, werfServiceValues, type KubeTools, type RenderedObject as K8sObject } from '../support/helm';
 
 const run = promisify(execFile);
 const root = path.resolve(__dirname, '../..');
@@ -64,6 +65,7 @@ interface PodTemplate {
   spec: {
     containers: Container[];
     initContainers?: Container[];
+    imagePullSecrets?: { name: string }[];
     automountServiceAccountToken?: boolean;
     securityContext?: { runAsNonRoot?: boolean };
     terminationGracePeriodSeconds?: number;
@@ -88,14 +90,18 @@ const productionSecrets = {
   mailgunApiKey: { production: 'dummy-mailgun-key-31337' },
   defaultUserPassword: { production: 'dummy-default-password-31337' },
 };
-const secretLiterals = Object.values(productionSecrets).map((entry) => entry.production);
+/** The GitLab deploy token (scope read_registry) every pod pulls with: one for all environments, under _default. */
+const deployToken = { username: 'gitlab+deploy-token-31337', password: 'dummy-deploy-token-31337' };
+const registrySecrets = { registryUsername: { _default: deployToken.username }, registryPassword: { _default: deployToken.password } };
+const secretLiterals = [...Object.values(productionSecrets).map((entry) => entry.production), deployToken.password];
 
-/** What werf (service values) and the pipeline (--set global.env_url=$CI_ENVIRONMENT_URL) pass, per environment. */
-function werfValues(env: string, namespace: string, envUrl: string): Record<string, unknown> {
-  return {
-    werf: { env, namespace, name: 'chat', repo: 'registry.example.com/group/chat', image: images },
-    global: { env, env_url: envUrl },
-  };
+/**
+ * What werf (its service values, and the decrypted secret-values.yaml with the deploy token in it) and the pipeline
+ * (--set global.env_url=$CI_ENVIRONMENT_URL) pass, per environment.
+ */
+function werfValues(env: string, namespace: string, envUrl: string, options: { images?: Record<string, string>; secrets?: Record<string, unknown> } = {}) {
+  const injected = werfServiceValues({ project: 'chat', env, namespace, repo: 'registry.example.com/group/chat', images: options.images ?? images });
+  return { ...injected, global: { ...injected.global, env_url: envUrl }, secrets: { ...registrySecrets, ...options.secrets } };
 }
 
 const environments = {
@@ -103,8 +109,7 @@ const environments = {
     namespace: 'chat-production',
     url: 'https://chat.example.com',
     values: {
-      ...werfValues('production', 'chat-production', 'https://chat.example.com'),
-      secrets: productionSecrets,
+      ...werfValues('production', 'chat-production', 'https://chat.example.com', { secrets: productionSecrets }),
       external: { s3Endpoint: { production: 's3.eu-central-1.amazonaws.com' } },
       workers: { mailgunDomain: { production: 'mg.example.com' } },
     },
@@ -113,8 +118,7 @@ const environments = {
     namespace: 'chat-staging',
     url: 'https://chat-staging.example.com',
     values: {
-      ...werfValues('staging', 'chat-staging', 'https://chat-staging.example.com'),
-      secrets: { cookieSecret: { staging: 'dummy-staging-cookie-secret-0123456789abcdef' } },
+      ...werfValues('staging', 'chat-staging', 'https://chat-staging.example.com', { secrets: { cookieSecret: { staging: 'dummy-staging-cookie-secret-0123456789abcdef' } } }),
     },
   },
   review: {
@@ -173,6 +177,66 @@ function allContainers(object: K8sObject): Container[] {
 }
 const weight = (object: K8sObject) => Number(object.metadata.annotations?.['werf.io/weight'] ?? 0);
 
+interface DeployDependency {
+  state: string;
+  kind: string;
+  name: string;
+}
+/** The werf.io/deploy-dependency-<id> annotations of an object (state=…,kind=…,name=…), parsed. */
+function deployDependencies(object: K8sObject): DeployDependency[] {
+  return Object.entries(object.metadata.annotations ?? {})
+    .filter(([key]) => key.startsWith('werf.io/deploy-dependency-'))
+    .map(([, value]) => {
+      const properties = Object.fromEntries(value.split(',').map((property) => property.split('=') as [string, string]));
+      return { state: properties.state ?? '', kind: properties.kind ?? '', name: properties.name ?? '' };
+    });
+}
+interface PodRead {
+  kind: 'ConfigMap' | 'Secret' | 'ServiceAccount';
+  name: string;
+  optional: boolean;
+}
+/** The objects a pod reads from the release: its ServiceAccount, pull Secrets, envFrom and env sources, and volumes. */
+function podReads(object: K8sObject): PodRead[] {
+  const spec = podTemplate(object).spec as PodTemplate['spec'] & {
+    serviceAccountName?: string;
+    volumes?: { secret?: { secretName: string; optional?: boolean }; configMap?: { name: string; optional?: boolean } }[];
+  };
+  type Source = { name: string; optional?: boolean } | undefined;
+  const reads: PodRead[] = [];
+  const add = (kind: PodRead['kind'], source: Source) => {
+    if (source) reads.push({ kind, name: source.name, optional: source.optional === true });
+  };
+  add('ServiceAccount', spec.serviceAccountName ? { name: spec.serviceAccountName } : undefined);
+  for (const reference of spec.imagePullSecrets ?? []) add('Secret', reference);
+  for (const container of allContainers(object) as (Container & { envFrom?: { configMapRef?: Source; secretRef?: Source }[] })[]) {
+    for (const source of container.envFrom ?? []) {
+      add('ConfigMap', source.configMapRef);
+      add('Secret', source.secretRef);
+    }
+    for (const variable of container.env ?? []) {
+      const from = variable.valueFrom as { secretKeyRef?: Source; configMapKeyRef?: Source } | undefined;
+      add('Secret', from?.secretKeyRef);
+      add('ConfigMap', from?.configMapKeyRef);
+    }
+  }
+  for (const volume of spec.volumes ?? []) {
+    add('Secret', volume.secret ? { name: volume.secret.secretName, optional: volume.secret.optional } : undefined);
+    add('ConfigMap', volume.configMap);
+  }
+  return reads;
+}
+
+/** The registry credentials a kubernetes.io/dockerconfigjson Secret holds, decoded. */
+function dockerConfig(secret: K8sObject): unknown {
+  return JSON.parse(Buffer.from(secret.data?.['.dockerconfigjson'] ?? '', 'base64').toString('utf8'));
+}
+/** What the kubelet needs to log in to the registry with the deploy token (`auth` is user:password in base64, as docker login writes it). */
+function expectedDockerConfig(registry: string): unknown {
+  const { username, password } = deployToken;
+  return { auths: { [registry]: { username, password, auth: Buffer.from(`${username}:${password}`).toString('base64') } } };
+}
+
 /** Names that say "this is a credential": such a value belongs in a Secret, never in a ConfigMap or an env value. */
 const secretLikeName = /(PASS(WORD)?|SECRET|TOKEN|API_?KEY|ACCESS_KEY|PRIVATE|CREDENTIAL|DATABASE_URL|AMQP_URI|SESSION_REDIS)/i;
 /** A URL with a password in it, whatever its key is called. */
@@ -222,6 +286,19 @@ describe.each(Object.keys(environments) as EnvName[])('%s', (env) => {
       expect(podTemplate(find(objects(), 'Deployment', worker)).spec.containers[0]?.image).toBe(images.python);
     }
     expect(podTemplate(find(objects(), 'Job', 'chat-migrate')).spec.containers[0]?.image).toBe(images.node);
+  });
+
+  test('every pod pulls with a dockerconfigjson Secret that holds the deploy token for the registry werf pushed to', () => {
+    const pullSecrets = workloads(objects()).map((object) => ({ pod: `${object.kind}/${object.metadata.name}`, names: (podTemplate(object).spec.imagePullSecrets ?? []).map((reference) => reference.name) }));
+    expect(pullSecrets.length).toBeGreaterThan(3);
+    for (const { pod, names } of pullSecrets) {
+      expect({ pod, references: names.length }).toEqual({ pod, references: 1 });
+      for (const name of names) {
+        const secret = find(objects(), 'Secret', name);
+        expect({ pod, type: secret.type }).toEqual({ pod, type: 'kubernetes.io/dockerconfigjson' });
+        expect(dockerConfig(secret)).toEqual(expectedDockerConfig('registry.example.com'));
+      }
+    }
   });
 
   test('credentials live only in Secrets: no secret-looking ConfigMap key or env value', () => {
@@ -277,22 +354,52 @@ describe.each(Object.keys(environments) as EnvName[])('%s', (env) => {
     }
   });
 
-  test('deploy order: Secrets, then data stores, then the migration Job, then the app', () => {
-    const secrets = objects().filter((object) => object.kind === 'Secret' || object.kind === 'ConfigMap');
-    const stores = objects().filter((object) => object.kind === 'StatefulSet');
+  test('deploy order: the migration waits for what it reads and for PostgreSQL where the chart runs one; the app and workers wait for the migration', () => {
     const migrate = find(objects(), 'Job', 'chat-migrate');
-    const app = find(objects(), 'Deployment', 'chat');
-    for (const secret of secrets) for (const store of stores) expect(weight(secret)).toBeLessThan(weight(store));
-    for (const store of stores) expect(weight(store)).toBeLessThan(weight(migrate));
-    for (const secret of secrets) expect(weight(secret)).toBeLessThan(weight(migrate));
-    expect(weight(migrate)).toBeLessThan(weight(app));
+    const hasPostgres = objects().some((object) => object.kind === 'StatefulSet' && object.metadata.name === 'chat-postgresql');
+    expect(hasPostgres).toBe(env !== 'production');
+    // Production has no in-cluster PostgreSQL, so no dependency on one (werf allows only resources of the release).
+    expect(deployDependencies(migrate).filter((dependency) => dependency.state === 'ready')).toEqual(hasPostgres ? [{ state: 'ready', kind: 'StatefulSet', name: 'chat-postgresql' }] : []);
+    for (const name of ['chat', 'chat-greeter', 'chat-mailer']) {
+      expect({ name, dependencies: deployDependencies(find(objects(), 'Deployment', name)) }).toEqual({ name, dependencies: expect.arrayContaining([{ state: 'ready', kind: 'Job', name: 'chat-migrate' }]) });
+    }
+    const appStores = deployDependencies(find(objects(), 'Deployment', 'chat')).filter((dependency) => dependency.kind === 'StatefulSet').map((dependency) => dependency.name);
+    expect(appStores.sort()).toEqual(objects().filter((object) => object.kind === 'StatefulSet').map((object) => object.metadata.name).sort());
+    expect(podTemplate(migrate).spec.initContainers?.map((container) => container.name)).toEqual(['wait-for-postgres']);
+    expect(find(objects(), 'Job', 'chat-fixtures').metadata.annotations?.['helm.sh/hook']).toBe('post-install');
+  });
+
+  test('every deploy dependency names an object of this environment, and every pod waits for what it reads', () => {
+    for (const object of objects()) {
+      for (const dependency of deployDependencies(object)) {
+        expect(['present', 'ready']).toContain(dependency.state);
+        expect(() => find(objects(), dependency.kind, dependency.name)).not.toThrow();
+      }
+    }
+    for (const object of workloads(objects())) {
+      const pod = `${object.kind}/${object.metadata.name}`;
+      const reads = podReads(object).filter((read) => !read.optional || objects().some((candidate) => candidate.kind === read.kind && candidate.metadata.name === read.name));
+      const dependencies = deployDependencies(object);
+      for (const read of reads) {
+        const target = find(objects(), read.kind, read.name);
+        // werf ignores the weight of a resource with deploy dependencies: then each read must be one of them.
+        if (dependencies.length > 0) expect({ pod, read: `${read.kind}/${read.name}`, dependency: dependencies.some((dependency) => dependency.kind === read.kind && dependency.name === read.name) }).toEqual({ pod, read: `${read.kind}/${read.name}`, dependency: true });
+        else expect({ pod, read: `${read.kind}/${read.name}`, earlier: weight(target) < weight(object) }).toEqual({ pod, read: `${read.kind}/${read.name}`, earlier: true });
+      }
+      // A weight beside dependencies would be ignored, and mislead the reader.
+      if (dependencies.length > 0) expect({ pod, weight: object.metadata.annotations?.['werf.io/weight'] }).toEqual({ pod, weight: undefined });
+    }
+  });
+
+  test('two migrations never run at once: one Job, replaced only after the previous one is gone, one pod at a time', () => {
+    const migrate = find(objects(), 'Job', 'chat-migrate');
     expect(migrate.metadata.annotations?.['werf.io/delete-policy']).toBe('before-creation');
-    const job = migrate.spec as { backoffLimit?: number; activeDeadlineSeconds?: number };
+    const job = migrate.spec as { parallelism?: number; backoffLimit?: number; podReplacementPolicy?: string; activeDeadlineSeconds?: number };
+    expect(job.parallelism).toBe(1);
+    expect(job.podReplacementPolicy).toBe('Failed');
     expect(job.backoffLimit).toBeGreaterThan(0);
     expect(job.activeDeadlineSeconds).toBeGreaterThan(0);
-    expect(podTemplate(migrate).spec.initContainers?.map((container) => container.name)).toEqual(['wait-for-postgres']);
-    const fixtures = find(objects(), 'Job', 'chat-fixtures');
-    expect(fixtures.metadata.annotations?.['helm.sh/hook']).toBe('post-install');
+    expect(objects().filter((object) => object.kind === 'Job' && podTemplate(object).spec.containers.some((container) => container.command?.join(' ').includes('migrate')))).toEqual([migrate]);
   });
 
   test('the Ingress serves the environment URL from the pipeline', () => {
@@ -396,6 +503,13 @@ test('the workers run modules that exist, and their liveness probe is the worker
   }
 });
 
+test('the chart reads werf\'s values in werf 2\'s current forms (global.werf.*), not the legacy werf.* copy', async () => {
+  const { werf: legacy, ...current } = environments.production.values;
+  expect(legacy).toBeDefined();
+  // Production: no generated credential, so two renders of the same values are the same objects.
+  expect(await template('current-forms-only', environments.production.namespace, current)).toEqual(rendered.production);
+});
+
 test('a plain-http environment gets no TLS and no Secure cookies', async () => {
   const objects = await template('http', 'chat-http', werfValues('review-http', 'chat-http', 'http://chat.test.example.com'));
   expect((find(objects, 'Ingress', 'chat').spec as { tls?: unknown }).tls).toBeUndefined();
@@ -403,15 +517,36 @@ test('a plain-http environment gets no TLS and no Secure cookies', async () => {
   expect(find(objects, 'Service', 'chat').metadata.annotations?.['traefik.ingress.kubernetes.io/service.sticky.cookie.secure']).toBe('false');
 });
 
+describe('the registry pull secret', () => {
+  const publicRegistry = { imagePullSecret: { enabled: { _default: false } } };
+
+  test.each(Object.keys(environments) as EnvName[])('%s: switched off for a public registry, no pod references one and none renders', async (env) => {
+    const { registryUsername: _username, registryPassword: _password, ...secrets } = environments[env].values.secrets;
+    const objects = await template(`${env}-public`, environments[env].namespace, { ...environments[env].values, secrets, ...publicRegistry });
+    expect(workloads(objects).length).toBe(workloads(rendered[env]).length);
+    for (const object of workloads(objects)) expect({ pod: object.metadata.name, imagePullSecrets: podTemplate(object).spec.imagePullSecrets }).toEqual({ pod: object.metadata.name, imagePullSecrets: undefined });
+    expect(objects.filter((object) => object.type === 'kubernetes.io/dockerconfigjson')).toEqual([]);
+  });
+
+  test('a registry set in the values wins over the one werf pushed to', async () => {
+    const objects = await template('other-registry', 'chat-staging', { ...environments.staging.values, imagePullSecret: { registry: { _default: 'registry.gitlab.example.org' } } });
+    expect(dockerConfig(find(objects, 'Secret', 'chat-registry'))).toEqual(expectedDockerConfig('registry.gitlab.example.org'));
+  });
+
+  test('without the deploy token the render fails and says what to set', async () => {
+    const { registryPassword: _password, ...secrets } = environments.staging.values.secrets;
+    expect(await templateError('no-deploy-token', { ...environments.staging.values, secrets })).toContain('secrets.registryUsername and secrets.registryPassword are required');
+  });
+});
+
 describe('refusals', () => {
   test('a missing werf image fails the render and names it', async () => {
-    const values = werfValues('staging', 'chat-staging', 'https://chat-staging.example.com');
-    (values.werf as { image: Record<string, string> }).image = { node: images.node, python: images.python };
-    expect(await templateError('no-assets-image', values)).toContain('werf.image.node_assets is not set');
+    const values = werfValues('staging', 'chat-staging', 'https://chat-staging.example.com', { images: { node: images.node, python: images.python } });
+    expect(await templateError('no-assets-image', values)).toContain('global.werf.images.node_assets.ref_tag is not set');
   });
 
   test('production without its managed database URL fails the render and says what to set', async () => {
-    const values = { ...environments.production.values, secrets: { ...productionSecrets, databaseUrl: { production: '' } } };
+    const values = { ...environments.production.values, secrets: { ...environments.production.values.secrets, databaseUrl: { production: '' } } };
     expect(await templateError('no-database', values)).toContain('secrets.databaseUrl is required');
   });
 

@@ -12,7 +12,7 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CONFIG_VARIABLES, loadConfig } from '../../node/server/config';
-import { renderChart, type RenderedObject } from '../support/helm';
+import { renderChart, werfServiceValues, type RenderedObject } from '../support/helm';
 import { startTestServer, type TestServer } from '../support/server';
 import { filesOfMapping, list, maskMatches, readDockerfile, dockerfileRecipe, renderWerfConfig, ROOT, stapelRecipe, trackedFiles, type ImageRecipe, type RenderedConfig } from './werf-config';
 
@@ -33,7 +33,7 @@ function recipeOf(config: RenderedConfig, name: string): ImageRecipe {
   return dockerfileRecipe(stages, image.target ?? (stages.at(-1)?.name as string));
 }
 
-/** What werf passes as .Values.werf.image: one distinct reference per final image, so a container's image names its werf image. */
+/** What werf passes as .Values.global.werf.images: one distinct reference per final image, so a container's image names its werf image. */
 const werfImageReference = (name: string) => `registry.example.com/chat:${name.replace(/_/g, '-')}-0123456789abcdef`;
 const werfImages = Object.fromEntries(finalImages(werfVariants.stapel).map((name) => [name, werfImageReference(name)]));
 const werfImageOf = (reference: string): string | undefined => Object.entries(werfImages).find(([, candidate]) => candidate === reference)?.[0];
@@ -41,8 +41,12 @@ const werfImageOf = (reference: string): string | undefined => Object.entries(we
 // ---------------------------------------------------------------------------------------------
 // The three renders: values as werf (service values) and the pipeline (--set global.env_url) pass them.
 
-function deployValues(env: string, url: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { werf: { env, namespace: `chat-${env}`, name: 'chat', repo: 'registry.example.com/chat', image: werfImages }, global: { env, env_url: url }, ...extra };
+/** The GitLab deploy token every pod pulls with: one for all environments, under _default in the secret values. */
+const registrySecrets = { registryUsername: { _default: 'gitlab+deploy-token-1' }, registryPassword: { _default: 'deploy-token-0123' } };
+
+function deployValues(env: string, url: string, extra: { secrets?: Record<string, unknown> } & Record<string, unknown> = {}): Record<string, unknown> {
+  const injected = werfServiceValues({ project: 'chat', env, namespace: `chat-${env}`, repo: 'registry.example.com/chat', images: werfImages });
+  return { ...injected, global: { ...injected.global, env_url: url }, ...extra, secrets: { ...registrySecrets, ...extra.secrets } };
 }
 /** Production with managed services: its encrypted secret values (dummies here) and external S3. */
 const productionValues = (secrets: Record<string, string>, workers: Record<string, unknown> = { mailgunDomain: { production: 'mg.example.com' } }) =>
@@ -285,9 +289,25 @@ afterAll(async () => {
 
 test('both werf variants build the same final images, and the chart deploys every one of them', () => {
   expect(finalImages(werfVariants.dockerfile)).toEqual(finalImages(werfVariants.stapel));
-  // The render passed werf.image with exactly these names, and `chat.image` fails on any other, so the chart uses no name werf lacks.
+  // The render passed global.werf.images with exactly these names, and `chat.image` fails on any other, so the chart uses no name werf lacks.
   const used = new Set(placedContainers(rendered.staging).map(({ container }) => werfImageOf(container.image)).filter(Boolean));
   expect([...used].sort()).toEqual(Object.keys(werfImages).sort());
+});
+
+test('npm never checks the registry for its own updates from inside the cluster: every image that runs npm turns the check off itself', () => {
+  // Where npm runs: the chart's containers and Jobs, and CI's `werf kube-run <image> -- npm …`.
+  const fromChart = Object.values(rendered).flatMap((objects) =>
+    placedContainers(objects).filter(({ container }) => commandOf(container)[0] === 'npm').map(({ container }) => werfImageOf(container.image) as string),
+  );
+  const pipeline = readFileSync(path.join(ROOT, '.gitlab-ci.yml'), 'utf8');
+  const fromCi = [...pipeline.matchAll(/werf kube-run\s+(?:--\S+\s+)*([\w-]+)\s+--\s+npm\b/g)].map((match) => match[1] as string);
+  const images = [...new Set([...fromChart, ...fromCi])].sort();
+  expect(images).toEqual(['node', 'node-build']);
+  for (const image of images) {
+    for (const [variant, config] of Object.entries(werfVariants)) {
+      expect({ image, variant, notifier: recipeOf(config, image).runtime.env?.NPM_CONFIG_UPDATE_NOTIFIER }).toEqual({ image, variant, notifier: 'false' });
+    }
+  }
 });
 
 describe.each(Object.keys(environments) as EnvName[])('%s', (env) => {

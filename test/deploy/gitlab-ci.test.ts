@@ -6,7 +6,7 @@
  * probe job that has the workflow's rules as its own, listed by gitlab-ci-local like the real jobs.
  */
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -40,11 +40,18 @@ interface JobConfig {
   rules?: Rule[];
   only?: unknown;
   except?: unknown;
+  artifacts?: { paths?: string[]; when?: string };
   environment?: { name: string; url?: string; action?: string; on_stop?: string; auto_stop_in?: string };
   resource_group?: string;
   interruptible?: boolean;
+  allow_failure?: boolean;
   variables?: Record<string, string>;
+  tags?: string[];
+  timeout?: string;
+  inherit?: { default?: boolean | string[] };
 }
+/** What `default:` gives every job; gitlab-ci-local 4.64 copies only some of it (not tags or timeout) into the jobs. */
+type Defaults = Pick<JobConfig, 'tags' | 'timeout' | 'before_script'>;
 
 interface Scenario {
   branch: string;
@@ -114,7 +121,20 @@ async function jobsRunning(name: ScenarioName): Promise<Record<string, string>> 
   );
 }
 
-let expanded: Record<string, JobConfig> & { stages: string[]; workflow: { rules: Rule[] } };
+let expanded: Record<string, JobConfig> & { stages: string[]; workflow: { rules: Rule[] }; variables: Record<string, string> };
+let defaults: Defaults;
+
+/** The jobs of the expanded pipeline (no top-level keywords, no hidden keys). */
+const jobsOf = (): [string, JobConfig][] =>
+  Object.entries(expanded).filter(([name]) => !['stages', 'variables', 'workflow', 'default'].includes(name)) as [string, JobConfig][];
+
+/** A keyword as GitLab applies it to a job: its own value, else the one from `default:` unless the job opts out. */
+function effective<K extends keyof Defaults>(job: JobConfig, keyword: K): JobConfig[K] {
+  if (job[keyword] !== undefined) return job[keyword];
+  const inherit = job.inherit?.default;
+  const inherits = inherit === undefined || inherit === true || (Array.isArray(inherit) && inherit.includes(keyword));
+  return inherits ? defaults[keyword] : undefined;
+}
 
 beforeAll(async () => {
   repo = mkdtempSync(path.join(tmpdir(), 'chat-gitlab-ci-'));
@@ -129,6 +149,7 @@ beforeAll(async () => {
   await git('branch', 'feature/avatars');
   expanded = load(await gitlabCiLocal(scenarios['default branch'], '--preview')) as typeof expanded;
   writeFileSync(path.join(repo, WORKFLOW_PROBE), JSON.stringify({ 'workflow-rules': { script: ['true'], rules: expanded.workflow.rules } }));
+  defaults = (load(readFileSync(path.join(ROOT, '.gitlab-ci.yml'), 'utf8')) as { default?: Defaults }).default ?? {};
 });
 
 afterAll(() => {
@@ -141,13 +162,52 @@ describe('.gitlab-ci.yml', () => {
     await expect(listJobs(scenarios['default branch'], '--file', 'broken.yml')).rejects.toThrow(/when/);
   });
 
-  it('has the stages build, test, deploy and cleanup, and uses rules (never only/except)', () => {
-    expect(expanded.stages.filter((stage) => !stage.startsWith('.'))).toEqual(['build', 'test', 'deploy', 'cleanup']);
-    const jobs = Object.entries(expanded).filter(([name]) => !['stages', 'variables', 'workflow', 'default'].includes(name)) as [string, JobConfig][];
-    for (const [name, job] of jobs) {
+  it('has the stages build, test, deploy, smoke and cleanup, and uses rules (never only/except)', () => {
+    expect(expanded.stages.filter((stage) => !stage.startsWith('.'))).toEqual(['build', 'test', 'deploy', 'smoke', 'cleanup']);
+    for (const [name, job] of jobsOf()) {
       expect([name, job.only, job.except, Array.isArray(job.rules)]).toEqual([name, undefined, undefined, true]);
-      // werf installed with trdl, then the GitLab integration, before every job's own script.
-      expect([name, job.before_script]).toEqual([name, ['source "$(trdl use werf 2 stable)"', 'source "$(werf ci-env gitlab --as-file)"']]);
+      // trdl and werf, then the GitLab integration, before every job's own script (the smoke checks need only curl).
+      expect([name, effective(job, 'before_script')]).toEqual([name, name.startsWith('smoke:') ? [] : defaults.before_script]);
+    }
+  });
+
+  it('runs every job only on the werf runners, whose tag is set in one variable', () => {
+    // A runner that takes untagged jobs (a shared Docker runner) has no trdl or werf.
+    expect(defaults.tags).toEqual(['$CHAT_RUNNER_TAG']);
+    expect(expanded.variables.CHAT_RUNNER_TAG).toMatch(/^\S+$/);
+    for (const [name, job] of jobsOf()) expect([name, effective(job, 'tags')]).toEqual([name, ['$CHAT_RUNNER_TAG']]);
+  });
+
+  it('installs trdl only after its signature checks out, and activates the pinned werf 2', async () => {
+    const [installTrdl, useWerf, ciEnv, ...rest] = defaults.before_script ?? [];
+    expect(rest).toEqual([]);
+    expect(expanded.variables.WERF_VERSION).toMatch(/^2\.\d+\.\d+$/);
+    expect(useWerf).toBe('source "$(trdl use werf "v$WERF_VERSION")"');
+    expect(ciEnv).toBe('source "$(werf ci-env gitlab --as-file)"');
+    // The install block: valid bash, every download fails the job on an HTTP error, and the binary reaches
+    // ~/bin only after gpg has verified trdl's signature of it.
+    await run('bash', ['-n', '-c', installTrdl ?? '']);
+    const lines = (installTrdl ?? '').split('\n').map((line) => line.trim());
+    const downloads = lines.filter((line) => line.startsWith('curl '));
+    expect(downloads.map((line) => line.split(' ')[1])).toEqual(['-fsSL', '-fsSL', '-fsSL']);
+    const verify = lines.findIndex((line) => /^gpg --batch --verify "\S+\/trdl\.sig" "\S+\/trdl"$/.test(line));
+    const install = lines.findIndex((line) => line.startsWith('install '));
+    expect(verify).toBeGreaterThan(lines.findIndex((line) => line.includes('gpg --batch --import')));
+    expect(install).toBeGreaterThan(verify);
+    expect(downloads[0]).toContain('/releases/$TRDL_VERSION/');
+    // werf's TUF repository, trusted by the checksum of its root that werf's installation docs give.
+    expect(lines).toContainEqual(expect.stringMatching(/^trdl add werf https:\/\/tuf\.werf\.io 1 [0-9a-f]{128}$/));
+  });
+
+  it('gives every job a time limit of its own, below GitLab’s default hour except for the cleanup', () => {
+    const minutes = (timeout: string | undefined): number => {
+      const match = /^(\d+)(m|h)$/.exec(timeout ?? '');
+      if (!match) throw new Error(`not a timeout of the form 30m or 1h: ${timeout}`);
+      return Number(match[1]) * (match[2] === 'h' ? 60 : 1);
+    };
+    for (const [name, job] of jobsOf()) {
+      expect([name, minutes(effective(job, 'timeout'))]).toEqual([name, name === 'cleanup' ? 60 : expect.any(Number)]);
+      if (name !== 'cleanup') expect([name, minutes(effective(job, 'timeout')) < 60]).toEqual([name, true]);
     }
   });
 
@@ -158,19 +218,51 @@ describe('.gitlab-ci.yml', () => {
       expect(expanded[name]?.script?.[0]).toMatch(/^werf converge /);
       expect(expanded[name]?.variables?.WERF_REQUIRE_BUILT_IMAGES).toBe('true');
     }
-    expect(expanded['stop:review']?.script).toEqual(['werf dismiss --with-namespace']);
     // Only staging and production decrypt .helm/secret-values.yaml; branch pipelines never need the key.
-    for (const name of ['deploy:review', 'stop:review']) expect(expanded[name]?.variables?.WERF_IGNORE_SECRET_KEY).toBe('true');
+    expect(expanded['deploy:review']?.variables?.WERF_IGNORE_SECRET_KEY).toBe('true');
     for (const name of ['deploy:staging', 'deploy:production']) expect(expanded[name]?.variables?.WERF_IGNORE_SECRET_KEY).toBeUndefined();
+    // Without the key review pods pull with GitLab's gitlab-deploy-token, set where the chart's pull Secret reads its token.
+    const review = expanded['deploy:review']?.variables ?? {};
+    expect(review.WERF_SET_REGISTRY_USERNAME).toMatch(/^secrets\.registryUsername\._default=\$\{?CI_DEPLOY_USER\}?$/);
+    expect(review.WERF_SET_REGISTRY_PASSWORD).toMatch(/^secrets\.registryPassword\._default=\$\{?CI_DEPLOY_PASSWORD\}?$/);
+    const chartSecrets = (load(readFileSync(path.join(ROOT, '.helm/values.yaml'), 'utf8')) as { secrets: Record<string, object> }).secrets;
+    for (const key of ['registryUsername', 'registryPassword']) expect(chartSecrets[key]).toHaveProperty('_default');
     expect(expanded.cleanup?.script?.at(-1)).toBe('werf cleanup');
     expect(expanded.cleanup?.variables?.GIT_DEPTH).toBe('0');
   });
 
+  it('stops a review environment without a checkout: dismiss uses the deploy report the deploy job saved', () => {
+    for (const name of ['deploy:review', 'deploy:staging', 'deploy:production']) {
+      expect([name, expanded[name]?.script?.[0]]).toEqual([name, expect.stringMatching(/^werf converge --save-deploy-report /)]);
+      // Kept even when the deploy fails: a half-made release still has to be removable.
+      expect([name, expanded[name]?.artifacts]).toEqual([name, { paths: ['.werf-deploy-report.json'], when: 'always' }]);
+    }
+    const stop = expanded['stop:review'];
+    expect(stop?.variables?.GIT_STRATEGY).toBe('none');
+    expect(stop?.script).toEqual(['werf dismiss --use-deploy-report --with-namespace']);
+    expect(stop?.needs).toEqual([{ job: 'deploy:review', artifacts: true, optional: false }]);
+    // Nothing in the job may need the repository: no werf.yaml, no chart, no secret key.
+    expect(stop?.variables?.WERF_IGNORE_SECRET_KEY).toBeUndefined();
+  });
+
+  it('smoke-checks each deployed environment through the URL it was deployed to, without counting as a deployment', () => {
+    for (const env of ['review', 'staging', 'production']) {
+      const smoke = expanded[`smoke:${env}`];
+      const deployed = expanded[`deploy:${env}`]?.environment;
+      expect(smoke?.script).toEqual(['bash scripts/smoke.sh "$CI_ENVIRONMENT_URL"']);
+      expect(smoke?.environment).toEqual({ name: deployed?.name, url: deployed?.url, action: 'verify' });
+      // A failed check fails the pipeline.
+      expect([env, smoke?.allow_failure ?? false]).toEqual([env, false]);
+    }
+    // The script the jobs run; test/deploy/smoke.test.ts runs it against the real server.
+    expect(statSync(path.join(ROOT, 'scripts/smoke.sh')).isFile()).toBe(true);
+  });
+
   it('gives each environment its own resource group and never interrupts a deploy', () => {
-    for (const [name, job] of Object.entries(expanded) as [string, JobConfig][]) {
+    for (const [name, job] of jobsOf()) {
       if (job.environment) expect([name, job.resource_group]).toEqual([name, job.environment.name]);
       const safeToCancel = name === 'build' || name === 'test';
-      expect([name, job.interruptible === true]).toEqual([name, safeToCancel && Boolean(job.stage)]);
+      expect([name, job.interruptible === true]).toEqual([name, safeToCancel]);
     }
     expect(expanded.cleanup?.resource_group).toBe('cleanup');
   });
@@ -183,11 +275,14 @@ describe('.gitlab-ci.yml', () => {
   });
 
   it.each<[ScenarioName, Record<string, string>]>([
-    ['default branch', { build: 'on_success', test: 'on_success', 'deploy:staging': 'on_success', 'deploy:production': 'manual, optional' }],
-    ['merge request', { build: 'on_success', test: 'on_success', 'deploy:review': 'on_success', 'stop:review': 'manual, optional' }],
-    ['feature branch', { build: 'on_success', test: 'on_success', 'deploy:review': 'manual, optional', 'stop:review': 'manual, optional' }],
+    [
+      'default branch',
+      { build: 'on_success', test: 'on_success', 'deploy:staging': 'on_success', 'smoke:staging': 'on_success', 'deploy:production': 'manual, optional', 'smoke:production': 'on_success' },
+    ],
+    ['merge request', { build: 'on_success', test: 'on_success', 'deploy:review': 'on_success', 'smoke:review': 'on_success', 'stop:review': 'manual, optional' }],
+    ['feature branch', { build: 'on_success', test: 'on_success', 'deploy:review': 'manual, optional', 'smoke:review': 'on_success', 'stop:review': 'manual, optional' }],
     ['feature branch with an open merge request', {}],
-    ['tag', { build: 'on_success', test: 'on_success', 'deploy:production': 'manual, optional' }],
+    ['tag', { build: 'on_success', test: 'on_success', 'deploy:production': 'manual, optional', 'smoke:production': 'on_success' }],
     ['schedule', { cleanup: 'on_success' }],
   ])('runs the expected jobs for a %s pipeline', async (name, expected) => {
     expect(await jobsRunning(name)).toEqual(expected);
@@ -202,6 +297,7 @@ describe('.gitlab-ci.yml', () => {
     expect(needs('deploy:review')).toEqual(['build', 'test']);
     expect(needs('deploy:production')).toEqual(['build', 'deploy:staging (optional)', 'test']);
     expect(needs('stop:review')).toEqual(['deploy:review']);
+    for (const env of ['review', 'staging', 'production']) expect(needs(`smoke:${env}`)).toEqual([`deploy:${env}`]);
     expect(needs('cleanup')).toEqual([]);
   });
 });

@@ -1,23 +1,28 @@
 /**
  * The nginx sidecar config (node/nginx/nginx.conf, exactly the file the node_assets image carries)
  * run by Debian's real nginx in front of the real chat server: assets from disk with long cache
- * headers, everything else proxied (REST and a socket.io WebSocket), /healthz answered by nginx.
+ * headers, gzipped for clients that accept it, everything else proxied (REST and a socket.io WebSocket),
+ * /healthz answered by nginx.
  *
  * The image renders the file with envsubst (only the NGINX_* variables) into conf.d/, inside the
  * http {} block of its own nginx.conf; renderTemplate and mainConfig below do the same here.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { get, type IncomingHttpHeaders } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
+import { gunzipSync } from 'node:zlib';
 import { nextEvent, requestData } from '../realtime/helpers';
 import { connectSocket, register, type ChatSocket } from '../support/client';
 import { startTestServer, type TestServer } from '../support/server';
 
 const root = path.resolve(__dirname, '../..');
 const template = readFileSync(path.join(root, 'node/nginx/nginx.conf'), 'utf8');
+const run = promisify(execFile);
 
 /** envsubst as the image's entrypoint runs it with NGINX_ENVSUBST_FILTER=^NGINX_: defined NGINX_* variables only. */
 export function renderTemplate(text: string, variables: Record<string, string>): string {
@@ -76,6 +81,22 @@ let dir: string;
 let url: string;
 const assetName = `app.${randomUUID().slice(0, 8)}.js`;
 const assetBody = `console.log(${JSON.stringify(randomUUID())});\n`;
+/** Assets big enough to be worth compressing (above gzip_min_length), of the types webpack writes. */
+const compressibleAssets = [
+  { kind: 'JavaScript', name: `vendor.${randomUUID().slice(0, 8)}.js`, body: Array.from({ length: 400 }, (_, line) => `export const value${line} = ${JSON.stringify(randomUUID())};`).join('\n') },
+  { kind: 'CSS', name: `main.${randomUUID().slice(0, 8)}.css`, body: Array.from({ length: 400 }, (_, line) => `.message-${line} { color: #333; margin: 0 ${line}px; }`).join('\n') },
+];
+
+/** A GET with exactly these request headers (fetch would add its own Accept-Encoding and decompress). */
+function rawGet(pathname: string, headers: Record<string, string>): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    get(`${url}${pathname}`, { headers }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks) }));
+    }).on('error', reject);
+  });
+}
 
 beforeAll(async () => {
   // One proxy hop (this nginx) in front of Node, as in the pod (where the ingress adds a second).
@@ -85,6 +106,7 @@ beforeAll(async () => {
   chmodSync(dir, 0o755);
   mkdirSync(path.join(dir, 'html/assets'), { recursive: true });
   writeFileSync(path.join(dir, 'html/assets', assetName), assetBody);
+  for (const { name, body } of compressibleAssets) writeFileSync(path.join(dir, 'html/assets', name), body);
   const port = await freePort();
   const serverConfig = path.join(dir, 'default.conf');
   writeFileSync(
@@ -141,6 +163,25 @@ test('assets come from disk with long-lived cache headers; a missing one is a 40
   expect(missing.status).toBe(404);
   expect(missing.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
   expect(missing.headers.get('content-security-policy')).toBeNull();
+});
+
+test.each(compressibleAssets)('a $kind asset is gzipped for a client that accepts gzip, sent as it is to one that does not, Vary: Accept-Encoding on both', async ({ name, body }) => {
+  const gzipped = await rawGet(`/assets/${name}`, { 'Accept-Encoding': 'gzip, deflate, br' });
+  expect({ status: gzipped.status, encoding: gzipped.headers['content-encoding'], vary: gzipped.headers.vary }).toEqual({ status: 200, encoding: 'gzip', vary: 'Accept-Encoding' });
+  expect(gunzipSync(gzipped.body).toString()).toBe(body);
+  expect(gzipped.body.length).toBeLessThan(body.length / 2);
+  expect(gzipped.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+
+  for (const headers of [{}, { 'Accept-Encoding': 'identity' }] as Record<string, string>[]) {
+    const plain = await rawGet(`/assets/${name}`, headers);
+    expect({ headers, status: plain.status, encoding: plain.headers['content-encoding'], vary: plain.headers.vary }).toEqual({ headers, status: 200, encoding: undefined, vary: 'Accept-Encoding' });
+    expect(plain.body.toString()).toBe(body);
+  }
+});
+
+test('the smoke check the pipeline runs after a deploy passes through nginx: /readyz and a socket.io WebSocket upgrade', async () => {
+  const { stdout } = await run('bash', [path.join(root, 'scripts/smoke.sh'), url]);
+  expect(stdout).toContain('socket.io open packet received');
 });
 
 test('the API is proxied to Node, cookies and CSRF included', async () => {

@@ -37,8 +37,8 @@ export interface RuntimeConfig {
 export interface WerfImage {
   image: string;
   final?: boolean;
+  /** An external image, or another image of werf.yaml (werf 2's form; fromImage is deprecated). */
   from?: string;
-  fromImage?: string;
   git?: GitMapping[];
   import?: ImportSpec[];
   shell?: Record<string, string | string[]>;
@@ -152,13 +152,19 @@ export interface ImageRecipe {
   runtime: RuntimeConfig;
 }
 
+/** The image of werf.yaml that an image starts from, if its `from` names one rather than an external image. */
+export function fromWerfImage(images: Map<string, WerfImage>, image: WerfImage): WerfImage | undefined {
+  return image.from === undefined ? undefined : images.get(image.from);
+}
+
 export function stapelRecipe(images: Map<string, WerfImage>, name: string): ImageRecipe {
   const image = images.get(name);
   if (!image) throw new Error(`no image ${name}`);
-  const sources = [image.fromImage, ...(image.import ?? []).map((spec) => spec.from ?? spec.image)].filter((source): source is string => Boolean(source));
+  const parent = fromWerfImage(images, image);
+  const sources = [parent?.image, ...(image.import ?? []).map((spec) => spec.from ?? spec.image)].filter((source): source is string => Boolean(source));
   const commands = Object.values(image.shell ?? {}).flatMap((stage) => list(stage).flatMap(commandsOf));
   for (const source of sources) commands.push(...stapelRecipe(images, source).commands);
-  const baseImage = image.fromImage ? stapelRecipe(images, image.fromImage).baseImage : (image.from ?? '');
+  const baseImage = parent ? stapelRecipe(images, parent.image).baseImage : (image.from ?? '');
   const config = (image.imageSpec?.config ?? {}) as RuntimeConfig;
   return { baseImage, commands: [...new Set(commands)].sort(), runtime: normalizeRuntime(config) };
 }

@@ -7,10 +7,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Ajv from 'ajv';
 import { load } from 'js-yaml';
+import { buildInputs } from './build-inputs';
 import { envVariablesRead, TemplateFailError } from './go-template';
 import {
   dockerfileRecipe,
   filesOfMapping,
+  fromWerfImage,
   list,
   maskMatches,
   readDockerfile,
@@ -70,6 +72,8 @@ describe('werf.yaml', () => {
       });
       expect(problems).toEqual([]);
       expect(config.meta).toMatchObject({ project: 'chat', configVersion: 1 });
+      // werf 2's forms: an image of werf.yaml as a base is `from: <image>`; fromImage and fromArtifact are deprecated.
+      expect(config.documents.filter((doc) => 'fromImage' in doc || 'fromArtifact' in doc).map((doc) => doc.image)).toEqual([]);
     });
 
     it('adds only tracked files, and every stage dependency matches a file the mapping adds', () => {
@@ -92,15 +96,16 @@ describe('werf.yaml', () => {
       expect(problems).toEqual([]);
     });
 
-    it('imports from images it declares, from paths those images have', () => {
+    it('starts from and imports from images it declares, from paths those images have', () => {
       for (const image of config.images.values()) {
-        if (image.fromImage) expect(config.images.has(image.fromImage)).toBe(true);
+        // A `from` without a tag or digest is another image of werf.yaml, never an external `latest`.
+        if (image.from && !/[:@]/.test(image.from)) expect([image.image, fromWerfImage(config.images, image)?.image]).toEqual([image.image, image.from]);
         for (const spec of image.import ?? []) {
           const source = config.images.get(spec.from ?? spec.image ?? '');
           expect(source).toBeDefined();
           // The source (or the image it starts from) puts its files under a git `to` that contains the imported path.
           const roots: string[] = [];
-          for (let current = source; current; current = current.fromImage ? config.images.get(current.fromImage) : undefined) {
+          for (let current = source; current; current = fromWerfImage(config.images, current)) {
             roots.push(...(current.git ?? []).map((mapping) => mapping.to));
           }
           expect(roots.some((root) => spec.add === root || spec.add.startsWith(`${root}/`))).toBe(true);
@@ -174,6 +179,35 @@ describe('werf.yaml', () => {
     expect(expand('build')).toMatch(/webpack --mode production/);
     expect(stapelRecipe(configs.stapel.images, 'node-build').commands).toEqual(['npm ci', 'npm run build']);
     expect(stapelRecipe(configs.stapel.images, 'node').commands).toEqual(['npm ci', 'npm prune --omit=dev', 'npm run build']);
+  });
+
+  describe('node-build is rebuilt for every file `npm run build` reads (tsc and webpack, as they resolve their inputs)', () => {
+    const inputs = buildInputs();
+
+    it('finds the compilers’ inputs: the server, the bench, the fixtures, the client with its stylesheet and page', () => {
+      for (const prefix of ['node/server/', 'node/shared/', 'node/client/', 'bench/', 'fixtures/']) {
+        expect([prefix, inputs.some((file) => file.startsWith(prefix))]).toEqual([prefix, true]);
+      }
+      expect(inputs).toEqual(expect.arrayContaining(['tsconfig.json', 'tsconfig.build.json', 'webpack.config.js', 'node/client/index.html', 'node/client/styles.css']));
+    });
+
+    it('Stapel: a stage dependency up to the setup stage (which runs the build) matches every input', () => {
+      const [mapping] = configs.stapel.images.get('node-build')?.git ?? [];
+      const masks = ['install', 'setup'].flatMap((stage) => list(mapping?.stageDependencies?.[stage]));
+      expect(inputs.filter((file) => !masks.some((mask) => maskMatches(mask, file)))).toEqual([]);
+    });
+
+    it('Dockerfile: the build stage copies every input before it runs the build', () => {
+      const build = readDockerfile(path.join(ROOT, 'node/Dockerfile')).find((stage) => stage.name === 'build');
+      const instructions = build?.instructions ?? [];
+      const buildAt = instructions.findIndex(({ keyword, args }) => keyword === 'RUN' && args === 'npm run build');
+      expect(buildAt).toBeGreaterThan(0);
+      const copied = instructions
+        .slice(0, buildAt)
+        .filter(({ keyword }) => keyword === 'COPY')
+        .flatMap(({ args }) => args.split(' ').slice(0, -1));
+      expect(inputs.filter((file) => !copied.some((source) => file === source || file.startsWith(`${source.replace(/\/$/, '')}/`)))).toEqual([]);
+    });
   });
 
   it('puts only what runs into the runtime images', () => {

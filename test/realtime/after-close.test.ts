@@ -13,6 +13,7 @@ import { createRealtime, type Realtime } from '../../node/server/realtime';
 import { RoomRepository, RoomService } from '../../node/server/rooms';
 import { UserProfiles } from '../../node/server/users';
 import { createTestDatabase, createTestPool, uniqueRedisPrefix, type TestDatabase } from '../support/resources';
+import { waitFor } from '../support/wait';
 
 let database: TestDatabase;
 let db: Pool;
@@ -41,8 +42,8 @@ beforeAll(async () => {
   httpServer = http.createServer();
   realtime = createRealtime(httpServer, { config, logger: createLogger('silent'), redis, sessionMiddleware: noSession });
   messages = new MessageService(new MessageRepository(db, new UserProfiles('/avatars/')), rooms, realtime);
-  // Once the adapter's Redis connections are up, a broadcast really goes through them.
-  await realtime.io.of('/').adapter.serverCount();
+  // Once the adapter's Redis connection is up (it answers, rather than failing at once), a broadcast really goes through it.
+  await waitFor(() => realtime.io.of('/').adapter.serverCount().then(() => true, () => false));
   await realtime.close();
   process.on('unhandledRejection', recordUnhandled);
 }, 60_000);

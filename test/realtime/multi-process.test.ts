@@ -1,6 +1,6 @@
 /**
  * Two server processes (the production build, `node build/.../main.js`) on one database and one Redis prefix:
- * the Redis adapter carries messages, presence, typing and room updates from one to the other.
+ * the Redis adapter carries messages (new, edited, deleted), presence, typing and room updates from one to the other.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -97,6 +97,14 @@ test('a message crosses from one process to the other, both ways', async () => {
   const typing = nextEvent(a, 'typing', (notice) => notice.user.id === bob.user.id);
   b.emit('typing', { room: 'general' });
   expect((await typing).room).toBe('general');
+
+  // Edits and deletes cross too.
+  const editedAtBob = nextEvent(b, 'message:updated', (message) => message.id === sent.id);
+  const edited = await requestData(a, 'message:edit', { id: sent.id, body: 'from the first process, edited' });
+  expect(await editedAtBob).toEqual(edited);
+  const deletedAtBob = nextEvent(b, 'message:deleted', (message) => message.id === sent.id);
+  const deleted = await requestData(a, 'message:delete', { id: sent.id });
+  expect(await deletedAtBob).toEqual(deleted);
 });
 
 test('presence spans both processes, and a user on two processes counts once', async () => {

@@ -15,7 +15,8 @@ const profiles = new UserProfiles('/avatars/');
 /** Stands where socket.io would announce stored messages, and keeps what it was told. */
 function recordingAnnouncer(): MessageAnnouncer & { announced: ChatMessage[] } {
   const announced: ChatMessage[] = [];
-  return { announced, isClosing: () => false, messageCreated: (message) => announced.push(message) };
+  const record = (message: ChatMessage) => announced.push(message);
+  return { announced, isClosing: () => false, messageCreated: record, messageUpdated: record, messageDeleted: record };
 }
 
 beforeAll(async () => {
@@ -92,7 +93,7 @@ test('connecting, creating a room and posting open no explicit transaction, and 
   const pool = statementsOnly(db);
   const rooms = new RoomService(new RoomRepository(pool));
   await rooms.roomsOnConnect(userId);
-  expect(await rooms.create(userId, 'no-tx-room')).toEqual({ name: 'no-tx-room', memberCount: 1, joined: true });
+  expect(await rooms.create(userId, 'no-tx-room')).toEqual({ name: 'no-tx-room', memberCount: 1, joined: true, ownerId: userId });
   // Racing creators: one room, one creator as its only member, the rest told the name is taken.
   const race = await Promise.allSettled([otherUserId, userId, otherUserId].map((creator) => rooms.create(creator, 'raced-room')));
   expect(race.filter((result) => result.status === 'fulfilled')).toHaveLength(1);

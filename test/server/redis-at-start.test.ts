@@ -42,12 +42,12 @@ async function startWithRedisDown(changes: NodeJS.ProcessEnv = {}): Promise<{ sp
   return { spawned, gate, url: `http://127.0.0.1:${port}` };
 }
 
-/** How many connections listen on the socket.io adapter's request channel of this file's Redis prefix. */
+/** How many connections listen on the socket.io adapter's request channel (for fetchSockets, serverSideEmit) of this file's Redis prefix. */
 async function adapterSubscribers(): Promise<number> {
   const redis = createClient({ url: 'redis://127.0.0.1:6379/0' }) as RedisClientType;
   await redis.connect();
   try {
-    const counts = await redis.pubSubNumSub(`${environment.REDIS_PREFIX}socket.io-request#/#`);
+    const counts = await redis.pubSubNumSub(`${environment.REDIS_PREFIX}socket.io#/#`);
     return Object.values(counts)[0] ?? 0;
   } finally {
     await redis.close();
@@ -71,7 +71,7 @@ test('started with Redis down it listens with sessions degraded, and recovers by
   const loggedIn = await new ApiSession(url).login(account.username, account.password);
   expect(loggedIn.status).toBe(200);
   (await connectSocket(url, registered.cookie)).close();
-  // The socket.io adapter subscribed once Redis was there, so other processes' broadcasts reach this one.
+  // The socket.io adapter subscribed once Redis was there, so other processes' fetchSockets and serverSideEmit reach this one.
   await waitFor(async () => (await adapterSubscribers()) === 1);
 
   // The rate limits work again too (their Lua scripts could not be loaded at start): 2 failures, then 429.
@@ -81,7 +81,7 @@ test('started with Redis down it listens with sessions degraded, and recovers by
 
   spawned.child.kill('SIGTERM');
   expect(await spawned.exited).toBe(0);
-  // Neither the Redis outage nor the adapter's pub/sub clients crashed anything on the way.
+  // Neither the Redis outage nor the socket.io adapter's connections crashed anything on the way.
   expect(spawned.lines.filter((line) => /"level":(50|60)/.test(line))).toEqual([]);
 });
 

@@ -1,7 +1,7 @@
 /**
  * Search and the window around a message, against the real PostgreSQL: the query language (words, phrases,
- * exclusions), newest-first keyset paging, safe highlighting, bad input, and who may read what: an outsider gets
- * nothing from a room they are not in, over REST and over the socket.
+ * exclusions), newest-first keyset paging, safe highlighting, edited and deleted messages, bad input, and who may
+ * read what: an outsider gets nothing from a room they are not in, over REST and over the socket.
  */
 import type { AroundResponse, ApiError, SearchResponse } from '../../node/shared/protocol';
 import { register, type LoggedIn } from '../support/client';
@@ -141,6 +141,30 @@ test('the window around a message: its neighbours in its room, oldest first, and
   const socket = await connect(server.url, alice);
   const overSocket = await requestData(socket, 'message:around', { room: 'ops', id: target, limit: 2 });
   expect(overSocket).toEqual(narrow.body);
+});
+
+test('an edit is searched by its new text, a deleted message is never found, and both come with their change', async () => {
+  const socket = await connect(server.url, alice);
+  const send = (body: string) => requestData(socket, 'message:send', { room: 'ops', clientId: `changes-${body}`, body });
+  const edited = await send('the wombat report is late');
+  const deleted = await send('the wombat budget is secret');
+  await requestData(socket, 'message:edit', { id: edited.id, body: 'the platypus report is late' });
+  const placeholder = await requestData(socket, 'message:delete', { id: deleted.id });
+  expect(placeholder).toMatchObject({ body: '', deletedAt: expect.any(String) });
+
+  expect(await hitIds(bob, 'wombat')).toEqual([]);
+  expect(await hitIds(bob, 'budget secret')).toEqual([]);
+  const found = await search(bob, { q: 'platypus' });
+  expect(found.body.hits.map((hit) => hit.message)).toEqual([
+    expect.objectContaining({ id: edited.id, body: 'the platypus report is late', editedAt: expect.any(String), deletedAt: null, revision: expect.any(Number) }),
+  ]);
+  // The window around it shows both as they are now, the placeholder with no text.
+  const window = await around(bob, 'ops', `around=${edited.id}&limit=1`);
+  expect(window.body.messages.map(({ id, body, deletedAt, revision }) => ({ id, body, deleted: deletedAt !== null, changed: revision > 0 }))).toEqual([
+    expect.anything(),
+    { id: edited.id, body: 'the platypus report is late', deleted: false, changed: true },
+    { id: deleted.id, body: '', deleted: true, changed: true },
+  ]);
 });
 
 test('an outsider asking for the window around a message gets the same not_found whether it exists or not', async () => {

@@ -66,3 +66,14 @@ export function spawnBuilt(build: PrivateBuild, env: NodeJS.ProcessEnv, script =
     },
   };
 }
+
+/** Runs main.js of a private build (PORT=0) and resolves once it listens, with its URL; rejects if it exits first. */
+export async function startBuiltServer(build: PrivateBuild, env: NodeJS.ProcessEnv): Promise<Spawned & { url: string }> {
+  const spawned = spawnBuilt(build, { ...env, PORT: '0' });
+  const listening = await Promise.race([
+    spawned.waitForLine(/"msg":"listening"/),
+    spawned.exited.then((code) => Promise.reject(new Error(`main.js exited with ${code}:\n${spawned.lines.join('\n')}`))),
+  ]);
+  const { port } = JSON.parse(listening) as { port: number };
+  return { ...spawned, url: `http://127.0.0.1:${port}` };
+}

@@ -42,12 +42,56 @@ export async function kubeTools(): Promise<KubeTools> {
   return tools;
 }
 
+/** One werf image as werf 2 describes it in .Values.global.werf.images.<name> (pkg/image/image_values.go in werf/werf). */
+function werfImageValues(reference: string): Record<string, string> {
+  const slash = reference.indexOf('/');
+  const colon = reference.lastIndexOf(':');
+  const registry = reference.slice(0, slash);
+  const repository = reference.slice(slash + 1, colon);
+  const tag = reference.slice(colon + 1);
+  const name = repository.split('/').at(-1) as string;
+  // The digest of what werf pushed; any sha256 will do for a render.
+  const digest = `sha256:${createHash('sha256').update(reference).digest('hex')}`;
+  return {
+    registry,
+    namespace: path.posix.dirname(repository),
+    name,
+    tag,
+    digest,
+    tag_digest: `${tag}@${digest}`,
+    image: `${registry}/${repository}`,
+    repository,
+    ref: `${reference}@${digest}`,
+    ref_tag: reference,
+    repository_ref: `${repository}:${tag}@${digest}`,
+    repository_tag: `${repository}:${tag}`,
+    name_ref: `${name}:${tag}@${digest}`,
+    name_tag: `${name}:${tag}`,
+  };
+}
+
+/**
+ * The values werf 2 injects into the chart on deploy (its service values, pkg/deploy/helm/chart_extender/helpers/
+ * service_values.go in werf/werf): `global.werf.*` and `global.env` in the current forms, and the same again under
+ * `werf.*` (with `werf.image.<name>`) that werf keeps for older charts. images: werf image name -> reference with tag.
+ */
+export function werfServiceValues(options: { project: string; env: string; namespace: string; repo: string; images: Record<string, string> }): { werf: Record<string, unknown>; global: Record<string, unknown> } {
+  const { project, env, namespace, repo, images } = options;
+  const info = { name: project, version: 'v2.77.1', repo, env, namespace, commit: { hash: '0123456789abcdef0123456789abcdef01234567', date: { human: '2026-01-01 00:00:00 +0000 UTC', unix: 1767225600 } } };
+  const tags = Object.fromEntries(Object.entries(images).map(([name, reference]) => [name, reference.slice(reference.lastIndexOf(':') + 1)]));
+  return {
+    werf: { ...info, image: images, tag: tags },
+    global: { env, werf: { ...info, images: Object.fromEntries(Object.entries(images).map(([name, reference]) => [name, werfImageValues(reference)])) } },
+  };
+}
+
 /** One object of a rendered chart, as far as tests look into it. */
 export interface RenderedObject {
   apiVersion: string;
   kind: string;
   metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
   spec?: Record<string, unknown>;
+  type?: string;
   data?: Record<string, string>;
   stringData?: Record<string, string>;
 }

@@ -66,8 +66,12 @@ describe('socket payloads', () => {
     expect(messagePayload.parse({ room: 'general', clientId: 'c', body: ' x ' })).toEqual({ room: 'general', clientId: 'c', body: ' x ' });
   });
 
-  it('sync takes room names with message ids, and not too many rooms', () => {
+  it('sync takes room names with message ids or what the client holds, and not too many rooms', () => {
     expect(syncPayload.parse({ rooms: { general: 5, other: 0 } })).toEqual({ rooms: { general: 5, other: 0 } });
+    const held = { after: 9, from: 3, revision: 4 };
+    expect(syncPayload.parse({ rooms: { general: held } })).toEqual({ rooms: { general: held } });
+    expect(syncPayload.safeParse({ rooms: { general: { after: 9, from: 3 } } }).success).toBe(false);
+    expect(syncPayload.safeParse({ rooms: { general: { ...held, revision: -1 } } }).success).toBe(false);
     expect(syncPayload.safeParse({ rooms: { general: -1 } }).success).toBe(false);
     expect(syncPayload.safeParse({ rooms: { general: 1.5 } }).success).toBe(false);
     expect(syncPayload.safeParse({ rooms: { 'NO SUCH': 1 } }).success).toBe(false);

@@ -118,7 +118,10 @@ export function ChatScreen(props: { api: Api; self: SelfUser; onSignedOut: () =>
           view={view}
           users={state.users}
           selfId={state.selfId}
+          ownsRoom={state.rooms.some((room) => room.name === state.activeRoom && room.ownerId === state.selfId)}
           onLoadOlder={() => chat.loadOlder(state.activeRoom)}
+          onEdit={chat.editMessage}
+          onDelete={chat.deleteMessage}
           onRetry={chat.retry}
           onDiscard={chat.discard}
           focus={state.focus?.room === state.activeRoom ? state.focus : null}

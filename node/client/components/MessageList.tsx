@@ -1,7 +1,8 @@
 /**
  * The open room's messages. Scrolling near the top loads the previous page and keeps the view
  * where it was; new messages scroll into view only when the reader is already at the bottom. A reader
- * further up gets a "New messages" button instead, which takes them down. A message opened from a search is
+ * further up gets a "New messages" button instead, which takes them down. Own messages can be edited in place;
+ * own messages, and every message in a room the user owns, can be deleted. A message opened from a search is
  * shown with its neighbours instead, centred and marked, until the reader goes back to the latest messages.
  */
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
@@ -10,6 +11,8 @@ import type { Focus, RoomView } from '../state/chat';
 import type { ListedMessage } from '../state/messages';
 import { messageTimeFormats, messageTimeLabel } from '../lib/time';
 import { Avatar } from './Avatar';
+import { MessageText } from './MessageText';
+import { MessageActions, MessageEditor } from './MessageChanges';
 
 /** Start fetching older messages this close to the top, before the reader hits it. */
 const LOAD_MARGIN_PX = 120;
@@ -22,7 +25,11 @@ interface MessageListProps {
   view: RoomView;
   users: Readonly<Record<number, PublicUser>>;
   selfId: number;
+  /** The user owns the room: they may delete anyone's message in it. */
+  ownsRoom: boolean;
   onLoadOlder: () => void;
+  onEdit: (message: ListedMessage, body: string) => Promise<void>;
+  onDelete: (message: ListedMessage) => Promise<void>;
   onRetry: (message: ListedMessage) => void;
   onDiscard: (message: ListedMessage) => void;
   /** The opened search result, when it is in this room. */
@@ -47,7 +54,7 @@ function continues(previous: ListedMessage | undefined, message: ListedMessage):
 
 const timeFormats = messageTimeFormats();
 
-export function MessageList({ room, view, users, selfId, onLoadOlder, onRetry, onDiscard, focus, onCloseFocus }: MessageListProps) {
+export function MessageList({ room, view, users, selfId, ownsRoom, onLoadOlder, onEdit, onDelete, onRetry, onDiscard, focus, onCloseFocus }: MessageListProps) {
   const scroller = useRef<HTMLDivElement>(null);
   const snapshot = useRef<ScrollSnapshot>({ shown: null, firstKey: undefined, lastKey: undefined, scrollHeight: 0, scrollTop: 0, atBottom: true });
   const { history } = view;
@@ -59,6 +66,20 @@ export function MessageList({ room, view, users, selfId, onLoadOlder, onRetry, o
   const now = new Date();
   /** Messages arrived below while the reader was further up in the history. */
   const [unseenBelow, setUnseenBelow] = useState(false);
+  /** The message being edited in place (its key), if any. */
+  const [editing, setEditing] = useState<string | null>(null);
+
+  /** Back to where the keyboard was: the message's Edit button. */
+  function stopEditing(key: string) {
+    setEditing(null);
+    requestAnimationFrame(() => scroller.current?.querySelector<HTMLElement>(`[data-edit-key="${CSS.escape(key)}"]`)?.focus());
+  }
+
+  async function deleteMessage(message: ListedMessage) {
+    await onDelete(message);
+    // Its buttons are gone with its text: the focus stays in the list rather than falling to the page.
+    scroller.current?.focus();
+  }
 
   useLayoutEffect(() => {
     const element = scroller.current;
@@ -124,7 +145,7 @@ export function MessageList({ room, view, users, selfId, onLoadOlder, onRetry, o
   }
 
   return (
-    <div className="messages" ref={scroller} onScroll={onScroll} role="log" aria-label={`Messages in #${room}`}>
+    <div className="messages" ref={scroller} onScroll={onScroll} role="log" aria-label={`Messages in #${room}`} tabIndex={-1}>
       <div className="messages__top">
         {focus && !focus.hasOlder && <span>This is the beginning of #{room}.</span>}
         {!focus && history.loading && <span>Loading older messages…</span>}
@@ -145,6 +166,8 @@ export function MessageList({ room, view, users, selfId, onLoadOlder, onRetry, o
           const author = users[message.user.id] ?? message.user;
           const grouped = continues(messages[index - 1], message) && message.status === 'sent';
           const created = new Date(message.createdAt);
+          const own = message.user.id === selfId;
+          const changeable = message.status === 'sent' && message.deletedAt === null && editing !== message.key;
           return (
             <li
               key={message.key}
@@ -154,6 +177,7 @@ export function MessageList({ room, view, users, selfId, onLoadOlder, onRetry, o
                 message.user.id === selfId && 'message--own',
                 message.status !== 'sent' && `message--${message.status}`,
                 message.id === focusedId && 'message--focused',
+                message.deletedAt !== null && 'message--deleted',
               ]
                 .filter(Boolean)
                 .join(' ')}
@@ -171,7 +195,28 @@ export function MessageList({ room, view, users, selfId, onLoadOlder, onRetry, o
                     </time>
                   </div>
                 )}
-                <p className="message__body">{message.body}</p>
+                {message.deletedAt !== null ? (
+                  <p className="message__body message__body--deleted">message deleted</p>
+                ) : editing === message.key ? (
+                  <MessageEditor initial={message.body} onSave={(body) => onEdit(message, body)} onClose={() => stopEditing(message.key)} />
+                ) : (
+                  <div className="message__body">
+                    <MessageText body={message.body} />
+                  </div>
+                )}
+                {message.editedAt !== null && message.deletedAt === null && editing !== message.key && (
+                  <span className="message__edited" title={`Edited ${timeFormats.full.format(new Date(message.editedAt))}`}>
+                    (edited)
+                  </span>
+                )}
+                {changeable && (own || ownsRoom) && (
+                  <MessageActions
+                    author={own ? 'you' : author.username}
+                    editKey={message.key}
+                    onEdit={own ? () => setEditing(message.key) : undefined}
+                    onDelete={() => deleteMessage(message)}
+                  />
+                )}
                 {message.status === 'pending' && <span className="message__status">Sending…</span>}
                 {message.status === 'failed' && (
                   <span className="message__status message__status--failed" role="alert">

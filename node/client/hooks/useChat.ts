@@ -6,7 +6,20 @@ import { useCallback, useEffect, useLayoutEffect, useMemo, useReducer, useRef } 
 import { DEFAULT_ROOM, type PublicUser } from '../../shared/protocol';
 import { ApiError, type Api } from '../lib/api';
 import { newClientId } from '../lib/clientId';
-import { AckError, connectChatSocket, handshakeErrorCode, createRoom, joinRoom, leaveRoom, listRooms, sendMessage, syncRooms, type ChatSocket } from '../lib/socket';
+import {
+  AckError,
+  connectChatSocket,
+  handshakeErrorCode,
+  createRoom,
+  deleteMessage,
+  editMessage,
+  joinRoom,
+  leaveRoom,
+  listRooms,
+  sendMessage,
+  syncRooms,
+  type ChatSocket,
+} from '../lib/socket';
 import { chatReducer, initialChatState, olderPageCursor, syncCursor, unconfirmed, viewOf, type ChatAction, type ChatState } from '../state/chat';
 import { pendingMessage, type ListedMessage } from '../state/messages';
 import { nextExpiry, shouldSendTyping } from '../state/typing';
@@ -24,6 +37,10 @@ export interface ChatController {
   send(body: string): void;
   retry(message: ListedMessage): void;
   discard(message: ListedMessage): void;
+  /** Replaces the text of one of the user's messages; rejects with the server's reason. */
+  editMessage(message: ListedMessage, body: string): Promise<void>;
+  /** Deletes a message (the user's own, or any in a room they own); rejects with the server's reason. */
+  deleteMessage(message: ListedMessage): Promise<void>;
   notifyTyping(): void;
   loadOlder(room: string): void;
   /** Shows a message (a search result) in its room with the messages around it. */
@@ -140,6 +157,8 @@ export function useChat(api: Api, self: PublicUser, onUnauthorized: () => void):
       if (!socket.active) setTimeout(() => socket.connect(), 3000);
     });
     socket.on('message:new', (message) => act({ type: 'messages', messages: [message] }));
+    socket.on('message:updated', (message) => act({ type: 'message:changed', message }));
+    socket.on('message:deleted', (message) => act({ type: 'message:changed', message }));
     socket.on('presence', ({ room, online }) => act({ type: 'presence', room, online }));
     socket.on('typing', ({ room, user }) => act({ type: 'typing', room, user, now: Date.now() }));
     socket.on('room:updated', (room) => act({ type: 'room:updated', room }));
@@ -198,6 +217,14 @@ export function useChat(api: Api, self: PublicUser, onUnauthorized: () => void):
         void deliver(message);
       },
       discard: (message) => dispatch({ type: 'message:discard', room: message.room, key: message.key }),
+      async editMessage(message, body) {
+        if (message.id === null) return;
+        dispatch({ type: 'message:changed', message: await editMessage(requireSocket(), { id: message.id, body }) });
+      },
+      async deleteMessage(message) {
+        if (message.id === null) return;
+        dispatch({ type: 'message:changed', message: await deleteMessage(requireSocket(), message.id) });
+      },
       notifyTyping() {
         const socket = socketRef.current;
         const now = Date.now();

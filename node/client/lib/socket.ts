@@ -3,7 +3,7 @@
  * that unwrap `{data}` / `{error}` acknowledgements.
  */
 import { io, type Socket } from 'socket.io-client';
-import type { Ack, ChatMessage, ClientToServerEvents, ErrorCode, RoomJoined, RoomSummary, ServerToClientEvents } from '../../shared/protocol';
+import type { Ack, ChatMessage, ClientToServerEvents, ErrorCode, RoomJoined, RoomSummary, ServerToClientEvents, SyncCursor } from '../../shared/protocol';
 
 export type ChatSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -66,6 +66,14 @@ export async function sendMessage(socket: ChatSocket, payload: { room: string; c
   return unwrap(await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('message:send', payload));
 }
 
-export async function syncRooms(socket: ChatSocket, rooms: Record<string, number>): Promise<ChatMessage[]> {
+export async function syncRooms(socket: ChatSocket, rooms: Record<string, SyncCursor>): Promise<ChatMessage[]> {
   return unwrap(await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('sync', { rooms }));
+}
+
+export async function editMessage(socket: ChatSocket, payload: { id: number; body: string }): Promise<ChatMessage> {
+  return unwrap(await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('message:edit', payload));
+}
+
+export async function deleteMessage(socket: ChatSocket, id: number): Promise<ChatMessage> {
+  return unwrap(await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('message:delete', { id }));
 }

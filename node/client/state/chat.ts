@@ -2,8 +2,18 @@
  * Everything the chat screen shows, as one reducer: socket and REST handlers dispatch actions,
  * components render the state. Pure (time comes in with the action), so it is unit-tested.
  */
-import { DEFAULT_ROOM, type AroundResponse, type ChatMessage, type HistoryResponse, type PublicUser, type RoomJoined, type RoomSummary } from '../../shared/protocol';
-import { addPending, fromServer, mergeMessages, newestId, oldestId, removeMessage, setUnsentStatus, type ListedMessage } from './messages';
+import {
+  DEFAULT_ROOM,
+  type AroundResponse,
+  type ChatMessage,
+  type HistoryResponse,
+  type PublicUser,
+  type RoomJoined,
+  type RoomSummary,
+  type RoomUpdate,
+  type SyncCursor,
+} from '../../shared/protocol';
+import { addPending, applyChange, fromServer, mergeMessages, newestId, newestRevision, oldestId, removeMessage, setUnsentStatus, type ListedMessage } from './messages';
 import { noteTyping, pruneTyping, type TypingState } from './typing';
 
 export type ConnectionState = 'connecting' | 'online' | 'reconnecting';
@@ -55,7 +65,7 @@ export interface ChatState {
 export type ChatAction =
   | { type: 'connection'; state: ConnectionState }
   | { type: 'rooms'; rooms: RoomSummary[] }
-  | { type: 'room:updated'; room: Omit<RoomSummary, 'joined'> }
+  | { type: 'room:updated'; room: RoomUpdate }
   | { type: 'room:joined'; joined: RoomJoined; activate: boolean }
   | { type: 'room:left'; name: string }
   | { type: 'room:select'; name: string }
@@ -63,6 +73,8 @@ export type ChatAction =
   | { type: 'history:page'; room: string; page: HistoryResponse }
   | { type: 'history:failed'; room: string; error: string }
   | { type: 'messages'; messages: ChatMessage[] }
+  /** A message was edited or deleted (live event, or the answer to the user's own edit or delete). */
+  | { type: 'message:changed'; message: ChatMessage }
   | { type: 'message:pending'; message: ListedMessage }
   | { type: 'message:failed'; room: string; key: string; error: string }
   | { type: 'message:retry'; room: string; key: string }
@@ -133,6 +145,21 @@ function receive(state: ChatState, messages: ChatMessage[]): ChatState {
   return next;
 }
 
+function changeInView(state: ChatState, changed: ChatMessage): ChatState {
+  const view = state.views[changed.room];
+  if (!view) return state;
+  const messages = applyChange(view.messages, changed);
+  return messages === view.messages ? state : updateView(state, changed.room, () => ({ ...view, messages }));
+}
+
+/** The window opened from a search holds its own copies of the messages: they show the edit or delete too. */
+function changeFocused(state: ChatState, changed: ChatMessage): ChatState {
+  const focus = state.focus;
+  if (focus?.room !== changed.room) return state;
+  const messages = applyChange(focus.messages, changed);
+  return messages === focus.messages ? state : { ...state, focus: { ...focus, messages } };
+}
+
 export function chatReducer(state: ChatState, action: ChatAction): ChatState {
   switch (action.type) {
     case 'connection':
@@ -144,7 +171,7 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
     }
     case 'room:updated': {
       const existing = state.rooms.find((room) => room.name === action.room.name);
-      return { ...state, rooms: upsertRoom(state.rooms, { ...action.room, joined: existing?.joined ?? false }) };
+      return { ...state, rooms: upsertRoom(state.rooms, { ...action.room, joined: existing?.joined ?? false, ownerId: existing?.ownerId ?? null }) };
     }
     case 'room:joined': {
       const { room, online } = action.joined;
@@ -175,6 +202,8 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
       return updateView(state, action.room, (view) => ({ ...view, history: { ...view.history, loading: false, error: action.error } }));
     case 'messages':
       return receive(state, action.messages);
+    case 'message:changed':
+      return changeFocused(changeInView(state, action.message), action.message);
     case 'message:pending':
       // Who writes wants to see their message among the latest ones.
       return updateView(state.focus?.room === action.message.room ? { ...state, focus: null } : state, action.message.room, (view) => ({ ...view, messages: addPending(view.messages, action.message) }));
@@ -218,12 +247,15 @@ function selectRoom(state: ChatState, name: string): ChatState {
   return updateView({ ...state, activeRoom: name, focus: state.focus?.room === name ? state.focus : null }, name, (view) => ({ ...view, unread: 0 }));
 }
 
-/** What a reconnecting client sends in `sync`: the newest id it holds for every room whose history it loaded. */
-export function syncCursor(state: ChatState): Record<string, number> {
+/**
+ * What a reconnecting client sends in `sync` for every room whose history it loaded: the range of message ids it
+ * holds and the newest change it has seen among them, so it gets both the new messages and the changes to its own.
+ */
+export function syncCursor(state: ChatState): Record<string, SyncCursor> {
   return Object.fromEntries(
     Object.entries(state.views)
       .filter(([, view]) => view.history.loaded)
-      .map(([room, view]) => [room, newestId(view.messages)]),
+      .map(([room, view]) => [room, { after: newestId(view.messages), from: oldestId(view.messages) ?? 0, revision: newestRevision(view.messages) }]),
   );
 }
 

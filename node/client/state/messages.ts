@@ -16,6 +16,10 @@ export interface ListedMessage {
   body: string;
   createdAt: string;
   user: PublicUser;
+  editedAt: string | null;
+  deletedAt: string | null;
+  /** The room's change number of the message's latest edit or delete; 0 if never changed. */
+  revision: number;
   status: MessageStatus;
   /** Why the server refused it (only when status is 'failed'). */
   error?: string;
@@ -38,6 +42,9 @@ export function pendingMessage(input: { room: string; clientId: string; body: st
     body: input.body,
     createdAt: input.now.toISOString(),
     user: input.user,
+    editedAt: null,
+    deletedAt: null,
+    revision: 0,
     status: 'pending',
   };
 }
@@ -52,19 +59,33 @@ function ordered(messages: ListedMessage[]): ListedMessage[] {
 /**
  * Adds messages from the server (live, history or a sync after a reconnect). A message the list already
  * holds, by server id or by (author, clientId), is replaced, never duplicated: that is how a pending
- * message becomes sent, and why a page or a sync that overlaps what is shown changes nothing.
+ * message becomes sent, and why a page or a sync that overlaps what is shown changes nothing. A message never
+ * goes back to an older revision: a history page read just before an edit may arrive after the edit's event.
  */
 export function mergeMessages(list: ListedMessage[], incoming: ChatMessage[]): ListedMessage[] {
   if (incoming.length === 0) return list;
   const byKey = new Map(list.map((message) => [message.key, message]));
   for (const message of incoming) {
     const listed = fromServer(message);
+    const held = byKey.get(listed.key);
+    if (held?.id === listed.id && held.revision > listed.revision) continue;
     for (const [key, existing] of byKey) {
       if (existing.id === listed.id && key !== listed.key) byKey.delete(key);
     }
     byKey.set(listed.key, listed);
   }
   return ordered([...byKey.values()]);
+}
+
+/**
+ * An edit or delete announced live: replaces the message if the list holds it (and holds an older revision).
+ * One it does not hold is left out: it is older than the history shown, or in a room not loaded yet, and a
+ * history page will bring it as it now is.
+ */
+export function applyChange(list: ListedMessage[], changed: ChatMessage): ListedMessage[] {
+  const held = list.find((message) => message.id === changed.id);
+  if (!held || held.revision >= changed.revision) return list;
+  return mergeMessages(list, [changed]);
 }
 
 export function addPending(list: ListedMessage[], message: ListedMessage): ListedMessage[] {
@@ -87,6 +108,11 @@ export function removeMessage(list: ListedMessage[], key: string): ListedMessage
 /** The newest stored id, which a reconnecting client sends in `sync`; 0 when it holds none. */
 export function newestId(list: ListedMessage[]): number {
   return list.reduce((newest, message) => Math.max(newest, message.id ?? 0), 0);
+}
+
+/** The newest change seen among the messages held, which a reconnecting client sends in `sync`; 0 when none. */
+export function newestRevision(list: ListedMessage[]): number {
+  return list.reduce((newest, message) => Math.max(newest, message.revision), 0);
 }
 
 /** The oldest stored id, the `before` cursor of the next history page; null when it holds none. */

@@ -6,8 +6,12 @@ interface MessageRow {
   id: string;
   room: string;
   client_id: string;
-  body: string;
+  /** NULL once deleted. */
+  body: string | null;
   created_at: Date;
+  edited_at: Date | null;
+  deleted_at: Date | null;
+  revision: string;
   user_id: string;
   username: string;
   avatar_key: string | null;
@@ -15,8 +19,24 @@ interface MessageRow {
 
 /** Selects MessageRow columns from a source `m` shaped like the messages table. */
 const SELECT_FROM = (source: string) => `
-  SELECT m.id, r.name AS room, m.client_id, m.body, m.created_at, u.id AS user_id, u.username, u.avatar_key
+  SELECT m.id, r.name AS room, m.client_id, m.body, m.created_at, m.edited_at, m.deleted_at, m.revision,
+         u.id AS user_id, u.username, u.avatar_key
     FROM ${source} m JOIN rooms r ON r.id = m.room_id JOIN users u ON u.id = m.user_id`;
+
+/** Who may change a message: its author, and the owner of its room (delete only), if the caller can see it at all. */
+export interface MessageAccess {
+  message: ChatMessage;
+  roomOwnerId: number | null;
+  callerIsMember: boolean;
+}
+
+/** What a reconnecting client holds of a room: changes to its messages from `from` to `to` after `revision` are answered. */
+export interface HeldMessages {
+  room: string;
+  from: number;
+  to: number;
+  revision: number;
+}
 
 export class MessageRepository {
   constructor(
@@ -29,9 +49,12 @@ export class MessageRepository {
       id: Number(row.id),
       room: row.room,
       clientId: row.client_id,
-      body: row.body,
+      body: row.body ?? '',
       createdAt: row.created_at.toISOString(),
       user: this.profiles.publicOf({ id: row.user_id, username: row.username, avatar_key: row.avatar_key }),
+      editedAt: row.edited_at?.toISOString() ?? null,
+      deletedAt: row.deleted_at?.toISOString() ?? null,
+      revision: Number(row.revision),
     };
   }
 
@@ -123,6 +146,72 @@ export class MessageRepository {
          ) missed
         ORDER BY missed.room, missed.id`,
       [userId, seen.map((s) => s.room), seen.map((s) => s.afterId), perRoom],
+    );
+    return rows.map((row) => this.toMessage(row));
+  }
+
+  /** What decides whether `userId` may change the message; undefined when there is no such message. */
+  async access(messageId: number, userId: number): Promise<MessageAccess | undefined> {
+    const { rows } = await this.db.query<MessageRow & { created_by: string | null; is_member: boolean }>(
+      `SELECT found.*, r.created_by,
+              EXISTS (SELECT 1 FROM room_members rm WHERE rm.room_id = r.id AND rm.user_id = $2) AS is_member
+         FROM (${SELECT_FROM('messages')} WHERE m.id = $1) found JOIN rooms r ON r.name = found.room`,
+      [messageId, userId],
+    );
+    const row = rows[0];
+    if (!row) return undefined;
+    return { message: this.toMessage(row), roomOwnerId: row.created_by === null ? null : Number(row.created_by), callerIsMember: row.is_member };
+  }
+
+  /**
+   * Replaces the text of a message `userId` wrote; undefined when it is not (or no longer) there to edit.
+   * The change takes the room's next revision in the same statement, so the room's row lock orders it (see the migration).
+   */
+  async edit(messageId: number, userId: number, body: string): Promise<ChatMessage | undefined> {
+    return this.change(messageId, 'm.user_id = $2', 'body = $3, edited_at = now()', [messageId, userId, body]);
+  }
+
+  /** Empties a message `userId` wrote or whose room `userId` owns, leaving its placeholder; undefined when it is not there to delete. */
+  async delete(messageId: number, userId: number): Promise<ChatMessage | undefined> {
+    return this.change(messageId, '(m.user_id = $2 OR r.created_by = $2)', 'body = NULL, deleted_at = now()', [messageId, userId]);
+  }
+
+  /** One guarded change: the message row is locked, the room's revision counter bumped, the message updated, all or nothing. */
+  private async change(messageId: number, allowed: string, assignments: string, params: unknown[]): Promise<ChatMessage | undefined> {
+    const { rows } = await this.db.query<MessageRow>(
+      `WITH target AS (
+         SELECT m.id, m.room_id FROM messages m JOIN rooms r ON r.id = m.room_id
+          WHERE m.id = $1 AND m.deleted_at IS NULL AND ${allowed}
+            AND EXISTS (SELECT 1 FROM room_members rm WHERE rm.room_id = m.room_id AND rm.user_id = $2)
+            FOR UPDATE OF m
+       ), bumped AS (
+         UPDATE rooms r SET message_revision = r.message_revision + 1 FROM target WHERE r.id = target.room_id RETURNING r.message_revision
+       ), changed AS (
+         UPDATE messages SET ${assignments}, revision = bumped.message_revision FROM bumped WHERE messages.id = $1 RETURNING messages.*
+       ) ${SELECT_FROM('changed')}`,
+      params,
+    );
+    const row = rows[0];
+    return row && this.toMessage(row);
+  }
+
+  /**
+   * For each room the user is a member of, the messages from `from` to `to` changed after `revision`, in the order
+   * of their changes, at most `perRoom` a room: a client that takes the highest revision answered misses none.
+   */
+  async changedSince(userId: number, held: HeldMessages[], perRoom: number): Promise<ChatMessage[]> {
+    if (held.length === 0) return [];
+    const { rows } = await this.db.query<MessageRow>(
+      `SELECT changed.* FROM unnest($2::text[], $3::bigint[], $4::bigint[], $5::bigint[]) AS h(room, from_id, to_id, revision)
+         JOIN rooms held_room ON held_room.name = h.room
+         JOIN room_members rm ON rm.room_id = held_room.id AND rm.user_id = $1
+         CROSS JOIN LATERAL (
+           ${SELECT_FROM('messages')}
+            WHERE m.room_id = held_room.id AND m.revision > 0 AND m.revision > h.revision AND m.id BETWEEN h.from_id AND h.to_id
+            ORDER BY m.revision LIMIT $6
+         ) changed
+        ORDER BY changed.room, changed.revision`,
+      [userId, held.map((h) => h.room), held.map((h) => h.from), held.map((h) => h.to), held.map((h) => h.revision), perRoom],
     );
     return rows.map((row) => this.toMessage(row));
   }

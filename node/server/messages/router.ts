@@ -1,13 +1,16 @@
 import { Router } from 'express';
-import type { AroundResponse, HistoryResponse } from '../../shared/protocol';
+import type { AroundResponse, ChatMessage, HistoryResponse } from '../../shared/protocol';
 import { DomainError } from '../errors';
 import { roomNameSchema } from '../rooms';
 import { requireUser, sessionUserId } from '../session-user';
 import { parseInput } from '../validation';
 import type { MessageService } from './service';
-import { historyQuerySchema } from './validation';
+import { editRequestSchema, historyQuerySchema, messageIdParamSchema } from './validation';
 
-/** GET /rooms/:name/messages (history, newest first; or the window around a message), mounted under /api; only for logged-in users. */
+/**
+ * GET /rooms/:name/messages (history, newest first; or the window around a message), PATCH and DELETE /messages/:id
+ * (edit, delete), mounted under /api; only for logged-in users.
+ */
 export function createMessagesRouter(messages: MessageService): Router {
   const router = Router();
   router.get('/rooms/:name/messages', requireUser, async (req, res) => {
@@ -22,6 +25,16 @@ export function createMessagesRouter(messages: MessageService): Router {
     }
     const body: HistoryResponse = await messages.history(userId, name.data, query.before, query.limit);
     res.json(body);
+  });
+  router.patch('/messages/:id', requireUser, async (req, res) => {
+    const id = parseInput(messageIdParamSchema, req.params.id);
+    const { body } = parseInput(editRequestSchema, req.body);
+    const edited: ChatMessage = await messages.edit(sessionUserId(req), id, body);
+    res.json(edited);
+  });
+  router.delete('/messages/:id', requireUser, async (req, res) => {
+    const deleted: ChatMessage = await messages.delete(sessionUserId(req), parseInput(messageIdParamSchema, req.params.id));
+    res.json(deleted);
   });
   return router;
 }

@@ -1,8 +1,8 @@
-import { LIMITS, type AroundResponse, type ChatMessage, type HistoryResponse } from '../../shared/protocol';
+import { LIMITS, type AroundResponse, type ChatMessage, type HistoryResponse, type SyncCursor } from '../../shared/protocol';
 import { DomainError } from '../errors';
 import type { RoomService } from '../rooms';
 import { parseInput } from '../validation';
-import type { MessageRepository } from './repository';
+import type { MessageAccess, MessageRepository } from './repository';
 import { clientIdSchema, DEFAULT_AROUND, DEFAULT_HISTORY_PAGE, messageBodySchema } from './validation';
 
 export interface NewMessage {
@@ -17,9 +17,14 @@ export interface MessageAnnouncer {
   /** True once the server is shutting down: a message stored then could not be announced, so none is taken. */
   isClosing(): boolean;
   messageCreated(message: ChatMessage): void;
+  messageUpdated(message: ChatMessage): void;
+  messageDeleted(message: ChatMessage): void;
 }
 
-/** Use cases of messages: send (validated, stored, then announced; idempotent), history pages and what a reconnecting client missed. */
+/**
+ * Use cases of messages: send (validated, stored, then announced; idempotent), edit and delete, history pages and
+ * what a reconnecting client missed.
+ */
 export class MessageService {
   constructor(
     private readonly messages: MessageRepository,
@@ -35,7 +40,7 @@ export class MessageService {
     const body = parseInput(messageBodySchema, input.body);
     const clientId = parseInput(clientIdSchema, input.clientId);
     // Refused before it is stored: a caller such as the bot consumer then leaves it for a process that runs.
-    if (this.announcer.isClosing()) throw new DomainError('unavailable', 'realtime is closed: the server is shutting down');
+    this.refuseWhileClosing();
     const room = options.requireMembership ? await this.rooms.requireMember(input.userId, input.room) : await this.rooms.requireExisting(input.room);
     const { message, created } = await this.messages.insert({ roomId: room.id, userId: input.userId, clientId, body });
     if (created) this.announcer.messageCreated(message);
@@ -63,9 +68,62 @@ export class MessageService {
     return ids.flatMap((id) => byId.get(id) ?? []);
   }
 
-  /** Messages after each given id in the user's rooms, oldest first, at most one history page per room. */
-  missed(userId: number, lastSeen: Record<string, number>): Promise<ChatMessage[]> {
-    const seen = Object.entries(lastSeen).map(([room, afterId]) => ({ room, afterId }));
-    return this.messages.after(userId, seen, LIMITS.historyPageMax);
+  /**
+   * For each of the user's rooms: the messages after the newest one the client holds, oldest first, at most one
+   * history page; then, when the client says what it holds (a SyncCursor rather than a bare id), the changes to
+   * those messages after the newest revision it has seen, in the order they happened, at most one page.
+   */
+  async missed(userId: number, lastSeen: Record<string, SyncCursor | number>): Promise<ChatMessage[]> {
+    const cursors = Object.entries(lastSeen).map(([room, cursor]) => ({ room, cursor }));
+    const seen = cursors.map(({ room, cursor }) => ({ room, afterId: typeof cursor === 'number' ? cursor : cursor.after }));
+    const held = cursors.flatMap(({ room, cursor }) => (typeof cursor === 'number' ? [] : [{ room, from: cursor.from, to: cursor.after, revision: cursor.revision }]));
+    const [fresh, changed] = await Promise.all([
+      this.messages.after(userId, seen, LIMITS.historyPageMax),
+      this.messages.changedSince(userId, held, LIMITS.historyPageMax),
+    ]);
+    return [...fresh, ...changed];
+  }
+
+  /** Edits the caller's own message; an edit to the text it already has changes nothing and announces nothing. */
+  async edit(userId: number, messageId: number, text: string): Promise<ChatMessage> {
+    const body = parseInput(messageBodySchema, text);
+    const { message } = await this.requireAccess(userId, messageId);
+    if (message.user.id !== userId) throw new DomainError('forbidden', 'you can only edit your own messages');
+    if (message.deletedAt !== null) throw new DomainError('not_found', `message ${messageId} was deleted`);
+    if (message.body === body) return message;
+    return this.announceChange(messageId, await this.messages.edit(messageId, userId, body), (edited) => this.announcer.messageUpdated(edited));
+  }
+
+  /** Deletes the caller's own message, or any message in a room the caller owns; deleting it again changes nothing. */
+  async delete(userId: number, messageId: number): Promise<ChatMessage> {
+    const { message, roomOwnerId } = await this.requireAccess(userId, messageId);
+    if (message.user.id !== userId && roomOwnerId !== userId) {
+      throw new DomainError('forbidden', 'you can only delete your own messages, or any in a room you own');
+    }
+    if (message.deletedAt !== null) return message;
+    return this.announceChange(messageId, await this.messages.delete(messageId, userId), (placeholder) => this.announcer.messageDeleted(placeholder));
+  }
+
+  /**
+   * The message's access rules for the caller. A message in a room the caller is not a member of is answered like
+   * one that does not exist, so nobody learns which ids exist in rooms they cannot read.
+   */
+  private async requireAccess(userId: number, messageId: number): Promise<MessageAccess> {
+    // A change stored now could not be announced: refused instead of kept quiet.
+    this.refuseWhileClosing();
+    const access = await this.messages.access(messageId, userId);
+    if (!access?.callerIsMember) throw new DomainError('not_found', `no message with id ${messageId}`);
+    return access;
+  }
+
+  /** Announces a stored change; none stored means the message changed under us (deleted, left the room): not found. */
+  private announceChange(messageId: number, changed: ChatMessage | undefined, announce: (message: ChatMessage) => void): ChatMessage {
+    if (!changed) throw new DomainError('not_found', `no message with id ${messageId}`);
+    announce(changed);
+    return changed;
+  }
+
+  private refuseWhileClosing(): void {
+    if (this.announcer.isClosing()) throw new DomainError('unavailable', 'realtime is closed: the server is shutting down');
   }
 }

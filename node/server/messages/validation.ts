@@ -26,23 +26,21 @@ export const clientIdSchema = z
   .refine((id) => characterCount(id) <= LIMITS.clientIdMaxLength, `client id is longer than ${LIMITS.clientIdMaxLength} characters`)
   .refine((id) => !id.includes('\u0000'), 'client id contains a NUL character');
 
-/**
- * A message id: a whole number within the PostgreSQL bigint range that JavaScript numbers hold exactly.
- * 0 stands for "none yet" (a sync from a client that holds no message of a room).
- */
-export const messageIdSchema = z
-  .number({ error: 'expected a message id' })
-  .int('expected a whole message id')
-  .min(0, 'expected a message id of 0 or more')
-  .max(Number.MAX_SAFE_INTEGER, 'message id is too large');
+/** A whole number within the PostgreSQL bigint range that JavaScript numbers hold exactly. */
+const wholeIdSchema = z.number({ error: 'expected a message id' }).int('expected a whole message id').max(Number.MAX_SAFE_INTEGER, 'message id is too large');
+
+/** A message id, where 0 stands for "none yet" (a sync from a client that holds no message of a room). */
+export const messageIdSchema = wholeIdSchema.min(0, 'expected a message id of 0 or more');
+
+/** The id of a stored message (they start at 1). */
+export const storedMessageIdSchema = wholeIdSchema.min(1, 'expected a message id of 1 or more');
+
+/** A stored message's id written in a URL (a path segment or a query parameter). */
+const messageIdTextSchema = (problem: string) => z.string().regex(/^[0-9]{1,16}$/, problem).transform(Number).pipe(messageIdSchema.min(1, problem));
 
 /** A message id in a query string (`before=`, `around=`). */
 export function messageIdParameter(name: string) {
-  return z
-    .string()
-    .regex(/^[0-9]{1,16}$/, `expected ${name}= to be a message id`)
-    .transform(Number)
-    .pipe(messageIdSchema.min(1, `expected ${name}= to be a message id`));
+  return messageIdTextSchema(`expected ${name}= to be a message id`);
 }
 
 /** A page size in a query string: a number from 1 to `max`. */
@@ -87,10 +85,29 @@ export const messagePayload = z.object(
   { error: NOT_AN_OBJECT },
 );
 
+/** Path parameter of PATCH and DELETE /api/messages/:id. */
+export const messageIdParamSchema = messageIdTextSchema('expected the message id as a whole number of 1 or more');
+
+/** The body is checked by the message service with messageBodySchema, as a new message's is. */
+export const editPayload = z.object({ id: storedMessageIdSchema, body: z.string({ error: 'expected the message text as a string' }) }, { error: NOT_AN_OBJECT });
+export const deletePayload = z.object({ id: storedMessageIdSchema }, { error: NOT_AN_OBJECT });
+
+/** The REST edit's JSON body. */
+export const editRequestSchema = editPayload.pick({ body: true });
+
+/** What a client holds of a room (SyncCursor); a bare message id is the older form, for new messages only. */
+const syncCursorSchema = z.union(
+  [
+    messageIdSchema,
+    z.object({ after: messageIdSchema, from: messageIdSchema, revision: messageIdSchema }, { error: 'expected {after, from, revision}' }),
+  ],
+  { error: 'expected a message id or {after, from, revision}' },
+);
+
 export const syncPayload = z.object(
   {
     rooms: z
-      .record(roomNameSchema, messageIdSchema, { error: 'expected rooms as an object of room name to message id' })
+      .record(roomNameSchema, syncCursorSchema, { error: 'expected rooms as an object of room name to message id or {after, from, revision}' })
       .refine((rooms) => Object.keys(rooms).length <= SYNC_MAX_ROOMS, `expected at most ${SYNC_MAX_ROOMS} rooms`),
   },
   { error: NOT_AN_OBJECT },
@@ -99,7 +116,7 @@ export const syncPayload = z.object(
 export const aroundPayload = z.object(
   {
     room: roomNameSchema,
-    id: messageIdSchema.min(1, 'expected a message id of 1 or more'),
+    id: storedMessageIdSchema,
     limit: z.number({ error: 'expected limit as a number' }).int().min(1).max(LIMITS.aroundMax, `expected limit of at most ${LIMITS.aroundMax}`).optional(),
   },
   { error: NOT_AN_OBJECT },

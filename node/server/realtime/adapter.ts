@@ -1,90 +1,163 @@
 /**
- * socket.io's Redis adapter, which carries broadcasts and cross-process requests between server processes, on two
- * connections of its own: a subscribed Redis connection can do nothing else, and the shared client stays free.
+ * socket.io's Redis Streams adapter (@socket.io/redis-streams-adapter), which carries broadcasts and cross-process
+ * requests between server processes. Broadcasts, socketsJoin/socketsLeave and disconnectSockets are appended to one
+ * Redis stream, which every process reads from the last entry it saw: what was added while a process's connection
+ * was down (a Redis restart) is read once it is back, not lost as with pub/sub. fetchSockets and serverSideEmit,
+ * which are answered or useless at once, go through pub/sub.
  *
- * Workaround for https://github.com/socketio/socket.io-redis-adapter/issues/513 (open): the adapter calls publish,
- * subscribe and unsubscribe without handling the promises node-redis returns, so one that fails (Redis down, or the
- * connection already closed at shutdown) is an unhandled rejection, which ends the process. The adapter is handed
- * proxies of the two clients whose pub/sub methods handle their failures; the clients themselves stay unchanged.
+ * The adapter gets a connection of its own that queues commands while Redis is down (the shared client fails fast
+ * instead), so a broadcast made during an outage is appended when Redis is back; the adapter duplicates it for its
+ * stream reader and its subscriber, which inherit the queue: a read issued while Redis is down waits instead of
+ * failing in a tight loop.
+ *
+ * Workarounds for version 0.3.1, on proxies of the clients (the clients themselves stay unchanged). Like
+ * https://github.com/socketio/socket.io-redis-adapter/issues/513 (open) in the pub/sub adapter, it leaves promises of
+ * node-redis unhandled, and an unhandled rejection ends the process; no upstream issue covers the streams adapter yet.
+ * - Its duplicates' connect() fails when they are destroyed (shutdown) before Redis was reached: left pending.
+ * - Its subscribe is sent once and unhandled: sent once connected, again if that connection drops first.
+ * - Its requests' publish is unhandled: logged.
+ * - Its reader starts at `$` ("from now on") and keeps `$` until it has read an entry, so it skips what was added
+ *   between two reads and, after a Redis restart, what other processes appended before its read was resent: `$` is
+ *   replaced by the newest entry at its first read.
+ * Broadcasts whose XADD was cut by a dropped connection are sent again once it is back (at least once; the clients
+ * tell a repeated message by its id).
  */
-import { createAdapter } from '@socket.io/redis-adapter';
+import { createAdapter } from '@socket.io/redis-streams-adapter';
 import type { RedisClientType } from 'redis';
 import type { Logger } from '../logger';
 import type { ChatServer } from './types';
 
 export interface AdapterConnections {
-  /** Closes both connections once their pending commands (the adapter's last unsubscribes) are done; cuts what cannot. */
+  /** Closes the adapter's connections: pending broadcasts are sent if Redis is there in time; cuts what cannot. */
   close(waitAtMost: (work: Promise<unknown>) => Promise<void>): Promise<void>;
 }
 
-type PubSubMethod = (...args: unknown[]) => Promise<unknown>;
+type Method = (...args: unknown[]) => Promise<unknown>;
+type StreamRead = (streams: { key: string; id: string }[], options: unknown) => Promise<unknown>;
 
 /** `client` as the adapter sees it: the `replaced` methods instead of its own, everything else its own. */
-function withReplacedMethods(client: RedisClientType, replaced: Record<string, PubSubMethod>): RedisClientType {
+function withReplacedMethods(client: RedisClientType, replaced: Record<string, unknown>): RedisClientType {
   return new Proxy(client, {
     get(target, property) {
       if (typeof property === 'string' && Object.hasOwn(replaced, property)) return replaced[property];
       const value: unknown = Reflect.get(target, property, target);
       // node-redis methods reach the client's private state through `this`: they run on the client, not the proxy.
-      return typeof value === 'function' ? (value as PubSubMethod).bind(target) : value;
+      return typeof value === 'function' ? (value as Method).bind(target) : value;
     },
   });
 }
 
-/** Broadcasts that fail are logged; the clients they missed catch up through sync. */
-function publisherFor(client: RedisClientType, logger: Logger): RedisClientType {
-  const send = client.publish.bind(client) as PubSubMethod;
-  const publish: PubSubMethod = (...args) =>
-    send(...args).catch((error: unknown) => {
-      logger.warn({ err: error }, 'socket.io broadcast not published');
-      return 0;
-    });
-  return withReplacedMethods(client, { publish });
+/** A promise of the client's next 'ready' (resolved already when it is ready), shared by everyone waiting for it. */
+function readiness(client: RedisClientType): () => Promise<void> {
+  let next: Promise<void> | undefined;
+  client.on('ready', () => {
+    next = undefined;
+  });
+  return () => (client.isReady ? Promise.resolve() : (next ??= new Promise((resolve) => client.once('ready', () => resolve()))));
 }
 
-/**
- * The adapter subscribes as soon as it is created. A subscription sent before the connection is up fails when the
- * connection fails first, as it does when Redis is down at start. So subscriptions are sent once the client is
- * connected, and again at the next connection if that one drops before Redis confirmed them; established ones
- * node-redis renews after a reconnect. A failed unsubscribe (at shutdown) is only logged.
- */
-function subscriberFor(client: RedisClientType, logger: Logger): RedisClientType {
-  const onceConnected = (method: PubSubMethod): PubSubMethod => {
-    const subscribe: PubSubMethod = (...args) => {
-      if (!client.isReady) return new Promise((resolve) => client.once('ready', () => resolve(subscribe(...args))));
-      return method(...args).catch((error: unknown) => {
-        // A connection that dropped is retried when it is back; anything else would fail the same way again.
-        if (!client.isReady && client.isOpen) return subscribe(...args);
-        logger.error({ err: error }, 'socket.io adapter subscription failed');
-      });
-    };
-    return subscribe;
-  };
-  const logged = (method: PubSubMethod): PubSubMethod => (...args) =>
-    method(...args).catch((error: unknown) => logger.warn({ err: error }, 'socket.io adapter unsubscribe failed'));
-  return withReplacedMethods(client, {
-    subscribe: onceConnected(client.subscribe.bind(client) as PubSubMethod),
-    pSubscribe: onceConnected(client.pSubscribe.bind(client) as PubSubMethod),
-    unsubscribe: logged(client.unsubscribe.bind(client) as PubSubMethod),
-    pUnsubscribe: logged(client.pUnsubscribe.bind(client) as PubSubMethod),
+/** One warning when a connection is lost (not one per reconnect attempt), one line when it is back. */
+function logOutages(client: RedisClientType, logger: Logger, role: string): void {
+  let down = false;
+  client.on('error', (error: Error) => {
+    if (!down) logger.warn({ err: error, role }, 'socket.io adapter: redis unreachable');
+    down = true;
+  });
+  client.on('ready', () => {
+    if (down) logger.info({ role }, 'socket.io adapter: redis connection restored');
+    down = false;
   });
 }
 
-/** Connects two duplicates of `redis` and makes them the adapter of `io`; they connect whenever Redis is there. */
-export function attachRedisAdapter(io: ChatServer, redis: RedisClientType, options: { key: string; logger: Logger }): AdapterConnections {
+/** The adapter's connection: appends to the stream, publishes requests, counts processes, and is duplicated. */
+function publisherFor(client: RedisClientType, logger: Logger, duplicates: RedisClientType[]): RedisClientType {
+  const ready = readiness(client);
+  const append = client.xAdd.bind(client) as Method;
+  const xAdd: Method = (...args) =>
+    append(...args).catch(async (error: unknown) => {
+      // Cut by a dropped connection (the client reconnects): again once it is back. Otherwise (shutdown) it is lost.
+      if (!client.isReady && client.isOpen) return ready().then(() => xAdd(...args));
+      logger.warn({ err: error }, 'socket.io broadcast not sent');
+      throw error;
+    });
+  // fetchSockets and serverSideEmit wait for answers that cannot come while Redis is down: they fail at once.
+  const whileReady =
+    (method: Method): Method =>
+    (...args) =>
+      client.isReady ? method(...args) : Promise.reject(new Error('the socket.io adapter is not connected to Redis'));
+  const send = whileReady(client.publish.bind(client) as Method);
+  const publish: Method = (...args) =>
+    send(...args).catch((error: unknown) => {
+      logger.warn({ err: error }, 'socket.io adapter request not published');
+      return 0;
+    });
+  const duplicate = () => {
+    const copy = client.duplicate();
+    duplicates.push(copy);
+    logOutages(copy, logger, 'stream reader or subscriber');
+    return duplicateFor(copy, logger);
+  };
+  return withReplacedMethods(client, { xAdd, publish, sendCommand: whileReady(client.sendCommand.bind(client) as Method), duplicate });
+}
+
+/** What the adapter makes of a duplicate: its stream reader or its subscriber. */
+function duplicateFor(client: RedisClientType, logger: Logger): RedisClientType {
+  const ready = readiness(client);
+  // Fails only when the client is destroyed before it connected (shutdown): then the adapter must not go on with it.
+  const connect = () =>
+    client.connect().catch((error: unknown) => {
+      logger.debug({ err: error }, 'socket.io adapter connection abandoned');
+      return new Promise<never>(() => undefined);
+    });
+  const subscribe: Method = async (...args) => {
+    await ready();
+    return (client.subscribe.bind(client) as Method)(...args).catch((error: unknown) => {
+      // A connection that dropped is retried when it is back (node-redis renews confirmed subscriptions itself).
+      if (!client.isReady && client.isOpen) return subscribe(...args);
+      logger.error({ err: error }, 'socket.io adapter subscription failed');
+    });
+  };
+  const read = client.xRead.bind(client) as StreamRead;
+  let start: string | undefined;
+  const xRead: StreamRead = async (streams, options) => {
+    const [stream] = streams;
+    if (!stream || stream.id !== '$') return read(streams, options);
+    if (start === undefined) {
+      const [newest] = (await client.xRevRange(stream.key, '+', '-', { COUNT: 1 })) ?? [];
+      start = newest?.id ?? '0-0';
+    }
+    return read([{ key: stream.key, id: start }], options);
+  };
+  return withReplacedMethods(client, { connect, subscribe, xRead });
+}
+
+/** Makes the Redis Streams adapter the adapter of `io`, on connections of its own that connect whenever Redis is there. */
+export function attachRedisAdapter(
+  io: ChatServer,
+  redis: RedisClientType,
+  options: { streamName: string; maxLength: number; logger: Logger },
+): AdapterConnections {
   const { logger } = options;
-  const pubClient = redis.duplicate();
-  const subClient = redis.duplicate();
-  for (const client of [pubClient, subClient]) {
-    client.on('error', (error: Error) => logger.warn({ err: error }, 'socket.io adapter redis error'));
-    // Not awaited: the process serves without Redis (sessions answer 503) and these connect when it is there.
-    client.connect().catch((error: unknown) => logger.error({ err: error }, 'socket.io adapter redis connection failed'));
-  }
-  io.adapter(createAdapter(publisherFor(pubClient, logger), subscriberFor(subClient, logger), { key: options.key }));
+  const publisher = redis.duplicate({ disableOfflineQueue: false });
+  const duplicates: RedisClientType[] = [];
+  logOutages(publisher, logger, 'publisher');
+  // Not awaited: the process serves without Redis (sessions answer 503) and this connects when it is there.
+  publisher.connect().catch((error: unknown) => logger.debug({ err: error }, 'socket.io adapter connection abandoned'));
+  io.adapter(
+    createAdapter(publisherFor(publisher, logger, duplicates), {
+      streamName: options.streamName,
+      channelPrefix: options.streamName,
+      maxLen: options.maxLength,
+      // Every packet is JSON: no search for binary data in each one.
+      onlyPlaintext: true,
+    }),
+  );
   return {
     async close(waitAtMost) {
-      await waitAtMost(Promise.allSettled([pubClient, subClient].map((client) => client.close())));
-      for (const client of [pubClient, subClient]) client.destroy();
+      // The reader's blocking read and the subscriber have nothing to finish.
+      for (const client of duplicates) client.destroy();
+      await waitAtMost(publisher.close());
+      publisher.destroy();
     },
   };
 }

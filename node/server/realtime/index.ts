@@ -1,6 +1,6 @@
 /**
  * socket.io for the chat: session-authenticated, same-origin only, shared between server processes through the
- * Redis adapter. Features bring their own handlers (rooms/socket.ts, messages/socket.ts); this folder holds what
+ * Redis Streams adapter. Features bring their own handlers (rooms/socket.ts, messages/socket.ts); this folder holds what
  * is about connections.
  */
 import type http from 'node:http';
@@ -35,6 +35,10 @@ export interface Realtime {
   isClosing(): boolean;
   /** Tells the room's members, on every process, about a stored message. */
   messageCreated(message: ChatMessage): void;
+  /** Tells the room's members, on every process, about an edited message. */
+  messageUpdated(message: ChatMessage): void;
+  /** Tells the room's members, on every process, about a deleted message (its placeholder). */
+  messageDeleted(message: ChatMessage): void;
   /** Tells every client that a user's profile (avatar) changed. */
   userUpdated(user: PublicUser): void;
   /** Disconnects the sockets of one login session (on every process); the user's other sessions stay. */
@@ -55,7 +59,7 @@ export function createRealtime(httpServer: http.Server, deps: RealtimeDeps): Rea
       callback(allowed ? null : 'origin not allowed', allowed);
     },
   });
-  const adapter = attachRedisAdapter(io, deps.redis, { key: `${config.REDIS_PREFIX}socket.io`, logger });
+  const adapter = attachRedisAdapter(io, deps.redis, { streamName: `${config.REDIS_PREFIX}socket.io`, maxLength: config.REALTIME_STREAM_MAX_LENGTH, logger });
   const presence = new Presence(io, logger);
 
   function updateLocalSockets(user: PublicUser): void {
@@ -77,6 +81,12 @@ export function createRealtime(httpServer: http.Server, deps: RealtimeDeps): Rea
     isClosing: () => closing,
     messageCreated(message) {
       io.to(roomChannel(message.room)).emit('message:new', message);
+    },
+    messageUpdated(message) {
+      io.to(roomChannel(message.room)).emit('message:updated', message);
+    },
+    messageDeleted(message) {
+      io.to(roomChannel(message.room)).emit('message:deleted', message);
     },
     userUpdated(user) {
       // The stored profile is what counts; clients see it when they reconnect to a running process.

@@ -13,7 +13,7 @@ export function sessionOf(socket: { request: unknown }): { session?: SessionOnRe
 
 /**
  * How often a connected socket checks that its session still exists. A logout ends its sockets at once (endSession);
- * this catches what nobody announces: expiry, and a logout whose broadcast was lost while Redis pub/sub was down.
+ * this catches what nobody announces: expiry, and a logout whose announcement did not reach this process.
  */
 export const SESSION_RECHECK_MS = 10_000;
 

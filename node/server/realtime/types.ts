@@ -19,7 +19,7 @@ export type ChatServerSocket = Socket<ClientToServerEvents, ServerToClientEvents
 export const roomChannel = (room: string): string => `room:${room}`;
 export const userChannel = (userId: number): string => `user:${userId}`;
 /**
- * All sockets of one login session. Named by a hash: room names travel through Redis pub/sub and may show up in
+ * All sockets of one login session. Named by a hash: room names travel through Redis (the adapter's stream) and may show up in
  * debug output, and a session id is a credential.
  */
 export const sessionChannel = (sessionId: string): string => `session:${createHash('sha256').update(sessionId).digest('base64url')}`;

@@ -9,20 +9,24 @@ export interface RoomRecord {
 /** A room as one user sees it: whether they are a member decides what they may do in it. */
 export interface RoomAccess extends RoomRecord {
   isMember: boolean;
+  /** The creator; null for a seeded room or when the creator's account is gone. */
+  ownerId: number | null;
 }
+
+const ownerIdOf = (createdBy: string | null): number | null => (createdBy === null ? null : Number(createdBy));
 
 /** SQL for rooms and membership; ids come back from pg as strings (bigint) and leave here as numbers. */
 export class RoomRepository {
   constructor(private readonly db: Queryable) {}
 
   async findForUser(name: string, userId: number): Promise<RoomAccess | undefined> {
-    const { rows } = await this.db.query<{ id: string; name: string; is_member: boolean }>(
-      `SELECT r.id, r.name, EXISTS (SELECT 1 FROM room_members m WHERE m.room_id = r.id AND m.user_id = $2) AS is_member
+    const { rows } = await this.db.query<{ id: string; name: string; is_member: boolean; created_by: string | null }>(
+      `SELECT r.id, r.name, r.created_by, EXISTS (SELECT 1 FROM room_members m WHERE m.room_id = r.id AND m.user_id = $2) AS is_member
          FROM rooms r WHERE r.name = $1`,
       [name, userId],
     );
     const row = rows[0];
-    return row && { id: Number(row.id), name: row.name, isMember: row.is_member };
+    return row && { id: Number(row.id), name: row.name, isMember: row.is_member, ownerId: ownerIdOf(row.created_by) };
   }
 
   /**
@@ -79,13 +83,13 @@ export class RoomRepository {
 
   /** Every room, by name, with its member count and whether this user is in it. */
   async listForUser(userId: number): Promise<RoomSummary[]> {
-    const { rows } = await this.db.query<{ name: string; member_count: string; joined: boolean }>(
-      `SELECT r.name, count(m.user_id) AS member_count, bool_or(m.user_id = $1) IS TRUE AS joined
+    const { rows } = await this.db.query<{ name: string; member_count: string; joined: boolean; created_by: string | null }>(
+      `SELECT r.name, r.created_by, count(m.user_id) AS member_count, bool_or(m.user_id = $1) IS TRUE AS joined
          FROM rooms r LEFT JOIN room_members m ON m.room_id = r.id
         GROUP BY r.id, r.name ORDER BY r.name`,
       [userId],
     );
-    return rows.map((row) => ({ name: row.name, memberCount: Number(row.member_count), joined: row.joined }));
+    return rows.map((row) => ({ name: row.name, memberCount: Number(row.member_count), joined: row.joined, ownerId: ownerIdOf(row.created_by) }));
   }
 
   async namesOfMember(userId: number): Promise<string[]> {

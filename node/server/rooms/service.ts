@@ -1,4 +1,4 @@
-import { DEFAULT_ROOM, type RoomSummary } from '../../shared/protocol';
+import { DEFAULT_ROOM, type RoomSummary, type RoomUpdate } from '../../shared/protocol';
 import { DomainError } from '../errors';
 import type { RoomRecord, RoomRepository } from './repository';
 
@@ -14,7 +14,7 @@ export class RoomService {
   async create(userId: number, name: string): Promise<RoomSummary> {
     const room = await this.rooms.createWithMember(name, userId);
     if (!room) throw new DomainError('conflict', `room ${name} already exists`);
-    return { name: room.name, memberCount: 1, joined: true };
+    return { name: room.name, memberCount: 1, joined: true, ownerId: userId };
   }
 
   /** Idempotent: joining a room twice changes nothing. */
@@ -22,7 +22,7 @@ export class RoomService {
     const room = await this.rooms.findForUser(name, userId);
     if (!room) throw new DomainError('not_found', `no room named ${name}`);
     const changed = room.isMember ? false : await this.rooms.addMember(room.id, userId);
-    return { room: { name: room.name, memberCount: await this.rooms.memberCount(room.id), joined: true }, changed };
+    return { room: { name: room.name, memberCount: await this.rooms.memberCount(room.id), joined: true, ownerId: room.ownerId }, changed };
   }
 
   async leave(userId: number, name: string): Promise<{ memberCount: number; changed: boolean }> {
@@ -38,7 +38,7 @@ export class RoomService {
    * Makes the user a member of the default room; answers every room they are in and, when this connect is what
    * made them a member (a new user), the default room's new member count for the others to hear.
    */
-  async roomsOnConnect(userId: number): Promise<{ names: string[]; defaultRoomUpdate?: Omit<RoomSummary, 'joined'> }> {
+  async roomsOnConnect(userId: number): Promise<{ names: string[]; defaultRoomUpdate?: RoomUpdate }> {
     const general = await this.rooms.ensure(DEFAULT_ROOM);
     const added = await this.rooms.addMember(general.id, userId);
     const names = await this.rooms.namesOfMember(userId);

@@ -1,5 +1,5 @@
 /** The rooms' socket events: list, create, join, leave, typing; and the rooms a socket joins when it connects. */
-import type { RoomJoined, RoomSummary } from '../../shared/protocol';
+import type { RoomJoined, RoomUpdate } from '../../shared/protocol';
 import type { Logger } from '../logger';
 import { onAcked } from '../realtime/acked';
 import type { Presence } from '../realtime/presence';
@@ -16,7 +16,7 @@ export interface RoomSocketDeps {
 }
 
 /** Tells every client (on every process) a room's new member count. */
-function broadcastRoomUpdated(io: ChatServer, room: Omit<RoomSummary, 'joined'>): void {
+function broadcastRoomUpdated(io: ChatServer, room: RoomUpdate): void {
   io.emit('room:updated', { name: room.name, memberCount: room.memberCount });
 }
 
@@ -32,7 +32,7 @@ export function registerRoomHandlers(socket: ChatServerSocket, { io, logger, roo
   const user = () => socket.data.user;
   const buckets = bucketsOf(socket);
 
-  async function joined(room: RoomSummary): Promise<RoomJoined> {
+  async function joined(room: RoomJoined['room']): Promise<RoomJoined> {
     // Every tab of this user, on any server process, follows the membership.
     io.in(userChannel(user().id)).socketsJoin(roomChannel(room.name));
     socket.join(roomChannel(room.name));

@@ -23,6 +23,7 @@ export class SearchService {
     const markers = newMarkers();
     const page = await this.search.search({ userId, query, before, limit, headlineOptions: headlineOptions(markers) });
     // The messages as every other path shows them (author, profile), again only where the user is a member.
+    // A deleted message has no text to match; one deleted between the two queries is left out too.
     const messages = await this.messages.readable(
       userId,
       page.rows.map((row) => row.id),
@@ -30,7 +31,7 @@ export class SearchService {
     const rowsById = new Map(page.rows.map((row) => [row.id, row]));
     const hits: SearchHit[] = messages.flatMap((message) => {
       const row = rowsById.get(message.id);
-      return row ? [{ message, snippet: snippetOf(row.headline, row.body, markers) }] : [];
+      return row && message.deletedAt === null ? [{ message, snippet: snippetOf(row.headline, row.body, markers) }] : [];
     });
     return { hits, hasMore: page.hasMore };
   }

@@ -6,7 +6,7 @@ const alice: PublicUser = { id: 1, username: 'alice', avatarUrl: '/avatars/defau
 const bob: PublicUser = { id: 2, username: 'bob', avatarUrl: '/avatars/default/bob.svg' };
 
 function message(id: number, room = 'general', user: PublicUser = bob): ChatMessage {
-  return { id, room, clientId: `c-${id}`, body: `#${id}`, createdAt: new Date(id * 1000).toISOString(), user };
+  return { id, room, clientId: `c-${id}`, body: `#${id}`, createdAt: new Date(id * 1000).toISOString(), user, editedAt: null, deletedAt: null, revision: 0 };
 }
 
 const run = (...actions: ChatAction[]): ChatState => actions.reduce(chatReducer, initialChatState(alice));
@@ -35,9 +35,14 @@ describe('history paging', () => {
 });
 
 describe('reconnecting', () => {
-  it('syncs from the newest id of every room whose history was loaded', () => {
-    const state = run(page('general', [3, 2], true), page('random', [], false), { type: 'messages', messages: [message(9, 'elsewhere')] });
-    expect(syncCursor(state)).toEqual({ general: 3, random: 0 });
+  it('syncs every room whose history was loaded: the ids it holds and the newest change seen among them', () => {
+    const state = run(
+      page('general', [3, 2], true),
+      page('random', [], false),
+      { type: 'messages', messages: [message(9, 'elsewhere')] },
+      { type: 'message:changed', message: { ...message(2), body: 'edited', editedAt: new Date(5000).toISOString(), revision: 7 } },
+    );
+    expect(syncCursor(state)).toEqual({ general: { after: 3, from: 2, revision: 7 }, random: { after: 0, from: 0, revision: 0 } });
   });
 
   it('resends pending messages but not refused ones', () => {
@@ -73,26 +78,26 @@ describe('rooms, people and notices', () => {
     // (The count stays as the server last said: its room:updated may come before or after the leave's answer.)
     const joined = run({
       type: 'room:joined',
-      joined: { room: { name: 'random', memberCount: 2, joined: true }, online: [bob] },
+      joined: { room: { name: 'random', memberCount: 2, joined: true, ownerId: bob.id }, online: [bob] },
       activate: true,
     });
     expect(joined.activeRoom).toBe('random');
     expect(viewOf(joined, 'random').online).toEqual([bob]);
     const left = chatReducer(joined, { type: 'room:left', name: 'random' });
     expect(left.activeRoom).toBe('general');
-    expect(left.rooms).toEqual([{ name: 'random', memberCount: 2, joined: false }]);
+    expect(left.rooms).toEqual([{ name: 'random', memberCount: 2, joined: false, ownerId: bob.id }]);
     expect(left.views.random).toBeUndefined();
   });
 
   it('updates member counts from room:updated without changing whether the user is in the room', () => {
     const state = run(
-      { type: 'rooms', rooms: [{ name: 'general', memberCount: 1, joined: true }] },
+      { type: 'rooms', rooms: [{ name: 'general', memberCount: 1, joined: true, ownerId: null }] },
       { type: 'room:updated', room: { name: 'general', memberCount: 5 } },
       { type: 'room:updated', room: { name: 'new', memberCount: 1 } },
     );
     expect(state.rooms).toEqual([
-      { name: 'general', memberCount: 5, joined: true },
-      { name: 'new', memberCount: 1, joined: false },
+      { name: 'general', memberCount: 5, joined: true, ownerId: null },
+      { name: 'new', memberCount: 1, joined: false, ownerId: null },
     ]);
   });
 
@@ -125,7 +130,7 @@ describe('a message opened from a search', () => {
     expect(viewOf(state, 'random').messages.map((m) => m.id)).toEqual([50]);
     // Paging and sync go on from the room's own list.
     expect(olderPageCursor(viewOf(state, 'random'))).toBe(50);
-    expect(syncCursor(state)).toEqual({ general: 100, random: 50 });
+    expect(syncCursor(state)).toEqual({ general: { after: 100, from: 99, revision: 0 }, random: { after: 50, from: 50, revision: 0 } });
   });
 
   it('is closed by going back, by opening another room, and by sending in its room', () => {
@@ -141,3 +146,58 @@ describe('a message opened from a search', () => {
     expect(viewOf(live, 'general').messages.map((m) => m.id)).toEqual([100, 101]);
   });
 });
+
+describe('edits and deletes', () => {
+  const edited = (id: number, revision: number, body = `#${id} edited`): ChatMessage => ({ ...message(id), body, editedAt: new Date(id * 1000 + 500).toISOString(), revision });
+  const deleted = (id: number, revision: number): ChatMessage => ({ ...message(id), body: '', deletedAt: new Date(id * 1000 + 900).toISOString(), revision });
+
+  it('replaces a message the room holds, live, without counting it as unread', () => {
+    const next = run(page('general', [2, 1], false), { type: 'room:select', name: 'random' }, { type: 'message:changed', message: edited(1, 1) }, { type: 'message:changed', message: deleted(2, 2) });
+    expect(viewOf(next, 'general').messages.map((m) => [m.id, m.body, m.editedAt !== null, m.deletedAt !== null])).toEqual([
+      [1, '#1 edited', true, false],
+      [2, '', false, true],
+    ]);
+    expect(viewOf(next, 'general').unread).toBe(0);
+  });
+
+  it('leaves out a change to a message it does not hold, and any change to a room it has not loaded', () => {
+    const state = run(page('general', [5, 4], true));
+    expect(chatReducer(state, { type: 'message:changed', message: edited(1, 3) })).toBe(state);
+    expect(chatReducer(state, { type: 'message:changed', message: { ...edited(7, 1), room: 'random' } })).toBe(state);
+  });
+
+  it('never goes back to an older revision, whether it comes live, in a page or in a sync', () => {
+    const state = run(page('general', [1], false), { type: 'message:changed', message: deleted(1, 4) });
+    expect(chatReducer(state, { type: 'message:changed', message: edited(1, 3) })).toBe(state);
+    // A history page read before the delete, answered after it.
+    const stalePage = chatReducer(state, page('general', [1], false));
+    expect(viewOf(stalePage, 'general').messages[0]).toMatchObject({ body: '', revision: 4 });
+    const staleSync = chatReducer(state, { type: 'messages', messages: [edited(1, 2)] });
+    expect(viewOf(staleSync, 'general').messages[0]).toMatchObject({ body: '', revision: 4 });
+  });
+
+  it('applies the changes a sync answers along with the new messages', () => {
+    const state = run(page('general', [2, 1], false), { type: 'messages', messages: [message(3), edited(1, 1), deleted(2, 2)] });
+    expect(viewOf(state, 'general').messages.map((m) => [m.id, m.body, m.revision])).toEqual([
+      [1, '#1 edited', 1],
+      [2, '', 2],
+      [3, '#3', 0],
+    ]);
+  });
+
+  it('reaches the window opened from a search as well as the room list', () => {
+    const next = run(
+      page('general', [100, 10], true),
+      { type: 'focus:open', room: 'general', messageId: 10, window: { messages: [message(9), message(10), message(11)], hasOlder: true, hasNewer: true } },
+      { type: 'message:changed', message: edited(10, 1) },
+      { type: 'message:changed', message: deleted(11, 2) },
+    );
+    expect(next.focus?.messages.map((m) => [m.id, m.body, m.deletedAt !== null])).toEqual([
+      [9, '#9', false],
+      [10, '#10 edited', false],
+      [11, '', true],
+    ]);
+    expect(viewOf(next, 'general').messages.find((m) => m.id === 10)?.body).toBe('#10 edited');
+  });
+});
+

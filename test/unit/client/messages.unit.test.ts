@@ -1,11 +1,11 @@
 import type { ChatMessage, PublicUser } from '../../../node/shared/protocol';
-import { addPending, mergeMessages, newestId, oldestId, pendingMessage, removeMessage, setUnsentStatus, type ListedMessage } from '../../../node/client/state/messages';
+import { addPending, applyChange, mergeMessages, newestId, newestRevision, oldestId, pendingMessage, removeMessage, setUnsentStatus, type ListedMessage } from '../../../node/client/state/messages';
 
 const alice: PublicUser = { id: 1, username: 'alice', avatarUrl: '/avatars/default/alice.svg' };
 const bob: PublicUser = { id: 2, username: 'bob', avatarUrl: '/avatars/default/bob.svg' };
 
 function stored(id: number, user: PublicUser = bob, clientId = `c-${id}`): ChatMessage {
-  return { id, room: 'general', clientId, body: `message ${id}`, createdAt: new Date(1_700_000_000_000 + id * 1000).toISOString(), user };
+  return { id, room: 'general', clientId, body: `message ${id}`, createdAt: new Date(1_700_000_000_000 + id * 1000).toISOString(), user, editedAt: null, deletedAt: null, revision: 0 };
 }
 
 function pending(clientId: string, body = 'typed'): ListedMessage {
@@ -87,5 +87,29 @@ describe('cursors', () => {
     const list = addPending([], pending('p'));
     expect(newestId(list)).toBe(0);
     expect(oldestId(list)).toBeNull();
+    expect(newestRevision(list)).toBe(0);
+  });
+
+  it('gives the newest revision among the messages held, for sync', () => {
+    const list = mergeMessages([], [stored(1), { ...stored(2), revision: 9 }, { ...stored(3), revision: 4 }]);
+    expect(newestRevision(list)).toBe(9);
+  });
+});
+
+describe('applyChange', () => {
+  it('replaces a held message by id, keeping its key and place', () => {
+    const list = mergeMessages([], [stored(1), stored(2)]);
+    const changed = applyChange(list, { ...stored(1), body: 'fixed', editedAt: '2026-01-01T00:00:00.000Z', revision: 1 });
+    expect(changed.map((message) => [message.key, message.body, message.revision])).toEqual([
+      ['2:c-1', 'fixed', 1],
+      ['2:c-2', 'message 2', 0],
+    ]);
+  });
+
+  it('returns the same list for a message it does not hold or a revision it already has', () => {
+    const list = mergeMessages([], [{ ...stored(1), revision: 5 }]);
+    expect(applyChange(list, { ...stored(8), revision: 6 })).toBe(list);
+    expect(applyChange(list, { ...stored(1), body: 'older', revision: 5 })).toBe(list);
+    expect(applyChange(list, { ...stored(1), body: 'older', revision: 2 })).toBe(list);
   });
 });

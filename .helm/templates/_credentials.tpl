@@ -1,17 +1,18 @@
-{{- /*
-All credentials of the release, computed once here so that a generated password and the URL that
-embeds it are the same value. Three Secrets, each read only by what needs it:
-  chat-backing  passwords of the in-cluster data stores (their pods read them)
-  chat-app      what the Node server, the migration and the fixtures Jobs need
-  chat-workers  what the Python greeter and mailer need
-  chat-mailer   the Mailgun key, for the mailer alone (only when one is set)
-Deployed first (werf.io/weight -30): the data stores (-20) and the migration Job (-10) read them.
-*/ -}}
+{{/*
+All credentials of the release, as a JSON dict, for the Secret files (backing-secret.yaml,
+app-secret.yaml, workers-secret.yaml, mailer-secret.yaml): each reads the ones it needs.
+A generated password must be one value everywhere: in the store's Secret and in the URL the app
+gets. Helm renders every template file of the chart with the same .Values map, so the first file
+that asks computes the credentials once and keeps them under .Values._credentials for the others.
+Fails the render, saying what to set, when a required one is missing.
+*/}}
+{{- define "chat.credentials" -}}
+{{- if not (hasKey .Values "_credentials") -}}
 {{- $postgres := include "chat.enabled" (list $ .Values.postgresql.enabled) -}}
 {{- $redis := include "chat.enabled" (list $ .Values.redis.enabled) -}}
 {{- $rabbitmq := include "chat.enabled" (list $ .Values.rabbitmq.enabled) -}}
 {{- $s3 := include "chat.enabled" (list $ .Values.s3.enabled) -}}
-{{- $production := eq (.Values.werf.env | default "") "production" -}}
+{{- $production := eq (include "chat.env" .) "production" -}}
 {{- $s := .Values.secrets -}}
 
 {{- $pgPassword := include "chat.credential" (dict "root" $ "setting" $s.postgresPassword "secret" "chat-backing" "key" "POSTGRES_PASSWORD" "generate" $postgres) -}}
@@ -47,71 +48,11 @@ Deployed first (werf.io/weight -30): the data stores (-20) and the migration Job
 {{- if lt (len $cookieSecret) 32 -}}
 {{- fail "secrets.cookieSecret must be at least 32 characters" -}}
 {{- end -}}
-{{- if or $postgres $redis $rabbitmq $s3 }}
-apiVersion: v1
-kind: Secret
-metadata:
-  name: chat-backing
-  labels: {{- include "chat.labels" (list $ "backing") | nindent 4 }}
-  annotations:
-    werf.io/weight: "-30"
-type: Opaque
-stringData:
-  {{- if $postgres }}
-  POSTGRES_PASSWORD: {{ $pgPassword | quote }}
-  {{- end }}
-  {{- if $redis }}
-  REDIS_PASSWORD: {{ $redisPassword | quote }}
-  {{- end }}
-  {{- if $rabbitmq }}
-  RABBITMQ_DEFAULT_PASS: {{ $rabbitmqPassword | quote }}
-  {{- end }}
-  {{- if $s3 }}
-  # SeaweedFS reads its S3 identities from this JSON (mounted as a file).
-  s3.json: {{ dict "identities" (list (dict "name" "chat" "credentials" (list (dict "accessKey" $s3AccessKey "secretKey" $s3SecretKey)) "actions" (list "Admin" "Read" "List" "Tagging" "Write"))) | toJson | quote }}
-  {{- end }}
-{{- end }}
----
-apiVersion: v1
-kind: Secret
-metadata:
-  name: chat-app
-  labels: {{- include "chat.labels" (list $ "app") | nindent 4 }}
-  annotations:
-    werf.io/weight: "-30"
-type: Opaque
-stringData:
-  DATABASE_URL: {{ $databaseUrl | quote }}
-  SESSION_REDIS: {{ $sessionRedis | quote }}
-  AMQP_URI: {{ $amqpUri | quote }}
-  COOKIE_SECRET: {{ $cookieSecret | quote }}
-  S3_ACCESS_KEY: {{ $s3AccessKey | quote }}
-  S3_SECRET_KEY: {{ $s3SecretKey | quote }}
-  {{- if $defaultUserPassword }}
-  DEFAULT_USER_PASSWORD: {{ $defaultUserPassword | quote }}
-  {{- end }}
----
-apiVersion: v1
-kind: Secret
-metadata:
-  name: chat-workers
-  labels: {{- include "chat.labels" (list $ "workers") | nindent 4 }}
-  annotations:
-    werf.io/weight: "-30"
-type: Opaque
-stringData:
-  AMQP_URI: {{ $amqpUri | quote }}
-  DATABASE_URL: {{ $databaseUrl | quote }}
-{{- if $mailgunApiKey }}
----
-apiVersion: v1
-kind: Secret
-metadata:
-  name: chat-mailer
-  labels: {{- include "chat.labels" (list $ "mailer") | nindent 4 }}
-  annotations:
-    werf.io/weight: "-30"
-type: Opaque
-stringData:
-  MAILGUN_APIKEY: {{ $mailgunApiKey | quote }}
-{{- end }}
+{{- $_ := set .Values "_credentials" (dict
+  "postgresPassword" $pgPassword "redisPassword" $redisPassword "rabbitmqPassword" $rabbitmqPassword
+  "s3AccessKey" $s3AccessKey "s3SecretKey" $s3SecretKey "cookieSecret" $cookieSecret
+  "defaultUserPassword" $defaultUserPassword "mailgunApiKey" $mailgunApiKey
+  "databaseUrl" $databaseUrl "sessionRedis" $sessionRedis "amqpUri" $amqpUri) -}}
+{{- end -}}
+{{- .Values._credentials | toJson -}}
+{{- end -}}
