@@ -9,8 +9,10 @@
  * mimics). The two other final images cannot be built here: `node_assets` (nginxinc/nginx-unprivileged on
  * Alpine: no Alpine packages are reachable) and `python` (its pip install needs PyPI).
  *
- * Slow by nature (a full image build): the first run on a machine also assembles the stand-in base; later runs
- * reuse it and the npm cache that the build's `npm ci` is given.
+ * Slow by nature (a full image build): the first run on a machine also assembles the stand-in base and installs the
+ * dependencies; later runs reuse the base and the `npm ci` layer (until package.json or the lock file changes)
+ * and rebuild the rest. Caches live in /var/cache/chat-image-test (npm's cache, the kept layers' ids) and in
+ * buildah's image store; everything else the test makes is removed.
  */
 import { randomBytes } from 'node:crypto';
 import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -19,10 +21,11 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { createClient, type RedisClientType } from 'redis';
 import type { SelfUser } from '../../node/shared/protocol';
-import { buildah, buildImage, Container, imageConfig, imageExists, imageSize, type RunOptions } from '../support/buildah';
+import { buildImage, Container, imageConfig, imageSize, type RunOptions } from '../support/buildah';
+import { keepDependencyLayers } from '../support/dependency-layers';
 import { connectSocket, login, register } from '../support/client';
 import { PNG_1PX } from '../support/images';
-import { nodeBase } from '../support/node-base';
+import { nodeBase, removeOtherNodeBases } from '../support/node-base';
 import { createTestDatabase, createTestVhost, ROOT, startTestS3, uniqueName, uniqueRedisPrefix, type TestDatabase, type TestS3, type TestVhost } from '../support/resources';
 import { deleteRedisKeys, testEnvironment } from '../support/server';
 import { nextEvent, requestData } from '../realtime/helpers';
@@ -30,13 +33,16 @@ import { nextEvent, requestData } from '../realtime/helpers';
 // The build alone takes minutes; every other file keeps jest's configured time-out.
 jest.setTimeout(3 * 60_000);
 
+const CACHE = '/var/cache/chat-image-test';
 /** The npm cache that the build's RUN steps get (a bind mount: nothing of it lands in an image). */
-const NPM_CACHE = '/var/cache/chat-image-test/npm';
+const NPM_CACHE = path.join(CACHE, 'npm');
 /** As the chart runs the image: .Values.uids.node, and the group of the image's node user. */
 const CHART_USER = '1000:1000';
 const DEFAULT_USER = { name: 'image_demo', password: 'image-demo-password' };
 
 const image = `localhost/chat-image-test/node:${uniqueName('run')}`;
+let base: string;
+let removeBuild: () => Promise<void>;
 let container: Container;
 let database: TestDatabase;
 let vhost: TestVhost;
@@ -46,10 +52,19 @@ let run: RunOptions;
 
 beforeAll(async () => {
   const started = Date.now();
-  const base = await nodeBase();
+  base = await nodeBase();
   const baseReady = Date.now();
   mkdirSync(NPM_CACHE, { recursive: true });
-  await buildImage({ context: ROOT, dockerfile: path.join(ROOT, 'node/Dockerfile'), target: 'runtime', buildArgs: { NODE_IMAGE: base }, volumes: [`${NPM_CACHE}:/root/.npm`], tag: image });
+  const steps = await buildImage({
+    context: ROOT,
+    dockerfile: path.join(ROOT, 'node/Dockerfile'),
+    target: 'runtime',
+    buildArgs: { NODE_IMAGE: base },
+    volumes: [`${NPM_CACHE}:/root/.npm`],
+    layers: true,
+    tag: image,
+  });
+  removeBuild = keepDependencyLayers(steps, path.join(CACHE, 'node-dependency-layers.json'));
   process.stdout.write(`node image: stand-in base ready in ${Math.round((baseReady - started) / 1000)} s, runtime target built in ${Math.round((Date.now() - baseReady) / 1000)} s\n`);
   container = await Container.from(image);
 
@@ -76,7 +91,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await container?.remove();
-  if (await imageExists(image)) await buildah(['rmi', image]);
+  await removeBuild?.();
+  if (base) await removeOtherNodeBases(base);
   if (redisPrefix) {
     const redis = createClient() as RedisClientType;
     await redis.connect();

@@ -36,15 +36,37 @@ export interface BuildOptions {
   buildArgs?: Record<string, string>;
   /** host:container bind mounts for the RUN steps only: nothing of them ends up in the image. */
   volumes?: string[];
+  /** Keep every step's result as an image that later builds reuse (buildah's --layers, Docker's build cache). */
+  layers?: boolean;
 }
 
-/** `buildah bud` without --layers: it keeps no intermediate images. */
-export async function buildImage(options: BuildOptions): Promise<void> {
-  const args = ['bud', ...ISOLATION, '--quiet', '-f', options.dockerfile, '-t', options.tag];
+/** One instruction of a build and the image it produced (with `layers`, the cache entry). */
+export interface BuildStep {
+  instruction: string;
+  image: string;
+}
+
+/** The steps that produced an image, from bud's "STEP n/m: …" and "--> <id>" lines (FROM produces none). */
+function buildSteps(output: string): BuildStep[] {
+  const steps: { instruction: string; image?: string }[] = [];
+  for (const line of output.split('\n')) {
+    const step = /^(?:\[\d+\/\d+\] )?STEP \d+\/\d+: (.*)$/.exec(line);
+    if (step) steps.push({ instruction: step[1] as string });
+    const produced = /^--> ([0-9a-f]{11,64})$/.exec(line);
+    const current = steps.at(-1);
+    if (produced && current) current.image = produced[1];
+  }
+  return steps.filter((step): step is BuildStep => step.image !== undefined);
+}
+
+/** `buildah bud`; returns the steps with the images they produced. */
+export async function buildImage(options: BuildOptions): Promise<BuildStep[]> {
+  const args = ['bud', ...ISOLATION, '-f', options.dockerfile, '-t', options.tag];
+  if (options.layers) args.push('--layers');
   if (options.target) args.push('--target', options.target);
   for (const [name, value] of Object.entries(options.buildArgs ?? {})) args.push('--build-arg', `${name}=${value}`);
   for (const volume of options.volumes ?? []) args.push('-v', volume);
-  await buildah([...args, options.context]);
+  return buildSteps(await buildah([...args, options.context]));
 }
 
 /** The parts of an image's OCI configuration that tests look at. */

@@ -18,7 +18,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { buildImage, imageExists } from './buildah';
+import { buildah, buildImage, imageExists } from './buildah';
 import { ROOT } from './resources';
 
 const run = promisify(execFile);
@@ -62,6 +62,14 @@ export function debianMirror(suite: string): string {
   throw new Error(`no Debian mirror for ${suite} in /etc/apt/sources.list*`);
 }
 
+const REPOSITORY = 'localhost/chat-image-test/node-base';
+
+/** Removes the stand-ins of earlier pins or recipes (after the layers built on them are gone). */
+export async function removeOtherNodeBases(current: string): Promise<void> {
+  const tags = (await buildah(['images', '--format', '{{.Name}}:{{.Tag}}', '--filter', `reference=${REPOSITORY}`])).split('\n').filter(Boolean);
+  for (const tag of tags.filter((candidate) => candidate !== current)) await buildah(['rmi', tag]);
+}
+
 /** The local image standing in for the pinned base; assembled on first use. */
 export async function nodeBase(): Promise<string> {
   const pin = pinnedNodeBase();
@@ -69,7 +77,7 @@ export async function nodeBase(): Promise<string> {
   const caBundle = process.env.NODE_EXTRA_CA_CERTS && existsSync(process.env.NODE_EXTRA_CA_CERTS) ? process.env.NODE_EXTRA_CA_CERTS : undefined;
   const inputs = [JSON.stringify({ pin, mirror, caBundle }), caBundle ? readFileSync(caBundle, 'utf8') : '', readFileSync(__filename, 'utf8')];
   const digest = createHash('sha256').update(inputs.join('\0')).digest('hex').slice(0, 16);
-  const tag = `localhost/chat-image-test/node-base:${pin.nodeVersion}-${pin.suite}-slim-${digest}`;
+  const tag = `${REPOSITORY}:${pin.nodeVersion}-${pin.suite}-slim-${digest}`;
   if (await imageExists(tag)) return tag;
 
   const staging = mkdtempSync(path.join(tmpdir(), 'chat-node-base-'));
