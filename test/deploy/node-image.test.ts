@@ -11,8 +11,8 @@
  *
  * Slow by nature (a full image build): the first run on a machine also assembles the stand-in base and installs the
  * dependencies; later runs reuse the base and the `npm ci` layer (until package.json or the lock file changes)
- * and rebuild the rest. Caches live in /var/cache/chat-image-test (npm's cache, the kept layers' ids) and in
- * buildah's image store; everything else the test makes is removed.
+ * and rebuild the rest. Both are images in buildah's store; npm's download cache is in /var/cache/chat-image-test.
+ * Everything else the test makes is removed.
  */
 import { randomBytes } from 'node:crypto';
 import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -33,9 +33,8 @@ import { nextEvent, requestData } from '../realtime/helpers';
 // The build alone takes minutes; every other file keeps jest's configured time-out.
 jest.setTimeout(3 * 60_000);
 
-const CACHE = '/var/cache/chat-image-test';
 /** The npm cache that the build's RUN steps get (a bind mount: nothing of it lands in an image). */
-const NPM_CACHE = path.join(CACHE, 'npm');
+const NPM_CACHE = '/var/cache/chat-image-test/npm';
 /** As the chart runs the image: .Values.uids.node, and the group of the image's node user. */
 const CHART_USER = '1000:1000';
 const DEFAULT_USER = { name: 'image_demo', password: 'image-demo-password' };
@@ -64,7 +63,7 @@ beforeAll(async () => {
     layers: true,
     tag: image,
   });
-  removeBuild = keepDependencyLayers(steps, path.join(CACHE, 'node-dependency-layers.json'));
+  removeBuild = await keepDependencyLayers(steps);
   process.stdout.write(`node image: stand-in base ready in ${Math.round((baseReady - started) / 1000)} s, runtime target built in ${Math.round((Date.now() - baseReady) / 1000)} s\n`);
   container = await Container.from(image);
 
@@ -90,16 +89,23 @@ beforeAll(async () => {
 }, 10 * 60_000);
 
 afterAll(async () => {
-  await container?.remove();
-  await removeBuild?.();
-  if (base) await removeOtherNodeBases(base);
-  if (redisPrefix) {
-    const redis = createClient() as RedisClientType;
-    await redis.connect();
-    await deleteRedisKeys(redis, redisPrefix).finally(() => redis.quit());
-  }
-  await Promise.allSettled([database?.drop(), vhost?.drop(), s3?.stop()]);
-  if (run) rmSync(run.tmp, { recursive: true, force: true });
+  const images = async () => {
+    await container?.remove();
+    await removeBuild?.();
+    if (base) await removeOtherNodeBases(base);
+  };
+  const services = async () => {
+    if (redisPrefix) {
+      const redis = createClient() as RedisClientType;
+      await redis.connect();
+      await deleteRedisKeys(redis, redisPrefix).finally(() => redis.quit());
+    }
+    await Promise.all([database?.drop(), vhost?.drop(), s3?.stop()]);
+    if (run) rmSync(run.tmp, { recursive: true, force: true });
+  };
+  // Both always run; a failure of either fails the file.
+  const failed = (await Promise.allSettled([images(), services()])).find((result) => result.status === 'rejected');
+  if (failed) throw failed.reason;
 });
 
 /** Every path below `folder` (relative to `root`), not following symbolic links. */
