@@ -63,7 +63,7 @@ beforeAll(async () => {
     layers: true,
     tag: image,
   });
-  removeBuild = await keepDependencyLayers(steps);
+  removeBuild = await keepDependencyLayers(steps, image);
   process.stdout.write(`node image: stand-in base ready in ${Math.round((baseReady - started) / 1000)} s, runtime target built in ${Math.round((Date.now() - baseReady) / 1000)} s\n`);
   container = await Container.from(image);
 

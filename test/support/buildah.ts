@@ -46,20 +46,24 @@ export interface BuildStep {
   image: string;
 }
 
-/** The steps that produced an image, from bud's "STEP n/m: …" and "--> <id>" lines (FROM produces none). */
+/**
+ * The steps and their images, from bud's "STEP n/m: …" and "--> <id>" lines (FROM produces none). Stages that do not
+ * depend on each other may run at the same time and interleave their lines: only the first stage's are certain.
+ */
 function buildSteps(output: string): BuildStep[] {
   const steps: { instruction: string; image?: string }[] = [];
   for (const line of output.split('\n')) {
-    const step = /^(?:\[\d+\/\d+\] )?STEP \d+\/\d+: (.*)$/.exec(line);
+    // A RUN step's output need not end with a newline: buildah's own lines can follow it on the same line.
+    const step = /(?:^|\] )STEP \d+\/\d+: (.*)$/.exec(line);
     if (step) steps.push({ instruction: step[1] as string });
-    const produced = /^--> ([0-9a-f]{11,64})$/.exec(line);
+    const produced = /--> ([0-9a-f]{11,64})$/.exec(line);
     const current = steps.at(-1);
     if (produced && current) current.image = produced[1];
   }
   return steps.filter((step): step is BuildStep => step.image !== undefined);
 }
 
-/** `buildah bud`; returns the steps with the images they produced. */
+/** `buildah bud`; returns the steps with the images they produced (see buildSteps). */
 export async function buildImage(options: BuildOptions): Promise<BuildStep[]> {
   const args = ['bud', ...ISOLATION, '-f', options.dockerfile, '-t', options.tag];
   if (options.layers) args.push('--layers');
