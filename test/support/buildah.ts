@@ -6,6 +6,7 @@ import { execFile, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { collectLines } from './build';
 
 const run = promisify(execFile);
 const ISOLATION = ['--isolation', 'chroot', '--network', 'host'];
@@ -159,41 +160,17 @@ export class Container {
     // --no-hosts: with /etc read-only buildah cannot put its own /etc/hosts there; the tests use 127.0.0.1.
     const args = ['run', ...ISOLATION, '--no-hosts', '--user', options.user, ...this.readOnlyMounts, '-v', `${options.tmp}:/tmp`, ...env, this.name, '--', ...command];
     const child = spawn('buildah', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const lines: string[] = [];
-    const waiters: { pattern: RegExp; resolve: (line: string) => void }[] = [];
-    let buffered = '';
-    const onData = (chunk: Buffer) => {
-      buffered += chunk.toString();
-      const parts = buffered.split('\n');
-      buffered = parts.pop() ?? '';
-      for (const line of parts.filter(Boolean)) {
-        lines.push(line);
-        for (const waiter of waiters.filter((candidate) => candidate.pattern.test(line))) {
-          waiters.splice(waiters.indexOf(waiter), 1);
-          waiter.resolve(line);
-        }
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    const exited = new Promise<Finished>((resolve) =>
-      child.on('close', (code) => {
-        if (buffered) lines.push(buffered);
-        resolve({ code, output: lines.join('\n') });
-      }),
-    );
+    const { lines, waitForLine } = collectLines(child);
+    const exited = new Promise<Finished>((resolve) => child.on('close', (code) => resolve({ code, output: lines.join('\n') })));
     const program = command[0] ?? '';
     return {
       lines,
       exited,
-      waitForLine: (pattern) => {
-        const found = lines.find((line) => pattern.test(line));
-        if (found) return Promise.resolve(found);
-        return new Promise((resolve, reject) => {
-          waiters.push({ pattern, resolve });
-          void exited.then(({ code, output }) => reject(new Error(`${command.join(' ')} exited (${code}) before printing ${pattern}:\n${output}`)));
-        });
-      },
+      waitForLine: (pattern) =>
+        Promise.race([
+          waitForLine(pattern),
+          exited.then(({ code, output }) => Promise.reject(new Error(`${command.join(' ')} exited (${code}) before printing ${pattern}:\n${output}`))),
+        ]),
       signal: (signal) => {
         // buildah itself answers a SIGTERM by killing the command, so the command's own process gets the signal.
         const target = descendants(child.pid as number).find((pid) => path.basename(readProc(`${pid}/cmdline`).split('\0')[0] ?? '') === program);
