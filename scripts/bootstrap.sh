@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 log() { printf 'bootstrap: %s\n' "$*" >&2; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-debian_packages=(nginx-light chromium python3-pika python3-psycopg2 python3-pytest unzip)
+# buildah and debootstrap: the node image test builds and runs the image (test/deploy/node-image.test.ts).
+debian_packages=(nginx-light chromium python3-pika python3-psycopg2 python3-pytest unzip buildah debootstrap)
 missing=()
 for package in "${debian_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")

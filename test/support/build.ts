@@ -35,9 +35,8 @@ export interface Spawned {
   waitForLine(pattern: RegExp): Promise<string>;
 }
 
-/** Runs a compiled entry point (main.js by default) of a private build with exactly `env` (plus PATH). */
-export function spawnBuilt(build: PrivateBuild, env: NodeJS.ProcessEnv, script = 'node/server/main.js'): Spawned {
-  const child = spawn(process.execPath, [build.file(script)], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** The lines a child writes to stdout and stderr, and a wait for one of them. */
+export function collectLines(child: ChildProcess): Pick<Spawned, 'lines' | 'waitForLine'> {
   const lines: string[] = [];
   const waiters: { pattern: RegExp; resolve: (line: string) => void }[] = [];
   let buffered = '';
@@ -55,16 +54,20 @@ export function spawnBuilt(build: PrivateBuild, env: NodeJS.ProcessEnv, script =
   };
   child.stdout?.on('data', onData);
   child.stderr?.on('data', onData);
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return {
-    child,
     lines,
-    exited,
     waitForLine: (pattern) => {
       const found = lines.find((line) => pattern.test(line));
       return found ? Promise.resolve(found) : new Promise((resolve) => waiters.push({ pattern, resolve }));
     },
   };
+}
+
+/** Runs a compiled entry point (main.js by default) of a private build with exactly `env` (plus PATH). */
+export function spawnBuilt(build: PrivateBuild, env: NodeJS.ProcessEnv, script = 'node/server/main.js'): Spawned {
+  const child = spawn(process.execPath, [build.file(script)], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, exited, ...collectLines(child) };
 }
 
 /** Runs main.js of a private build (PORT=0) and resolves once it listens, with its URL; rejects if it exits first. */
