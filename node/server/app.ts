@@ -54,7 +54,7 @@ export async function startServer(config: Config, clients: Clients, logger: Logg
       (socket, socketLogger) => registerMessageHandlers(socket, { logger: socketLogger, messages }),
     ],
   });
-  const botMessages = startBotMessageConsumer({ config, logger, users, messages });
+  const botMessages = startBotMessageConsumer({ config, logger, users, profiles, messages });
 
   // In-flight HTTP requests, so that shutdown can wait for them before it closes what they use (socket.io, AMQP).
   let inFlight = 0;

@@ -8,7 +8,7 @@ import { AvatarService, AvatarStorage } from './avatars';
 import type { Clients } from './clients';
 import type { Config } from './config';
 import type { Logger } from './logger';
-import { MessageRepository, MessageService, type MessageAnnouncer } from './messages';
+import { MessageRepository, MessageService, MessageWriter, type MessageAnnouncer, type MessageWriterObserver } from './messages';
 import { RoomRepository, RoomService } from './rooms';
 import { UserProfiles, UserRepository } from './users';
 
@@ -20,6 +20,8 @@ export interface Services {
   avatarStorage: AvatarStorage;
   rooms: RoomService;
   messages: MessageService;
+  /** The batching writer in front of PostgreSQL, for its queue depth. */
+  messageWriter: MessageWriter;
 }
 
 export interface ServiceDeps {
@@ -30,13 +32,22 @@ export interface ServiceDeps {
   announcer: MessageAnnouncer & { userUpdated(user: PublicUser): void };
   /** Called after an event was committed to the outbox. */
   onEventStored: () => void;
+  /** What the message writer reports to (metrics). */
+  writerObserver?: MessageWriterObserver;
 }
 
-export function createServices({ config, clients, logger, announcer, onEventStored }: ServiceDeps): Services {
+export function createServices({ config, clients, logger, announcer, onEventStored, writerObserver }: ServiceDeps): Services {
   const { db } = clients;
   const users = new UserRepository(db);
   const profiles = new UserProfiles(config.CDN_PREFIX);
   const rooms = new RoomService(new RoomRepository(db));
+  const messageRepository = new MessageRepository(db, profiles);
+  const messageWriter = new MessageWriter(
+    messageRepository,
+    { batchSize: config.MESSAGE_BATCH_SIZE, windowMs: config.MESSAGE_BATCH_WINDOW_MS, queueLimit: config.MESSAGE_QUEUE_LIMIT, concurrency: config.MESSAGE_WRITERS },
+    logger.child({ component: 'message-writer' }),
+    writerObserver,
+  );
   const avatarStorage = new AvatarStorage(clients.s3, config.S3_BUCKET, config.S3_REGION, logger);
   return {
     users,
@@ -45,6 +56,7 @@ export function createServices({ config, clients, logger, announcer, onEventStor
     avatars: new AvatarService({ logger, storage: avatarStorage, users, profiles, onProfileChanged: (user) => announcer.userUpdated(user) }),
     avatarStorage,
     rooms,
-    messages: new MessageService(new MessageRepository(db, profiles), rooms, announcer),
+    messages: new MessageService(messageRepository, messageWriter, rooms, announcer),
+    messageWriter,
   };
 }

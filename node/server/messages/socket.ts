@@ -2,7 +2,7 @@
 import type { Logger } from '../logger';
 import { onAcked } from '../realtime/acked';
 import { bucketsOf } from '../realtime/token-bucket';
-import type { ChatServerSocket } from '../realtime/types';
+import { roomChannel, type ChatServerSocket } from '../realtime/types';
 import type { MessageService } from './service';
 import { deletePayload, editPayload, messagePayload, syncPayload } from './validation';
 
@@ -13,7 +13,16 @@ export function registerMessageHandlers(socket: ChatServerSocket, { logger, mess
   onAcked(socket, logger, 'message:send', {
     schema: messagePayload,
     bucket: buckets.message,
-    handle: (payload) => messages.send({ userId, ...payload }, { requireMembership: true }),
+    handle: async (payload) => {
+      // The socket is in the socket.io room of every room its user is a member of (joins and leaves reach every
+      // process), so no database read is needed. Otherwise the database decides: a join made on another process may
+      // not have reached this socket yet.
+      const channel = roomChannel(payload.room);
+      const knownMember = socket.rooms.has(channel);
+      const message = await messages.send({ user: socket.data.user, ...payload }, knownMember ? 'member' : 'check-membership');
+      if (!knownMember) await socket.join(channel);
+      return message;
+    },
   });
 
   onAcked(socket, logger, 'message:edit', {
