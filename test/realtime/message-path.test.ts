@@ -87,3 +87,30 @@ test("a message carries its sender's profile as it is now, without reading it pe
   expect(after.user.avatarUrl).toBe(upload.body.avatarUrl);
   expect(after.user.avatarUrl).not.toBe(before.user.avatarUrl);
 });
+
+/** The value of one sample line of /metrics; a labelled series not seen yet counts 0. */
+function sample(text: string, name: string): number {
+  const line = text.split('\n').find((candidate) => candidate.startsWith(`${name} `));
+  if (!line && name.includes('{')) return 0;
+  if (!line) throw new Error(`no ${name} in /metrics`);
+  return Number(line.slice(name.length + 1));
+}
+
+test('/metrics counts stored messages, batches and answers, and shows the queue, the pool and the sockets', async () => {
+  const socket = await connect(alice);
+  const scrape = async () => (await fetch(`${server.url}/metrics`)).text();
+  const before = await scrape();
+  for (let i = 0; i < 3; i += 1) await requestData(socket, 'message:send', { room: 'general', clientId: newClientId(), body: `counted ${i}` });
+  expect(await send(socket, 'no-such-room', 'refused')).toMatchObject({ code: 'not_found' });
+  const after = await scrape();
+  expect(sample(after, 'chat_messages_stored_total') - sample(before, 'chat_messages_stored_total')).toBe(3);
+  expect(sample(after, 'chat_message_batch_size_count') - sample(before, 'chat_message_batch_size_count')).toBe(3);
+  const answered = (text: string, result: string) => sample(text, `chat_message_ack_seconds_count{result="${result}"}`);
+  expect(answered(after, 'stored') - answered(before, 'stored')).toBe(3);
+  expect(answered(after, 'not_found') - answered(before, 'not_found')).toBe(1);
+  expect(sample(after, 'chat_message_busy_total')).toBe(0);
+  expect(sample(after, 'chat_message_queue_depth')).toBe(0);
+  expect(sample(after, 'chat_pg_pool_waiting')).toBe(0);
+  expect(sample(after, 'chat_connected_sockets')).toBeGreaterThanOrEqual(1);
+  expect(sample(after, 'process_resident_memory_bytes')).toBeGreaterThan(0);
+});
