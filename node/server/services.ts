@@ -45,7 +45,6 @@ export function createServices({ config, clients, logger, announcer, onEventStor
   const messageWriter = new MessageWriter(
     messageRepository,
     { batchSize: config.MESSAGE_BATCH_SIZE, windowMs: config.MESSAGE_BATCH_WINDOW_MS, queueLimit: config.MESSAGE_QUEUE_LIMIT, concurrency: config.MESSAGE_WRITERS },
-    logger.child({ component: 'message-writer' }),
     writerObserver,
   );
   const avatarStorage = new AvatarStorage(clients.s3, config.S3_BUCKET, config.S3_REGION, logger);

@@ -1,5 +1,4 @@
 import { asDomainError, DomainError } from '../errors';
-import type { Logger } from '../logger';
 import { keyOf, type BatchRowOutcome, type MessageRepository, type MessageRow } from './repository';
 
 export interface MessageWriterSettings {
@@ -42,7 +41,6 @@ export class MessageWriter {
   constructor(
     private readonly repository: MessageRepository,
     private readonly settings: MessageWriterSettings,
-    private readonly logger: Logger,
     private readonly observer?: MessageWriterObserver,
   ) {}
 
@@ -109,10 +107,9 @@ export class MessageWriter {
       });
       this.observer?.batchWritten(batch.length, created);
     } catch (error) {
-      // Nothing of the batch was stored (one statement): each of its senders is told so, and may send again.
-      const domain = asDomainError(error);
-      if (!domain) this.logger.error({ err: error, size: batch.length }, 'message batch not stored');
-      const answer = domain ?? new DomainError('unavailable', 'message not stored: try again');
+      // Nothing of the batch was stored (one statement): each of its senders, and only they, get its error. An outage
+      // is answered `unavailable`; anything else is a fault, answered `internal` and logged by whoever answers.
+      const answer = asDomainError(error) ?? error;
       for (const waiting of batch) waiting.reject(answer);
     } finally {
       this.writing -= 1;
