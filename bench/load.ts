@@ -21,8 +21,6 @@ export interface LoadTarget {
   sampler: ProcessSampler;
   /** Ctrl-C: stops the load early (driveLoad then rejects). */
   signal?: AbortSignal;
-  /** The rooms are there from an earlier load on this server (a sweep's later steps): every client joins. */
-  roomsExist?: boolean;
 }
 
 export interface LoadResult {
@@ -36,8 +34,6 @@ export interface LoadResult {
   ackTimeouts: number;
   /** Deliveries the acked messages should make: one per other client in the room. */
   expectedDeliveries: number;
-  /** Deliveries every sent message should make, acked or not: what the workload asked for. */
-  offeredDeliveries: number;
   /** message:new received at the other clients while the clients were sending. */
   deliveredInWindow: number;
   /** The same, including what arrived while draining after the window. */
@@ -117,9 +113,9 @@ function enterRoom(socket: ClientSocket, event: 'room:create' | 'room:join', nam
   });
 }
 
-async function joinRooms(sockets: readonly ClientSocket[], rooms: number, roomsExist: boolean): Promise<void> {
+async function joinRooms(sockets: readonly ClientSocket[], rooms: number): Promise<void> {
   // Client i belongs to room i mod rooms, so clients 0..rooms-1 create the rooms.
-  await inBatches(rooms, SETUP_CONCURRENCY, (index) => enterRoom(sockets[index] as ClientSocket, roomsExist ? 'room:join' : 'room:create', roomName(index)));
+  await inBatches(rooms, SETUP_CONCURRENCY, (index) => enterRoom(sockets[index] as ClientSocket, 'room:create', roomName(index)));
   await inBatches(sockets.length - rooms, SETUP_CONCURRENCY, (offset) => {
     const index = rooms + offset;
     return enterRoom(sockets[index] as ClientSocket, 'room:join', roomName(index % rooms));
@@ -142,7 +138,6 @@ class Tally {
   private ackTimeouts = 0;
   private pendingAcks = 0;
   private expectedDeliveries = 0;
-  private offeredDeliveries = 0;
   private deliveredCount = 0;
   private deliveredInWindow = 0;
   disconnects = 0;
@@ -166,14 +161,11 @@ class Tally {
   }
 
   /** Records a send; the returned function records its acknowledgement. */
-  sent(sentAt: number, receivers: number): (response: Ack<ChatMessage> | 'timeout') => void {
+  sent(sentAt: number): (response: Ack<ChatMessage> | 'timeout', receivers: number) => void {
     const measured = this.measured(sentAt);
-    if (measured) {
-      this.sentCount += 1;
-      this.offeredDeliveries += receivers;
-    }
+    if (measured) this.sentCount += 1;
     this.pendingAcks += 1;
-    return (response) => {
+    return (response, receivers) => {
       this.pendingAcks -= 1;
       if (!measured) return;
       if (response === 'timeout') {
@@ -206,7 +198,6 @@ class Tally {
       ackErrors: this.ackErrors,
       ackTimeouts: this.ackTimeouts,
       expectedDeliveries: this.expectedDeliveries,
-      offeredDeliveries: this.offeredDeliveries,
       deliveredInWindow: this.deliveredInWindow,
       deliveredTotal: this.deliveredCount,
       deliveredPerSecond: perSecond(this.deliveredInWindow, windowMs),
@@ -231,7 +222,7 @@ export async function driveLoad(target: LoadTarget, options: BenchOptions): Prom
       opened.push(socket);
       return socket;
     });
-    await joinRooms(sockets, rooms, target.roomsExist ?? false);
+    await joinRooms(sockets, rooms);
     const roomSize = Array.from({ length: rooms }, (_, room) => Math.floor(clients / rooms) + (room < clients % rooms ? 1 : 0));
 
     const tally = new Tally(Math.ceil(options.durationSeconds));
@@ -258,9 +249,9 @@ export async function driveLoad(target: LoadTarget, options: BenchOptions): Prom
       const send = () => {
         const sentAt = performance.now();
         const clientId = `${runTag}.${sender}.${sequence++}`;
-        const acknowledged = tally.sent(sentAt, receivers);
+        const acknowledged = tally.sent(sentAt);
         socket.timeout(ACK_TIMEOUT_MS).emit('message:send', { room, clientId, body: `${sentAt.toFixed(3)}${FILLER}` }, (error, response) =>
-          acknowledged(error ? 'timeout' : response),
+          acknowledged(error ? 'timeout' : response, receivers),
         );
       };
       // A random phase per client, so that sends are spread over each period rather than in bursts.
