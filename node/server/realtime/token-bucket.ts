@@ -32,8 +32,13 @@ export const MESSAGE_RATE = { capacity: 10, refillPerSecond: 5 } as const;
 export const ROOM_CHANGE_RATE = { capacity: 5, refillPerSecond: 0.5 } as const;
 /** Per socket: room lists and syncs (each is a database query). */
 export const READ_RATE = { capacity: 10, refillPerSecond: 2 } as const;
-/** Per socket: typing notices; clients send one every second or two while typing, and each lasts LIMITS.typingTtlMs. */
-export const TYPING_RATE = { capacity: 2, refillPerSecond: 1 } as const;
+/**
+ * Per socket: typing notices. A client sends one every two seconds while typing and, since a message clears the
+ * typing line, one more at once after each message it sends: as often as messages, so the same bucket size. A
+ * smaller one refused the first notice after a few quick messages, and the client, which cannot tell, stayed quiet
+ * for its whole interval.
+ */
+export const TYPING_RATE = { capacity: 10, refillPerSecond: 5 } as const;
 
 export interface SocketBuckets {
   message: TokenBucket;
