@@ -21,6 +21,8 @@ export interface LoadTarget {
   sampler: ProcessSampler;
   /** Ctrl-C: stops the load early (driveLoad then rejects). */
   signal?: AbortSignal;
+  /** The rooms are there from an earlier load on this server (a sweep's later steps): every client joins. */
+  roomsExist?: boolean;
 }
 
 export interface LoadResult {
@@ -34,6 +36,8 @@ export interface LoadResult {
   ackTimeouts: number;
   /** Deliveries the acked messages should make: one per other client in the room. */
   expectedDeliveries: number;
+  /** Deliveries every sent message should make, acked or not: what the workload asked for. */
+  offeredDeliveries: number;
   /** message:new received at the other clients while the clients were sending. */
   deliveredInWindow: number;
   /** The same, including what arrived while draining after the window. */
@@ -113,9 +117,9 @@ function enterRoom(socket: ClientSocket, event: 'room:create' | 'room:join', nam
   });
 }
 
-async function joinRooms(sockets: readonly ClientSocket[], rooms: number): Promise<void> {
+async function joinRooms(sockets: readonly ClientSocket[], rooms: number, roomsExist: boolean): Promise<void> {
   // Client i belongs to room i mod rooms, so clients 0..rooms-1 create the rooms.
-  await inBatches(rooms, SETUP_CONCURRENCY, (index) => enterRoom(sockets[index] as ClientSocket, 'room:create', roomName(index)));
+  await inBatches(rooms, SETUP_CONCURRENCY, (index) => enterRoom(sockets[index] as ClientSocket, roomsExist ? 'room:join' : 'room:create', roomName(index)));
   await inBatches(sockets.length - rooms, SETUP_CONCURRENCY, (offset) => {
     const index = rooms + offset;
     return enterRoom(sockets[index] as ClientSocket, 'room:join', roomName(index % rooms));
@@ -138,6 +142,7 @@ class Tally {
   private ackTimeouts = 0;
   private pendingAcks = 0;
   private expectedDeliveries = 0;
+  private offeredDeliveries = 0;
   private deliveredCount = 0;
   private deliveredInWindow = 0;
   disconnects = 0;
@@ -161,11 +166,14 @@ class Tally {
   }
 
   /** Records a send; the returned function records its acknowledgement. */
-  sent(sentAt: number): (response: Ack<ChatMessage> | 'timeout', receivers: number) => void {
+  sent(sentAt: number, receivers: number): (response: Ack<ChatMessage> | 'timeout') => void {
     const measured = this.measured(sentAt);
-    if (measured) this.sentCount += 1;
+    if (measured) {
+      this.sentCount += 1;
+      this.offeredDeliveries += receivers;
+    }
     this.pendingAcks += 1;
-    return (response, receivers) => {
+    return (response) => {
       this.pendingAcks -= 1;
       if (!measured) return;
       if (response === 'timeout') {
@@ -198,6 +206,7 @@ class Tally {
       ackErrors: this.ackErrors,
       ackTimeouts: this.ackTimeouts,
       expectedDeliveries: this.expectedDeliveries,
+      offeredDeliveries: this.offeredDeliveries,
       deliveredInWindow: this.deliveredInWindow,
       deliveredTotal: this.deliveredCount,
       deliveredPerSecond: perSecond(this.deliveredInWindow, windowMs),
@@ -222,7 +231,7 @@ export async function driveLoad(target: LoadTarget, options: BenchOptions): Prom
       opened.push(socket);
       return socket;
     });
-    await joinRooms(sockets, rooms);
+    await joinRooms(sockets, rooms, target.roomsExist ?? false);
     const roomSize = Array.from({ length: rooms }, (_, room) => Math.floor(clients / rooms) + (room < clients % rooms ? 1 : 0));
 
     const tally = new Tally(Math.ceil(options.durationSeconds));
@@ -249,9 +258,9 @@ export async function driveLoad(target: LoadTarget, options: BenchOptions): Prom
       const send = () => {
         const sentAt = performance.now();
         const clientId = `${runTag}.${sender}.${sequence++}`;
-        const acknowledged = tally.sent(sentAt);
+        const acknowledged = tally.sent(sentAt, receivers);
         socket.timeout(ACK_TIMEOUT_MS).emit('message:send', { room, clientId, body: `${sentAt.toFixed(3)}${FILLER}` }, (error, response) =>
-          acknowledged(error ? 'timeout' : response, receivers),
+          acknowledged(error ? 'timeout' : response),
         );
       };
       // A random phase per client, so that sends are spread over each period rather than in bursts.

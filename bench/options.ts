@@ -4,6 +4,7 @@
  * one line per problem, like the server's own configuration.
  */
 import { z } from 'zod';
+import { HELD_DELIVERED_PERCENT, HELD_P95_MS, SWEEP_RATES } from './sweep';
 
 export interface BenchOptions {
   /** socket.io clients, each a registered user of its own. */
@@ -16,14 +17,12 @@ export interface BenchOptions {
   rate: number;
   /** Seconds of the same load before the measured window, not counted. */
   warmupSeconds: number;
+  /** Raise the rate step by step until it is not held (sweep.ts), instead of one run at `rate`. */
+  sweep: boolean;
 }
 
-/**
- * One message a second per client stays well under the server's per-socket message rate limit
- * (MESSAGE_RATE in node/server/realtime/token-bucket.ts: 5 a second after a burst of 10), so the
- * benchmark measures delivery, not rejections.
- */
-export const DEFAULTS: BenchOptions = { clients: 200, rooms: 10, durationSeconds: 20, rate: 1, warmupSeconds: 2 };
+/** The benchmark raises the chat server's per-socket message limit to fit --rate (see run.ts), so any rate measures delivery, not rejections. */
+export const DEFAULTS: BenchOptions = { clients: 200, rooms: 10, durationSeconds: 20, rate: 1, warmupSeconds: 2, sweep: false };
 
 const FLAGS = {
   clients: { env: 'BENCH_CLIENTS', key: 'clients' },
@@ -31,7 +30,7 @@ const FLAGS = {
   duration: { env: 'BENCH_DURATION', key: 'durationSeconds' },
   rate: { env: 'BENCH_RATE', key: 'rate' },
   warmup: { env: 'BENCH_WARMUP', key: 'warmupSeconds' },
-} as const satisfies Record<string, { env: string; key: keyof BenchOptions }>;
+} as const satisfies Record<string, { env: string; key: Exclude<keyof BenchOptions, 'sweep'> }>;
 
 type Flag = keyof typeof FLAGS;
 
@@ -42,6 +41,7 @@ const schema = z
     durationSeconds: z.coerce.number({ message: 'expected a number of seconds' }).positive().max(600),
     rate: z.coerce.number({ message: 'expected messages per second per client' }).positive().max(100),
     warmupSeconds: z.coerce.number({ message: 'expected a number of seconds' }).min(0).max(60),
+    sweep: z.boolean(),
   })
   .superRefine((options, ctx) => {
     // A room of one client has nobody to deliver to.
@@ -50,13 +50,16 @@ const schema = z
     }
   });
 
-export const USAGE = `Usage: npm run bench -- [--clients N] [--rooms N] [--duration SECONDS] [--rate PER_SECOND] [--warmup SECONDS]
+export const USAGE = `Usage: npm run bench -- [--clients N] [--rooms N] [--duration SECONDS] [--rate PER_SECOND] [--warmup SECONDS] [--sweep]
 
   --clients   socket.io clients, one registered user each      (env BENCH_CLIENTS,  default ${DEFAULTS.clients})
   --rooms     rooms the clients are spread over               (env BENCH_ROOMS,    default ${DEFAULTS.rooms})
   --duration  seconds every client sends                      (env BENCH_DURATION, default ${DEFAULTS.durationSeconds})
   --rate      messages per second each client sends           (env BENCH_RATE,     default ${DEFAULTS.rate})
   --warmup    seconds of the same load before measuring       (env BENCH_WARMUP,   default ${DEFAULTS.warmupSeconds})
+  --sweep     instead of one run at --rate: raise the rate per client step by step (${SWEEP_RATES.join(', ')})
+              until p95 passes ${HELD_P95_MS} ms or delivery falls under ${HELD_DELIVERED_PERCENT} %, for chat and bare;
+              prints the highest rate each held
 `;
 
 export class OptionsError extends Error {
@@ -76,7 +79,8 @@ function flagName(argument: string): Flag {
 
 /** Parses argv (without node and the script) and the environment into validated options. */
 export function parseArguments(argv: readonly string[], env: NodeJS.ProcessEnv = {}): ParsedArguments {
-  const raw: Partial<Record<keyof BenchOptions, string>> = {};
+  const raw: Partial<Record<Exclude<keyof BenchOptions, 'sweep'>, string>> = {};
+  let sweep = false;
   for (const { env: variable, key } of Object.values(FLAGS)) {
     const value = env[variable];
     if (value !== undefined && value !== '') raw[key] = value;
@@ -84,6 +88,10 @@ export function parseArguments(argv: readonly string[], env: NodeJS.ProcessEnv =
   for (let index = 0; index < argv.length; index += 1) {
     const argument = argv[index] as string;
     if (argument === '--help' || argument === '-h') return { help: true };
+    if (argument === '--sweep') {
+      sweep = true;
+      continue;
+    }
     if (!argument.startsWith('--')) throw new OptionsError([`unexpected argument ${argument}`]);
     const equals = argument.indexOf('=');
     const flag = flagName(equals === -1 ? argument : argument.slice(0, equals));
@@ -97,7 +105,7 @@ export function parseArguments(argv: readonly string[], env: NodeJS.ProcessEnv =
     if (value === undefined || value === '') throw new OptionsError([`--${flag}: expected a value`]);
     raw[FLAGS[flag].key] = value;
   }
-  const result = schema.safeParse({ ...DEFAULTS, ...raw });
+  const result = schema.safeParse({ ...DEFAULTS, ...raw, sweep });
   if (!result.success) {
     const byKey = Object.fromEntries(Object.entries(FLAGS).map(([flag, { key }]) => [key, flag]));
     throw new OptionsError(result.error.issues.map((issue) => `--${byKey[String(issue.path[0])] ?? String(issue.path[0])}: ${issue.message}`));

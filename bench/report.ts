@@ -5,6 +5,7 @@ import os from 'node:os';
 import type { LoadResult } from './load';
 import type { BenchOptions } from './options';
 import { ratio } from './stats';
+import { deliveredPercent, knee, type SweepStep } from './sweep';
 
 interface Row {
   label: string;
@@ -19,7 +20,7 @@ function format(value: number | null, digits: number): string {
 
 function rows(ours: LoadResult, bare: LoadResult): Row[] {
   const mib = (bytes: number) => bytes / 1024 / 1024;
-  const share = (result: LoadResult) => (result.expectedDeliveries > 0 ? (100 * result.deliveredTotal) / result.expectedDeliveries : null);
+  const share = (result: LoadResult) => (result.offeredDeliveries > 0 ? deliveredPercent(result) : null);
   return [
     { label: 'sent messages/s', ours: ours.sentPerSecond, bare: bare.sentPerSecond, digits: 1 },
     { label: 'delivered messages/s', ours: ours.deliveredPerSecond, bare: bare.deliveredPerSecond, digits: 1 },
@@ -50,6 +51,24 @@ export function machineLine(now = new Date()): string {
   return `${now.toISOString()} on ${cpus.length} x ${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB, Node ${process.version}`;
 }
 
+/** What the chat must reach on the README's workload (issue 9): each check with its figure. */
+export const TARGETS = { deliveredPercent: 99, p95Ms: 50, p99Ms: 150, rssMiB: 300 } as const;
+
+export function targetsLine(ours: LoadResult): string {
+  const internal = Object.entries(ours.ackErrors)
+    .filter(([message]) => message === 'internal error')
+    .reduce((total, [, count]) => total + count, 0);
+  const rssMiB = ours.serverLoadPeakRssBytes / 1024 / 1024;
+  const checks = [
+    [`delivered ${deliveredPercent(ours).toFixed(2)} % >= ${TARGETS.deliveredPercent} %`, deliveredPercent(ours) >= TARGETS.deliveredPercent],
+    [`internal errors ${internal} = 0`, internal === 0],
+    [`p95 ${format(ours.latency?.p95 ?? null, 1)} ms <= ${TARGETS.p95Ms}`, (ours.latency?.p95 ?? Infinity) <= TARGETS.p95Ms],
+    [`p99 ${format(ours.latency?.p99 ?? null, 1)} ms <= ${TARGETS.p99Ms}`, (ours.latency?.p99 ?? Infinity) <= TARGETS.p99Ms],
+    [`RSS under load ${rssMiB.toFixed(0)} MiB <= ${TARGETS.rssMiB}`, rssMiB <= TARGETS.rssMiB],
+  ] as const;
+  return `chat targets: ${checks.map(([text, met]) => `${text} ${met ? 'ok' : 'MISSED'}`).join('; ')}`;
+}
+
 export function formatReport(options: BenchOptions, ours: LoadResult, bare: LoadResult, now = new Date()): string {
   const header = ['', 'chat', 'bare', 'chat/bare'];
   const table = rows(ours, bare).map((row) => [row.label, format(row.ours, row.digits), format(row.bare, row.digits), format(ratio(row.ours, row.bare), 2)]);
@@ -66,5 +85,30 @@ export function formatReport(options: BenchOptions, ours: LoadResult, bare: Load
     errorsLine('bare', bare),
     timelineLine('chat', ours),
     timelineLine('bare', bare),
+    targetsLine(ours),
+  ].join('\n');
+}
+
+function sweepLines(name: string, steps: readonly SweepStep[]): string[] {
+  return steps.map(
+    (step) =>
+      `${name}  ${String(step.rate).padStart(4)}/s  ${step.sentPerSecond.toFixed(0).padStart(7)}  ${format(step.p95Ms, 1).padStart(8)}  ${format(step.p99Ms, 1).padStart(8)}  ${step.deliveredPercent.toFixed(2).padStart(7)}  ${step.held ? 'held' : 'not held'}`,
+  );
+}
+
+export function formatSweep(options: BenchOptions, chat: readonly SweepStep[], bare: readonly SweepStep[], now = new Date()): string {
+  const chatKnee = knee(chat);
+  const bareKnee = knee(bare);
+  const described = (step: SweepStep | undefined) => (step ? `${step.rate}/s per client (${step.sentPerSecond.toFixed(0)} messages/s sent)` : 'not even the first step');
+  const kneeRatio = ratio(chatKnee?.rate, bareKnee?.rate);
+  return [
+    `chat sweep: ${options.clients} clients in ${options.rooms} rooms, ${options.durationSeconds} s a step after ${options.warmupSeconds} s of warm-up; held = p95 <= 50 ms and >= 99 % delivered`,
+    machineLine(now),
+    '',
+    'server  rate      sent/s   p95 ms    p99 ms  deliv. %',
+    ...sweepLines('chat', chat),
+    ...sweepLines('bare', bare),
+    '',
+    `chat held up to ${described(chatKnee)}; bare up to ${described(bareKnee)}; chat knee / bare knee = ${format(kneeRatio, 2)}`,
   ].join('\n');
 }

@@ -6,7 +6,7 @@
  */
 import os from 'node:os';
 import { Pool } from 'pg';
-import { MessageRepository, MessageService, type MessageAnnouncer } from '../node/server/messages';
+import { MessageRepository, MessageService, MessageWriter, type MessageAnnouncer } from '../node/server/messages';
 import { RoomRepository, RoomService } from '../node/server/rooms';
 import { SearchRepository, SearchService } from '../node/server/search';
 import { UserProfiles } from '../node/server/users';
@@ -166,7 +166,10 @@ async function main(): Promise<void> {
     const profiles = new UserProfiles('');
     // Searching announces nothing.
     const announcer: MessageAnnouncer = { isClosing: () => false, messageCreated: () => undefined, messageUpdated: () => undefined, messageDeleted: () => undefined };
-    const search = new SearchService(new SearchRepository(db), new MessageService(new MessageRepository(db, profiles), new RoomService(new RoomRepository(db)), announcer));
+    const repository = new MessageRepository(db, profiles);
+    // Searching writes nothing: the smallest writer will do.
+    const writer = new MessageWriter(repository, { batchSize: 1, windowMs: 0, queueLimit: 1, concurrency: 1 });
+    const search = new SearchService(new SearchRepository(db), new MessageService(repository, writer, new RoomService(new RoomRepository(db)), announcer));
     const query = (kind: Kind) => search.find({ userId: searcherId, query: `${pick(words, kind.ranks[0])} ${pick(words, kind.ranks[1])}` });
 
     for (let index = 0; index < WARMUP_QUERIES; index += 1) await query(KINDS[index % KINDS.length] as Kind);

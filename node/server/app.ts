@@ -6,6 +6,7 @@ import { createAvatarServeRouter, createAvatarUploadRouter } from './avatars';
 import type { Clients } from './clients';
 import type { Config } from './config';
 import { startOutboxPublisher } from './events/publisher';
+import { createMetricsRouter, Metrics } from './health/metrics';
 import { createHealthRouter } from './health/router';
 import { errorHandler, notFound } from './http/errors';
 import { requestLog } from './http/request-log';
@@ -37,7 +38,13 @@ export async function startServer(config: Config, clients: Clients, logger: Logg
   // The app handles requests before socket.io attaches, so socket.io can take its own path first.
   const httpServer = http.createServer(app);
   const realtime = createRealtime(httpServer, { config, logger, redis: clients.redis, sessionMiddleware });
-  const services = createServices({ config, clients, logger, announcer: realtime, onEventStored: () => publisher.kick() });
+  const metrics = new Metrics();
+  const services = createServices({ config, clients, logger, announcer: realtime, onEventStored: () => publisher.kick(), writerObserver: metrics });
+  metrics.watch({
+    queueDepth: () => services.messageWriter.depth(),
+    poolWaiting: () => clients.db.waitingCount,
+    connectedSockets: () => realtime.io.of('/').sockets.size,
+  });
   const { users, profiles, rooms, messages, avatars } = services;
   // Not fatal: without S3 only avatar uploads fail (503), and they retry creating the bucket.
   services.avatarStorage.ensureBucket().catch((error: unknown) => logger.warn({ err: error }, 'avatar bucket not ready yet'));
@@ -52,11 +59,11 @@ export async function startServer(config: Config, clients: Clients, logger: Logg
     },
     features: [
       (socket, socketLogger) => registerRoomHandlers(socket, { io: realtime.io, logger: socketLogger, rooms, presence: realtime.presence }),
-      (socket, socketLogger) => registerMessageHandlers(socket, { logger: socketLogger, messages }),
+      (socket, socketLogger) => registerMessageHandlers(socket, { logger: socketLogger, messages, onAnswered: (seconds, result) => metrics.messageAnswered(seconds, result) }),
       (socket, socketLogger) => registerSearchHandlers(socket, { logger: socketLogger, search: services.search }),
     ],
   });
-  const botMessages = startBotMessageConsumer({ config, logger, users, messages });
+  const botMessages = startBotMessageConsumer({ config, logger, users, profiles, messages });
 
   // In-flight HTTP requests, so that shutdown can wait for them before it closes what they use (socket.io, AMQP).
   let inFlight = 0;
@@ -75,6 +82,7 @@ export async function startServer(config: Config, clients: Clients, logger: Logg
   app.use(requestLog(logger));
   app.use(securityHeaders(config));
   app.use(createHealthRouter({ db: clients.db, redis: clients.redis, isStopping: () => stopping }));
+  app.use(createMetricsRouter(metrics));
   app.use(createStaticRouter());
   app.use(createAvatarServeRouter(avatars));
 

@@ -53,7 +53,17 @@ export interface Clients {
  * /readyz says redis) and node-redis keeps reconnecting in the background.
  */
 export async function createClients(config: Config, logger: Logger): Promise<Clients> {
-  const db = createPool({ connectionString: config.DATABASE_URL, max: 10, connectionTimeoutMillis: 5000 }, (error) =>
+  const db = createPool(
+    {
+      connectionString: config.DATABASE_URL,
+      max: config.DB_POOL_SIZE,
+      // Short, so that an unreachable database answers `unavailable` promptly instead of holding requests.
+      connectionTimeoutMillis: config.DB_CONNECT_TIMEOUT_MS,
+      query_timeout: config.DB_QUERY_TIMEOUT_MS,
+      // A message is acknowledged once committed: the commit must be durable whatever the server's default.
+      options: '-c synchronous_commit=on',
+    },
+    (error) =>
     logger.warn({ err: error }, 'postgres idle client error'),
   );
 

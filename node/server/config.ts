@@ -22,6 +22,7 @@ const url = (protocols: string[]) =>
   );
 
 const port = z.coerce.number({ message: 'expected a port number' }).int().min(0).max(65535);
+const milliseconds = z.coerce.number({ message: 'expected a number of milliseconds' }).int().positive();
 const seconds = z.coerce.number({ message: 'expected a number of seconds' }).int().positive();
 
 const schema = z
@@ -73,6 +74,24 @@ const schema = z
     RATE_LIMIT_WINDOW: seconds.default(15 * 60),
     /** JSON request bodies larger than this are refused with 413. */
     JSON_BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/, 'expected a size such as 16kb').default('16kb'),
+    /** PostgreSQL connections of this process (the message writer's batches and every other query). */
+    DB_POOL_SIZE: z.coerce.number({ message: 'expected a number of connections' }).int().min(2).default(10),
+    /** Milliseconds to wait for a PostgreSQL connection before a request is answered `unavailable`. */
+    DB_CONNECT_TIMEOUT_MS: milliseconds.default(1000),
+    /** Milliseconds a query may take before it is given up (a hung server, not a slow one). */
+    DB_QUERY_TIMEOUT_MS: milliseconds.default(5000),
+    /** A batch of messages is written when it holds this many... */
+    MESSAGE_BATCH_SIZE: z.coerce.number({ message: 'expected a number of messages' }).int().positive().default(200),
+    /** ...or this many milliseconds after its first message arrived. */
+    MESSAGE_BATCH_WINDOW_MS: z.coerce.number({ message: 'expected a number of milliseconds' }).int().min(0).default(5),
+    /** Batches written at the same time, each on one pool connection (at most DB_POOL_SIZE - 1). */
+    MESSAGE_WRITERS: z.coerce.number({ message: 'expected a number of batches' }).int().positive().default(4),
+    /** Messages waiting to be stored, per process; beyond it a send is answered `busy` at once. */
+    MESSAGE_QUEUE_LIMIT: z.coerce.number({ message: 'expected a number of messages' }).int().positive().default(2000),
+    /** Messages a second one socket may send on average... */
+    SOCKET_MESSAGE_RATE: z.coerce.number({ message: 'expected messages per second' }).positive().default(5),
+    /** ...and at once after a pause. */
+    SOCKET_MESSAGE_BURST: z.coerce.number({ message: 'expected a number of messages' }).int().positive().default(10),
     /** Seconds that in-flight requests get to finish after SIGTERM before the process exits anyway. */
     SHUTDOWN_TIMEOUT: seconds.default(10),
     /** The account that fixtures create; without DEFAULT_USER_PASSWORD in production it is not created. */
@@ -83,6 +102,9 @@ const schema = z
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && !env.COOKIE_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['COOKIE_SECRET'], message: 'required when NODE_ENV=production' });
+    }
+    if (env.MESSAGE_WRITERS >= env.DB_POOL_SIZE) {
+      ctx.addIssue({ code: 'custom', path: ['MESSAGE_WRITERS'], message: 'must be below DB_POOL_SIZE, so other queries keep a connection' });
     }
     if (env.S3_ENDPOINT && (!env.S3_ACCESS_KEY || !env.S3_SECRET_KEY)) {
       const missing = env.S3_ACCESS_KEY ? 'S3_SECRET_KEY' : 'S3_ACCESS_KEY';

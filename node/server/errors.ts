@@ -19,11 +19,12 @@ export class DomainError extends Error {
 /** node-postgres and the network's ways of saying PostgreSQL cannot be reached right now. */
 const UNREACHABLE_DATABASE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
 
+/** Read by shape, not instanceof: errors of Node's own sockets come from another realm under test runners (jest's vm). */
 function isDatabaseOutage(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const { code } = error as { code?: unknown };
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, message } = error as { code?: unknown; message?: unknown };
   if (typeof code === 'string' && UNREACHABLE_DATABASE.has(code)) return true;
-  return /^(Connection terminated|timeout exceeded when trying to connect)/.test(error.message);
+  return typeof message === 'string' && /^(Connection terminated|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error)/.test(message);
 }
 
 /** A DomainError as it is; a database outage as `unavailable`; anything else is not the user's error (undefined). */

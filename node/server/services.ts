@@ -8,7 +8,7 @@ import { AvatarService, AvatarStorage } from './avatars';
 import type { Clients } from './clients';
 import type { Config } from './config';
 import type { Logger } from './logger';
-import { MessageRepository, MessageService, type MessageAnnouncer } from './messages';
+import { MessageRepository, MessageService, MessageWriter, type MessageAnnouncer, type MessageWriterObserver } from './messages';
 import { RoomRepository, RoomService } from './rooms';
 import { SearchRepository, SearchService } from './search';
 import { UserProfiles, UserRepository } from './users';
@@ -22,6 +22,8 @@ export interface Services {
   rooms: RoomService;
   messages: MessageService;
   search: SearchService;
+  /** The batching writer in front of PostgreSQL, for its queue depth. */
+  messageWriter: MessageWriter;
 }
 
 export interface ServiceDeps {
@@ -32,14 +34,22 @@ export interface ServiceDeps {
   announcer: MessageAnnouncer & { userUpdated(user: PublicUser): void };
   /** Called after an event was committed to the outbox. */
   onEventStored: () => void;
+  /** What the message writer reports to (metrics). */
+  writerObserver?: MessageWriterObserver;
 }
 
-export function createServices({ config, clients, logger, announcer, onEventStored }: ServiceDeps): Services {
+export function createServices({ config, clients, logger, announcer, onEventStored, writerObserver }: ServiceDeps): Services {
   const { db } = clients;
   const users = new UserRepository(db);
   const profiles = new UserProfiles(config.CDN_PREFIX);
   const rooms = new RoomService(new RoomRepository(db));
-  const messages = new MessageService(new MessageRepository(db, profiles), rooms, announcer);
+  const messageRepository = new MessageRepository(db, profiles);
+  const messageWriter = new MessageWriter(
+    messageRepository,
+    { batchSize: config.MESSAGE_BATCH_SIZE, windowMs: config.MESSAGE_BATCH_WINDOW_MS, queueLimit: config.MESSAGE_QUEUE_LIMIT, concurrency: config.MESSAGE_WRITERS },
+    writerObserver,
+  );
+  const messages = new MessageService(messageRepository, messageWriter, rooms, announcer);
   const avatarStorage = new AvatarStorage(clients.s3, config.S3_BUCKET, config.S3_REGION, logger);
   return {
     users,
@@ -49,6 +59,7 @@ export function createServices({ config, clients, logger, announcer, onEventStor
     avatarStorage,
     rooms,
     messages,
+    messageWriter,
     search: new SearchService(new SearchRepository(db), messages),
   };
 }

@@ -8,7 +8,7 @@ import { driveLoad, type LoadResult } from '../../bench/load';
 import { ProcessSampler } from '../../bench/proc';
 import { formatReport } from '../../bench/report';
 
-const options = { clients: 6, rooms: 2, durationSeconds: 1, rate: 4, warmupSeconds: 0.5 };
+const options = { clients: 6, rooms: 2, durationSeconds: 1, rate: 4, warmupSeconds: 0.5, sweep: false };
 let bare: BareServer;
 let result: LoadResult;
 

@@ -431,6 +431,16 @@ describe.each(Object.keys(environments) as EnvName[])('%s', (env) => {
     expect(pod.topologySpreadConstraints?.map((constraint) => constraint.topologyKey)).toContain('kubernetes.io/hostname');
   });
 
+  test("Prometheus may scrape the app pod on Node's own port, where /metrics is served (nginx's port does not serve it)", () => {
+    const pod = podTemplate(find(objects(), 'Deployment', 'chat'));
+    const annotations = pod.metadata.annotations ?? {};
+    expect({ scrape: annotations['prometheus.io/scrape'], path: annotations['prometheus.io/path'] }).toEqual({ scrape: 'true', path: '/metrics' });
+    const node = pod.spec.containers[0] as Container & { ports?: { containerPort: number }[] };
+    expect(node.ports?.map((port) => String(port.containerPort))).toContain(annotations['prometheus.io/port']);
+    const nginxUpstream = (pod.spec.containers[1]?.env ?? []).find((variable) => variable.name === 'NGINX_UPSTREAM')?.value;
+    expect(nginxUpstream).toBe(`127.0.0.1:${annotations['prometheus.io/port']}`);
+  });
+
   test('the nginx sidecar gets every variable its config template uses', () => {
     const template = readFileSync(path.join(root, 'node/nginx/nginx.conf'), 'utf8');
     const used = [...new Set([...template.matchAll(/\$\{(NGINX_\w+)\}/g)].map((match) => match[1]))].sort();

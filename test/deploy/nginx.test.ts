@@ -184,6 +184,17 @@ test('the smoke check the pipeline runs after a deploy passes through nginx: /re
   expect(stdout).toContain('socket.io open packet received');
 });
 
+test("Node's /metrics is not served through nginx, but is on Node's own port", async () => {
+  for (const variant of ['/metrics', '/metrics/', '/Metrics', '/metrics?x=1']) {
+    const response = await fetch(`${url}${variant}`);
+    expect(response.status).toBe(404);
+    expect(await response.text()).not.toContain('chat_');
+  }
+  const direct = await fetch(`${server.url}/metrics`);
+  expect(direct.status).toBe(200);
+  expect(await direct.text()).toContain('chat_messages_stored_total');
+});
+
 test('the API is proxied to Node, cookies and CSRF included', async () => {
   const response = await fetch(`${url}/api/session`);
   expect(response.status).toBe(200);

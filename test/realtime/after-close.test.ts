@@ -8,10 +8,10 @@ import type { Pool } from 'pg';
 import { createClient, type RedisClientType } from 'redis';
 import { loadConfig } from '../../node/server/config';
 import { createLogger } from '../../node/server/logger';
-import { MessageRepository, MessageService } from '../../node/server/messages';
+import type { MessageService } from '../../node/server/messages';
 import { createRealtime, type Realtime } from '../../node/server/realtime';
 import { RoomRepository, RoomService } from '../../node/server/rooms';
-import { UserProfiles } from '../../node/server/users';
+import { createMessageService } from '../support/messages';
 import { createTestDatabase, createTestPool, uniqueRedisPrefix, type TestDatabase } from '../support/resources';
 import { waitFor } from '../support/wait';
 
@@ -41,7 +41,7 @@ beforeAll(async () => {
   const noSession: RequestHandler = (_req, _res, next) => next();
   httpServer = http.createServer();
   realtime = createRealtime(httpServer, { config, logger: createLogger('silent'), redis, sessionMiddleware: noSession });
-  messages = new MessageService(new MessageRepository(db, new UserProfiles('/avatars/')), rooms, realtime);
+  ({ messages } = createMessageService(db, rooms, realtime));
   // Once the adapter's Redis connection is up (it answers, rather than failing at once), a broadcast really goes through it.
   await waitFor(() => realtime.io.of('/').adapter.serverCount().then(() => true, () => false));
   await realtime.close();
@@ -66,7 +66,7 @@ test('userUpdated after close does nothing, and rejects nothing', async () => {
 });
 
 test('a message sent after close fails with a clear error and stores nothing', async () => {
-  await expect(messages.send({ userId, room: 'general', clientId: 'after-close', body: 'too late' }, { requireMembership: false })).rejects.toThrow(
+  await expect(messages.send({ user: { id: userId, username: 'closing_user', avatarUrl: '/avatars/x.png' }, room: 'general', clientId: 'after-close', body: 'too late' }, 'bot')).rejects.toThrow(
     'realtime is closed',
   );
   await settle();

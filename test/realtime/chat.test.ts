@@ -62,7 +62,9 @@ test('history pages newest first with before= and says whether more exist', asyn
   const id = await roomId('history-room');
   const stored: ChatMessage[] = [];
   for (let i = 1; i <= 130; i += 1) {
-    stored.push((await repository.insert({ roomId: id, userId: alice.user.id, clientId: `bulk-${i}`, body: `message ${i}` })).message);
+    const [outcome] = await repository.insertBatch([{ roomId: id, room: 'history-room', userId: alice.user.id, user: alice.user, clientId: `bulk-${i}`, body: `message ${i}` }]);
+    if (!outcome || !('message' in outcome)) throw new Error('bulk message not stored');
+    stored.push(outcome.message);
   }
 
   const first = await alice.session.request<HistoryResponse>('GET', '/api/rooms/history-room/messages?limit=100');

@@ -1,23 +1,17 @@
 /** The message and room repositories against a throwaway PostgreSQL database, without the server. */
 import type { Pool } from 'pg';
-import { MessageRepository, MessageService, type MessageAnnouncer } from '../../node/server/messages';
+import { MessageRepository } from '../../node/server/messages';
 import { RoomRepository, RoomService } from '../../node/server/rooms';
-import { UserProfiles } from '../../node/server/users';
-import { LIMITS, type ChatMessage } from '../../node/shared/protocol';
+import { LIMITS, type PublicUser } from '../../node/shared/protocol';
+import { createMessageService, profiles, recordingAnnouncer } from '../support/messages';
 import { createTestDatabase, createTestPool, type TestDatabase } from '../support/resources';
 
 let database: TestDatabase;
 let db: Pool;
 let userId: number;
 let otherUserId: number;
-
-const profiles = new UserProfiles('/avatars/');
-/** Stands where socket.io would announce stored messages, and keeps what it was told. */
-function recordingAnnouncer(): MessageAnnouncer & { announced: ChatMessage[] } {
-  const announced: ChatMessage[] = [];
-  const record = (message: ChatMessage) => announced.push(message);
-  return { announced, isClosing: () => false, messageCreated: record, messageUpdated: record, messageDeleted: record };
-}
+let user: PublicUser;
+let otherUser: PublicUser;
 
 beforeAll(async () => {
   database = await createTestDatabase();
@@ -26,6 +20,8 @@ beforeAll(async () => {
     "INSERT INTO users (username, email, password_hash) VALUES ('repo_user', 'r@example.com', NULL), ('repo_other', 'o@example.com', NULL) RETURNING id",
   );
   [userId, otherUserId] = rows.map((row) => Number(row.id)) as [number, number];
+  user = profiles.publicOf({ id: userId, username: 'repo_user', avatar_key: null });
+  otherUser = profiles.publicOf({ id: otherUserId, username: 'repo_other', avatar_key: null });
 }, 60_000);
 
 afterAll(async () => {
@@ -33,31 +29,32 @@ afterAll(async () => {
   await database?.drop();
 });
 
-test('concurrent inserts of one client id store one message and all answer with it', async () => {
+test('concurrent batches holding one client id store one message and all answer with it', async () => {
   const rooms = new RoomService(new RoomRepository(db));
   await rooms.roomsOnConnect(userId);
   const room = await rooms.requireMember(userId, 'general');
   const repository = new MessageRepository(db, profiles);
-  const results = await Promise.all(
-    Array.from({ length: 8 }, () => repository.insert({ roomId: room.id, userId, clientId: 'same-id', body: 'once' })),
-  );
-  expect(results.filter((result) => result.created)).toHaveLength(1);
-  expect(new Set(results.map((result) => result.message.id)).size).toBe(1);
+  const row = { roomId: room.id, room: 'general', userId, user, clientId: 'same-id', body: 'once' };
+  const results = (await Promise.all(Array.from({ length: 8 }, () => repository.insertBatch([row])))).flat();
+  expect(results.filter((result) => 'created' in result && result.created)).toHaveLength(1);
+  expect(new Set(results.map((result) => ('message' in result ? result.message.id : undefined))).size).toBe(1);
   const { rows } = await db.query("SELECT count(*)::int AS count FROM messages WHERE client_id = 'same-id'");
   expect(rows[0]).toEqual({ count: 1 });
   // The key is per user: another user may use the same client id.
-  expect((await repository.insert({ roomId: room.id, userId: otherUserId, clientId: 'same-id', body: 'mine' })).created).toBe(true);
+  expect(await repository.insertBatch([{ ...row, userId: otherUserId, user: otherUser, body: 'mine' }])).toEqual([
+    { created: true, message: expect.objectContaining({ body: 'mine', user: otherUser }) },
+  ]);
 });
 
 test('missed messages: oldest first, at most one page per room, only rooms the user is in', async () => {
   const rooms = new RoomService(new RoomRepository(db));
   await rooms.create(userId, 'busy-room');
   await rooms.create(otherUserId, 'private-room');
-  const messages = new MessageService(new MessageRepository(db, profiles), rooms, recordingAnnouncer());
+  const { messages } = createMessageService(db, rooms, recordingAnnouncer());
   for (let i = 1; i <= LIMITS.historyPageMax + 20; i += 1) {
-    await messages.send({ userId, room: 'busy-room', clientId: `busy-${i}`, body: `busy ${i}` }, { requireMembership: true });
+    await messages.send({ user, room: 'busy-room', clientId: `busy-${i}`, body: `busy ${i}` }, 'check-membership');
   }
-  await messages.send({ userId: otherUserId, room: 'private-room', clientId: 'p-1', body: 'secret' }, { requireMembership: true });
+  await messages.send({ user: otherUser, room: 'private-room', clientId: 'p-1', body: 'secret' }, 'check-membership');
 
   const missed = await messages.missed(userId, { 'busy-room': 0, 'private-room': 0 });
   expect(missed).toHaveLength(LIMITS.historyPageMax);
@@ -69,15 +66,13 @@ test('missed messages: oldest first, at most one page per room, only rooms the u
 
 test('a bot (server-side sender) may post to an existing room it is not in, not to a missing one', async () => {
   const announcer = recordingAnnouncer();
-  const messages = new MessageService(new MessageRepository(db, profiles), new RoomService(new RoomRepository(db)), announcer);
-  const posted = await messages.send({ userId: otherUserId, room: 'busy-room', clientId: 'bot-1', body: 'Welcome!' }, { requireMembership: false });
+  const { messages } = createMessageService(db, new RoomService(new RoomRepository(db)), announcer);
+  const posted = await messages.send({ user: otherUser, room: 'busy-room', clientId: 'bot-1', body: 'Welcome!' }, 'bot');
   expect(announcer.announced).toEqual([posted]);
-  await expect(messages.send({ userId: otherUserId, room: 'busy-room', clientId: 'bot-2', body: 'hi' }, { requireMembership: true })).rejects.toThrow(
+  await expect(messages.send({ user: otherUser, room: 'busy-room', clientId: 'bot-2', body: 'hi' }, 'check-membership')).rejects.toThrow(
     'you are not a member of busy-room: join it first',
   );
-  await expect(messages.send({ userId: otherUserId, room: 'gone-room', clientId: 'bot-3', body: 'hi' }, { requireMembership: false })).rejects.toThrow(
-    'no room named gone-room',
-  );
+  await expect(messages.send({ user: otherUser, room: 'gone-room', clientId: 'bot-3', body: 'hi' }, 'bot')).rejects.toThrow('no room named gone-room');
 });
 
 /**
@@ -111,11 +106,11 @@ test('connecting, creating a room and posting open no explicit transaction, and 
   ]);
 
   const announcer = recordingAnnouncer();
-  const messages = new MessageService(new MessageRepository(pool, profiles), rooms, announcer);
-  const message = { userId, room: 'no-tx-room', clientId: 'no-tx-1', body: 'hi' };
-  const stored = await messages.send(message, { requireMembership: true });
+  const { messages } = createMessageService(pool, rooms, announcer);
+  const message = { user, room: 'no-tx-room', clientId: 'no-tx-1', body: 'hi' };
+  const stored = await messages.send(message, 'check-membership');
   expect(announcer.announced).toEqual([stored]);
   // The repeat answers the stored message and is not announced again.
-  expect(await messages.send(message, { requireMembership: true })).toEqual(stored);
+  expect(await messages.send(message, 'check-membership')).toEqual(stored);
   expect(announcer.announced).toEqual([stored]);
 });

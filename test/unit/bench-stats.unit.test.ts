@@ -111,7 +111,11 @@ describe('benchmark options', () => {
 
   it('takes flags in both forms, and flags win over the environment', () => {
     const parsed = parseArguments(['--clients', '20', '--duration=5', '--rate', '0.5'], { BENCH_CLIENTS: '40', BENCH_ROOMS: '4', BENCH_WARMUP: '0' });
-    expect(parsed).toEqual({ help: false, options: { clients: 20, rooms: 4, durationSeconds: 5, rate: 0.5, warmupSeconds: 0 } });
+    expect(parsed).toEqual({ help: false, options: { clients: 20, rooms: 4, durationSeconds: 5, rate: 0.5, warmupSeconds: 0, sweep: false } });
+  });
+
+  it('takes --sweep without a value', () => {
+    expect(parseArguments(['--sweep', '--clients', '20'])).toEqual({ help: false, options: { ...DEFAULTS, clients: 20, sweep: true } });
   });
 
   it('asks for help', () => {

@@ -19,6 +19,10 @@ test('with nothing set, every default points at the local services', () => {
     AMQP_URI: 'amqp://guest:guest@127.0.0.1:5672/',
     CDN_PREFIX: '/avatars/',
     COOKIE_SECURE: false,
+    DB_POOL_SIZE: 10,
+    MESSAGE_WRITERS: 4,
+    MESSAGE_BATCH_SIZE: 200,
+    MESSAGE_QUEUE_LIMIT: 2000,
   });
   expect(config.COOKIE_SECRET.length).toBeGreaterThanOrEqual(32);
   expect(config.DEFAULT_USER_PASSWORD).toBeDefined();
@@ -38,6 +42,10 @@ test.each([
   [{ JSON_BODY_LIMIT: 'huge' }, 'JSON_BODY_LIMIT: expected a size such as 16kb'],
   [{ COOKIE_SECRET: 'short' }, 'COOKIE_SECRET: expected at least 32 characters'],
   [{ NODE_ENV: 'production' }, 'COOKIE_SECRET: required when NODE_ENV=production'],
+  [{ MESSAGE_WRITERS: '10' }, 'MESSAGE_WRITERS: must be below DB_POOL_SIZE'],
+  [{ MESSAGE_BATCH_WINDOW_MS: '-1' }, 'MESSAGE_BATCH_WINDOW_MS: '],
+  [{ DB_CONNECT_TIMEOUT_MS: 'soon' }, 'DB_CONNECT_TIMEOUT_MS: expected a number of milliseconds'],
+  [{ SOCKET_MESSAGE_RATE: '0' }, 'SOCKET_MESSAGE_RATE: '],
 ])('%j is refused with one line naming the variable', (env, expected) => {
   const problems = problemsOf(env);
   expect(problems).toHaveLength(1);

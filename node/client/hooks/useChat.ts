@@ -6,6 +6,7 @@ import { useCallback, useEffect, useLayoutEffect, useMemo, useReducer, useRef } 
 import { DEFAULT_ROOM, type PublicUser } from '../../shared/protocol';
 import { ApiError, type Api } from '../lib/api';
 import { newClientId } from '../lib/clientId';
+import { sendRetryDelay } from '../lib/retry';
 import {
   AckError,
   connectChatSocket,
@@ -97,16 +98,31 @@ export function useChat(api: Api, self: PublicUser, onUnauthorized: () => void):
     [loadHistory],
   );
 
-  /** Sends one of the user's messages; a lost answer leaves it pending, to be resent after the reconnect. */
+  /**
+   * Sends one of the user's messages. A lost answer leaves it pending, to be resent after the reconnect; `busy` and
+   * `unavailable` keep it pending and send it again after a while (lib/retry.ts); other refusals mark it failed.
+   */
   const deliver = useCallback(async (message: ListedMessage) => {
-    const socket = socketRef.current;
-    if (!socket?.connected) return;
-    try {
-      const stored = await sendMessage(socket, { room: message.room, clientId: message.clientId, body: message.body });
-      dispatch({ type: 'messages', messages: [stored] });
-    } catch (error) {
-      if (error instanceof AckError) dispatch({ type: 'message:failed', room: message.room, key: message.key, error: error.message });
-      else if (socket.connected) dispatch({ type: 'message:failed', room: message.room, key: message.key, error: 'No answer from the server' });
+    for (let retry = 1; ; retry += 1) {
+      const socket = socketRef.current;
+      // Disconnected, or the user gave up on it: the reconnect's catch-up resends what is still pending.
+      if (!socket?.connected || !unconfirmed(stateRef.current).some((listed) => listed.key === message.key)) return;
+      try {
+        const stored = await sendMessage(socket, { room: message.room, clientId: message.clientId, body: message.body });
+        dispatch({ type: 'messages', messages: [stored] });
+        return;
+      } catch (error) {
+        if (!(error instanceof AckError)) {
+          if (socket.connected) dispatch({ type: 'message:failed', room: message.room, key: message.key, error: 'No answer from the server' });
+          return;
+        }
+        const wait = sendRetryDelay(error.code, retry);
+        if (wait === undefined) {
+          dispatch({ type: 'message:failed', room: message.room, key: message.key, error: error.message });
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
     }
   }, []);
 

@@ -5,7 +5,7 @@ import type { Config } from '../config';
 import { asDomainError } from '../errors';
 import { keepConnected, tieChannelToConnection } from '../events/connection';
 import type { Logger } from '../logger';
-import type { UserRepository } from '../users';
+import type { UserProfiles, UserRepository } from '../users';
 import { roomNameSchema } from '../rooms';
 import type { MessageService } from './service';
 import { messageBodySchema } from './validation';
@@ -47,19 +47,25 @@ export interface BotMessageConsumer {
 
 /**
  * Takes chat messages from bots (the greeter) off AMQP_BOT_QUEUE and posts them like a user would:
- * stored, then broadcast. The message id is the client id, so a redelivery does not post twice; a delivery is
+ * stored through the same batching writer, then broadcast. The message id is the client id, so a redelivery does not post twice; a delivery is
  * acknowledged only after it is stored. Invalid ones are rejected without requeue (to the queue's dead-letter
  * exchange, if its owner configured one).
  */
-export function startBotMessageConsumer(deps: { config: Config; logger: Logger; users: UserRepository; messages: MessageService }): BotMessageConsumer {
-  const { config, users, messages } = deps;
+export function startBotMessageConsumer(deps: {
+  config: Config;
+  logger: Logger;
+  users: UserRepository;
+  profiles: UserProfiles;
+  messages: MessageService;
+}): BotMessageConsumer {
+  const { config, users, profiles, messages } = deps;
   const logger = deps.logger.child({ component: 'bot-messages' });
 
   async function handle(message: BotMessage): Promise<void> {
-    const botId = await users.findBotId(message.bot);
-    if (botId === undefined) throw new RejectedMessage(`no bot user named ${message.bot}`);
+    const bot = await users.findByUsername(message.bot);
+    if (!bot?.is_bot) throw new RejectedMessage(`no bot user named ${message.bot}`);
     try {
-      await messages.send({ userId: botId, room: message.room, clientId: message.id, body: message.text }, { requireMembership: false });
+      await messages.send({ user: profiles.publicOf(bot), room: message.room, clientId: message.id, body: message.text }, 'bot');
     } catch (error) {
       // A room that does not exist will not start to: final. An outage or a shutdown may pass: tried again.
       const domain = asDomainError(error);

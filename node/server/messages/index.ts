@@ -2,6 +2,7 @@
 export { startBotMessageConsumer, type BotMessageConsumer } from './bot-messages';
 export { MessageRepository } from './repository';
 export { createMessagesRouter } from './router';
-export { MessageService, type MessageAnnouncer } from './service';
+export { MessageService, type MessageAnnouncer, type NewMessage, type PostingRight } from './service';
+export { MessageWriter, type MessageWriterObserver, type MessageWriterSettings } from './writer';
 export { registerMessageHandlers } from './socket';
 export { characterCount, limitParameter, messageIdParameter, messageIdSchema } from './validation';

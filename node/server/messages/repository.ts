@@ -1,8 +1,26 @@
-import type { AroundResponse, ChatMessage } from '../../shared/protocol';
+import type { AroundResponse, ChatMessage, PublicUser } from '../../shared/protocol';
 import type { Queryable } from '../db';
 import type { UserProfiles } from '../users';
 
-interface MessageRow {
+/** A message on its way into the table; its sender's profile is what the socket holds, so no read is needed for it. */
+export interface MessageRow {
+  roomId: number;
+  room: string;
+  userId: number;
+  user: PublicUser;
+  clientId: string;
+  body: string;
+}
+
+/** What became of one row of a batch. */
+export type BatchRowOutcome = { message: ChatMessage; created: boolean } | { refused: 'room_gone' | 'user_gone' };
+
+const FOREIGN_KEY_VIOLATION = '23503';
+
+/** The key of the messages' unique (user_id, client_id). */
+export const keyOf = (userId: number, clientId: string): string => `${userId}\u0000${clientId}`;
+
+interface StoredRow {
   id: string;
   room: string;
   client_id: string;
@@ -17,7 +35,7 @@ interface MessageRow {
   avatar_key: string | null;
 }
 
-/** Selects MessageRow columns from a source `m` shaped like the messages table. */
+/** Selects StoredRow columns from a source `m` shaped like the messages table. */
 const SELECT_FROM = (source: string) => `
   SELECT m.id, r.name AS room, m.client_id, m.body, m.created_at, m.edited_at, m.deleted_at, m.revision,
          u.id AS user_id, u.username, u.avatar_key
@@ -44,7 +62,7 @@ export class MessageRepository {
     private readonly profiles: UserProfiles,
   ) {}
 
-  private toMessage(row: MessageRow): ChatMessage {
+  private toMessage(row: StoredRow): ChatMessage {
     return {
       id: Number(row.id),
       room: row.room,
@@ -59,33 +77,77 @@ export class MessageRepository {
   }
 
   /**
-   * Stores a message unless this user already stored one with this client id; either way answers the stored one.
-   * Two statements on purpose: after ON CONFLICT waits for a concurrent insert of the same key, only a new
-   * statement's snapshot sees that row.
+   * Stores a batch in one statement, so one commit (one implicit transaction, all or nothing) for all of it. Each
+   * row answers: the message as stored (`created` when this statement stored it), or what it was refused for.
+   * A row whose room or user no longer exists is left out by the join instead of failing the others on the foreign
+   * key. Rows must not repeat a (user, client id) pair: the caller merges those first.
    */
-  async insert(input: { roomId: number; userId: number; clientId: string; body: string }): Promise<{ message: ChatMessage; created: boolean }> {
-    const inserted = await this.db.query<MessageRow>(
-      `WITH m AS (
-         INSERT INTO messages (room_id, user_id, client_id, body) VALUES ($1, $2, $3, $4)
+  async insertBatch(rows: readonly MessageRow[]): Promise<BatchRowOutcome[]> {
+    const created = await this.insertNew(rows);
+    // A second statement on purpose: after ON CONFLICT waited for a concurrent insert of the same key, only a new
+    // statement's snapshot sees that row.
+    const repeated = rows.filter((row) => !created.has(keyOf(row.userId, row.clientId)));
+    const stored = repeated.length > 0 ? await this.findByClientIds(repeated) : new Map<string, ChatMessage>();
+    const unstored = repeated.filter((row) => !stored.has(keyOf(row.userId, row.clientId)));
+    const existingRooms = unstored.length > 0 ? await this.existingRoomIds(unstored.map((row) => row.roomId)) : new Set<number>();
+    return rows.map((row): BatchRowOutcome => {
+      const key = keyOf(row.userId, row.clientId);
+      const inserted = created.get(key);
+      if (inserted) {
+        return {
+          created: true,
+          message: { id: inserted.id, room: row.room, clientId: row.clientId, body: row.body, createdAt: inserted.createdAt, user: row.user, editedAt: null, deletedAt: null, revision: 0 },
+        };
+      }
+      const message = stored.get(key);
+      if (message) return { created: false, message };
+      return { refused: existingRooms.has(row.roomId) ? 'user_gone' : 'room_gone' };
+    });
+  }
+
+  /** The INSERT of insertBatch: new rows' ids and times by (user, client id). */
+  private async insertNew(rows: readonly MessageRow[]): Promise<Map<string, { id: number; createdAt: string }>> {
+    const statement = () =>
+      this.db.query<{ id: string; user_id: string; client_id: string; created_at: Date }>(
+        `INSERT INTO messages (room_id, user_id, client_id, body)
+         SELECT i.room_id, i.user_id, i.client_id, i.body
+           FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[]) WITH ORDINALITY AS i(room_id, user_id, client_id, body, position)
+           JOIN rooms r ON r.id = i.room_id
+           JOIN users u ON u.id = i.user_id
+          ORDER BY i.position
          ON CONFLICT (user_id, client_id) DO NOTHING
-         RETURNING *
-       ) ${SELECT_FROM('m')}`,
-      [input.roomId, input.userId, input.clientId, input.body],
+         RETURNING id, user_id, client_id, created_at`,
+        [rows.map((row) => row.roomId), rows.map((row) => row.userId), rows.map((row) => row.clientId), rows.map((row) => row.body)],
+      );
+    let result;
+    try {
+      result = await statement();
+    } catch (error) {
+      // A room or user deleted after this statement's snapshot was taken passes the join but not the foreign key
+      // check; once more, with a snapshot in which it is gone.
+      if ((error as { code?: unknown }).code !== FOREIGN_KEY_VIOLATION) throw error;
+      result = await statement();
+    }
+    return new Map(result.rows.map((row) => [keyOf(Number(row.user_id), row.client_id), { id: Number(row.id), createdAt: row.created_at.toISOString() }]));
+  }
+
+  private async findByClientIds(rows: readonly MessageRow[]): Promise<Map<string, ChatMessage>> {
+    const { rows: found } = await this.db.query<StoredRow>(
+      `${SELECT_FROM('messages')} JOIN unnest($1::bigint[], $2::text[]) AS k(user_id, client_id) ON m.user_id = k.user_id AND m.client_id = k.client_id`,
+      [rows.map((row) => row.userId), rows.map((row) => row.clientId)],
     );
-    if (inserted.rows[0]) return { message: this.toMessage(inserted.rows[0]), created: true };
-    const existing = await this.db.query<MessageRow>(`${SELECT_FROM('messages')} WHERE m.user_id = $1 AND m.client_id = $2`, [
-      input.userId,
-      input.clientId,
-    ]);
-    const row = existing.rows[0];
-    if (!row) throw new Error('message neither inserted nor found');
-    return { message: this.toMessage(row), created: false };
+    return new Map(found.map((row) => [keyOf(Number(row.user_id), row.client_id), this.toMessage(row)]));
+  }
+
+  private async existingRoomIds(roomIds: number[]): Promise<Set<number>> {
+    const { rows } = await this.db.query<{ id: string }>('SELECT id FROM rooms WHERE id = ANY($1::bigint[])', [roomIds]);
+    return new Set(rows.map((row) => Number(row.id)));
   }
 
   /** Newest first, older than `before` when given (keyset paging on the (room_id, id DESC) index). */
   async page(roomId: number, before: number | undefined, limit: number): Promise<{ messages: ChatMessage[]; hasMore: boolean }> {
     // One extra row tells whether another page exists.
-    const { rows } = await this.db.query<MessageRow>(
+    const { rows } = await this.db.query<StoredRow>(
       `${SELECT_FROM('messages')} WHERE m.room_id = $1 AND ($2::bigint IS NULL OR m.id < $2) ORDER BY m.id DESC LIMIT $3`,
       [roomId, before ?? null, limit + 1],
     );
@@ -98,7 +160,7 @@ export class MessageRepository {
    */
   async around(userId: number, room: string, id: number, perSide: number): Promise<AroundResponse | undefined> {
     // One extra row on each side tells whether more exist there.
-    const { rows } = await this.db.query<MessageRow>(
+    const { rows } = await this.db.query<StoredRow>(
       `WITH target AS (
          SELECT m.id, m.room_id FROM messages m
            JOIN rooms r ON r.id = m.room_id
@@ -117,14 +179,14 @@ export class MessageRepository {
     if (targetIndex === -1) return undefined;
     const older = rows.slice(0, targetIndex);
     const newer = rows.slice(targetIndex + 1);
-    const shown = [...older.slice(-perSide), rows[targetIndex] as MessageRow, ...newer.slice(0, perSide)];
+    const shown = [...older.slice(-perSide), rows[targetIndex] as StoredRow, ...newer.slice(0, perSide)];
     return { messages: shown.map((row) => this.toMessage(row)), hasOlder: older.length > perSide, hasNewer: newer.length > perSide };
   }
 
   /** The messages with these ids that the user can read (a member of their room), in no particular order. */
   async readable(userId: number, ids: number[]): Promise<ChatMessage[]> {
     if (ids.length === 0) return [];
-    const { rows } = await this.db.query<MessageRow>(
+    const { rows } = await this.db.query<StoredRow>(
       `${SELECT_FROM('messages')} JOIN room_members rm ON rm.room_id = m.room_id AND rm.user_id = $1 WHERE m.id = ANY($2::bigint[])`,
       [userId, ids],
     );
@@ -137,7 +199,7 @@ export class MessageRepository {
    */
   async after(userId: number, seen: { room: string; afterId: number }[], perRoom: number): Promise<ChatMessage[]> {
     if (seen.length === 0) return [];
-    const { rows } = await this.db.query<MessageRow>(
+    const { rows } = await this.db.query<StoredRow>(
       `SELECT missed.* FROM unnest($2::text[], $3::bigint[]) AS s(room, after_id)
          JOIN rooms seen_room ON seen_room.name = s.room
          JOIN room_members rm ON rm.room_id = seen_room.id AND rm.user_id = $1
@@ -152,7 +214,7 @@ export class MessageRepository {
 
   /** What decides whether `userId` may change the message; undefined when there is no such message. */
   async access(messageId: number, userId: number): Promise<MessageAccess | undefined> {
-    const { rows } = await this.db.query<MessageRow & { created_by: string | null; is_member: boolean }>(
+    const { rows } = await this.db.query<StoredRow & { created_by: string | null; is_member: boolean }>(
       `SELECT found.*, r.created_by,
               EXISTS (SELECT 1 FROM room_members rm WHERE rm.room_id = r.id AND rm.user_id = $2) AS is_member
          FROM (${SELECT_FROM('messages')} WHERE m.id = $1) found JOIN rooms r ON r.name = found.room`,
@@ -178,7 +240,7 @@ export class MessageRepository {
 
   /** One guarded change: the message row is locked, the room's revision counter bumped, the message updated, all or nothing. */
   private async change(messageId: number, allowed: string, assignments: string, params: unknown[]): Promise<ChatMessage | undefined> {
-    const { rows } = await this.db.query<MessageRow>(
+    const { rows } = await this.db.query<StoredRow>(
       `WITH target AS (
          SELECT m.id, m.room_id FROM messages m JOIN rooms r ON r.id = m.room_id
           WHERE m.id = $1 AND m.deleted_at IS NULL AND ${allowed}
@@ -201,7 +263,7 @@ export class MessageRepository {
    */
   async changedSince(userId: number, held: HeldMessages[], perRoom: number): Promise<ChatMessage[]> {
     if (held.length === 0) return [];
-    const { rows } = await this.db.query<MessageRow>(
+    const { rows } = await this.db.query<StoredRow>(
       `SELECT changed.* FROM unnest($2::text[], $3::bigint[], $4::bigint[], $5::bigint[]) AS h(room, from_id, to_id, revision)
          JOIN rooms held_room ON held_room.name = h.room
          JOIN room_members rm ON rm.room_id = held_room.id AND rm.user_id = $1

@@ -1,16 +1,24 @@
-import { LIMITS, type AroundResponse, type ChatMessage, type HistoryResponse, type SyncCursor } from '../../shared/protocol';
+import { LIMITS, type AroundResponse, type ChatMessage, type HistoryResponse, type PublicUser, type SyncCursor } from '../../shared/protocol';
 import { DomainError } from '../errors';
 import type { RoomService } from '../rooms';
 import { parseInput } from '../validation';
 import type { MessageAccess, MessageRepository } from './repository';
+import type { MessageWriter } from './writer';
 import { clientIdSchema, DEFAULT_AROUND, DEFAULT_HISTORY_PAGE, messageBodySchema } from './validation';
 
 export interface NewMessage {
-  userId: number;
+  /** The sender as the socket (or the bot consumer) knows them: their message carries this profile. */
+  user: PublicUser;
   room: string;
   clientId: string;
   body: string;
 }
+
+/**
+ * Why the sender may post in the room: a person whose socket is in the room (membership held by the socket, kept
+ * exact by joins and leaves), a person whose membership must be looked up, or a bot (any existing room).
+ */
+export type PostingRight = 'member' | 'check-membership' | 'bot';
 
 /** Where a stored message is announced (socket.io, to everyone in its room, on every process). */
 export interface MessageAnnouncer {
@@ -28,23 +36,38 @@ export interface MessageAnnouncer {
 export class MessageService {
   constructor(
     private readonly messages: MessageRepository,
+    private readonly writer: MessageWriter,
     private readonly rooms: RoomService,
     private readonly announcer: MessageAnnouncer,
   ) {}
 
   /**
-   * Stores the message, then announces it. A repeat of a client id this user already sent answers the stored
-   * message and is not announced again. People must be members of the room; bots may post to any existing room.
+   * Stores the message (committed with its batch), then announces it. A repeat of a client id this user already sent
+   * answers the stored message and is not announced again. Only a refused send reads the database first.
    */
-  async send(input: NewMessage, options: { requireMembership: boolean }): Promise<ChatMessage> {
+  async send(input: NewMessage, right: PostingRight): Promise<ChatMessage> {
     const body = parseInput(messageBodySchema, input.body);
     const clientId = parseInput(clientIdSchema, input.clientId);
     // Refused before it is stored: a caller such as the bot consumer then leaves it for a process that runs.
     this.refuseWhileClosing();
-    const room = options.requireMembership ? await this.rooms.requireMember(input.userId, input.room) : await this.rooms.requireExisting(input.room);
-    const { message, created } = await this.messages.insert({ roomId: room.id, userId: input.userId, clientId, body });
-    if (created) this.announcer.messageCreated(message);
-    return message;
+    const row = { room: input.room, userId: input.user.id, user: input.user, clientId, body };
+    let outcome = await this.writer.write({ ...row, roomId: await this.roomIdFor(input, right) });
+    if ('refused' in outcome && outcome.refused === 'room_gone') {
+      // A remembered room id whose room was deleted (and perhaps created anew): once more with what the database says now.
+      this.rooms.forget(input.room);
+      outcome = await this.writer.write({ ...row, roomId: await this.roomIdFor(input, right === 'bot' ? 'bot' : 'check-membership') });
+    }
+    if ('refused' in outcome) {
+      if (outcome.refused === 'user_gone') throw new DomainError('unauthorized', 'your account no longer exists');
+      throw new DomainError('not_found', `no room named ${input.room}`);
+    }
+    if (outcome.created) this.announcer.messageCreated(outcome.message);
+    return outcome.message;
+  }
+
+  private async roomIdFor(input: NewMessage, right: PostingRight): Promise<number> {
+    if (right === 'check-membership') return (await this.rooms.requireMember(input.user.id, input.room)).id;
+    return this.rooms.requireId(input.room);
   }
 
   async history(userId: number, room: string, before: number | undefined, limit = DEFAULT_HISTORY_PAGE): Promise<HistoryResponse> {

@@ -1,20 +1,55 @@
 /** The messages' socket events: send, edit, delete, sync after a reconnect, and the window around a message. */
+import type { ChatMessage } from '../../shared/protocol';
+import { asDomainError } from '../errors';
 import type { Logger } from '../logger';
 import { onAcked } from '../realtime/acked';
 import { bucketsOf } from '../realtime/token-bucket';
-import type { ChatServerSocket } from '../realtime/types';
+import { roomChannel, type ChatServerSocket } from '../realtime/types';
 import type { MessageService } from './service';
 import { aroundPayload, deletePayload, editPayload, messagePayload, syncPayload } from './validation';
 
-export function registerMessageHandlers(socket: ChatServerSocket, { logger, messages }: { logger: Logger; messages: MessageService }): void {
+export interface MessageSocketDeps {
+  logger: Logger;
+  messages: MessageService;
+  /** Told how long each send took to answer, and with what: `stored` or the error code (metrics). */
+  onAnswered?: (seconds: number, result: string) => void;
+}
+
+export function registerMessageHandlers(socket: ChatServerSocket, { logger, messages, onAnswered }: MessageSocketDeps): void {
   const userId = socket.data.user.id;
   const buckets = bucketsOf(socket);
 
   onAcked(socket, logger, 'message:send', {
     schema: messagePayload,
     bucket: buckets.message,
-    handle: (payload) => messages.send({ userId, ...payload }, { requireMembership: true }),
+    handle: async (payload) => {
+      const started = performance.now();
+      let result = 'internal';
+      try {
+        const message = await send(payload);
+        result = 'stored';
+        return message;
+      } catch (error) {
+        result = asDomainError(error)?.code ?? result;
+        throw error;
+      } finally {
+        onAnswered?.((performance.now() - started) / 1000, result);
+      }
+    },
   });
+
+  /**
+   * The socket is in the socket.io room of every room its user is a member of (joins and leaves reach every
+   * process), so no database read is needed. Otherwise the database decides: a join made on another process may not
+   * have reached this socket yet.
+   */
+  async function send(payload: { room: string; clientId: string; body: string }): Promise<ChatMessage> {
+    const channel = roomChannel(payload.room);
+    const knownMember = socket.rooms.has(channel);
+    const message = await messages.send({ user: socket.data.user, ...payload }, knownMember ? 'member' : 'check-membership');
+    if (!knownMember) await socket.join(channel);
+    return message;
+  }
 
   onAcked(socket, logger, 'message:around', {
     schema: aroundPayload,

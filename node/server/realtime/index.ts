@@ -76,7 +76,7 @@ export function createRealtime(httpServer: http.Server, deps: RealtimeDeps): Rea
     presence,
     serve({ identity, features }) {
       authenticateSockets(io, deps.sessionMiddleware, identity, logger);
-      handleConnections(io, { presence, logger, features });
+      handleConnections(io, { presence, logger, features, messageRate: { capacity: config.SOCKET_MESSAGE_BURST, refillPerSecond: config.SOCKET_MESSAGE_RATE } });
     },
     isClosing: () => closing,
     messageCreated(message) {

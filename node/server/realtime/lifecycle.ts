@@ -3,6 +3,7 @@ import type { Logger } from '../logger';
 import type { AdapterConnections } from './adapter';
 import type { Presence } from './presence';
 import { recheckSessionPeriodically } from './session';
+import { attachBuckets, type Rate } from './token-bucket';
 import { chatRoomOf, type ChatServer, type ChatServerSocket } from './types';
 
 /** Wires one connected socket's events for a feature; `logger` is already the socket's own. */
@@ -13,10 +14,14 @@ function chatRoomsOf(rooms: Iterable<string>): string[] {
   return [...rooms].map(chatRoomOf).filter((room): room is string => room !== undefined);
 }
 
-export function handleConnections(io: ChatServer, options: { presence: Presence; logger: Logger; features: RegisterHandlers[] }): void {
+export function handleConnections(
+  io: ChatServer,
+  options: { presence: Presence; logger: Logger; features: RegisterHandlers[]; messageRate: Rate },
+): void {
   const { presence, features } = options;
   io.on('connection', (socket) => {
     const logger = options.logger.child({ userId: socket.data.user.id, socketId: socket.id });
+    attachBuckets(socket, options.messageRate);
     for (const register of features) register(socket, logger);
     recheckSessionPeriodically(socket, logger);
     for (const room of chatRoomsOf(socket.rooms)) presence.announce(room);

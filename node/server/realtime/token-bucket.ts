@@ -26,8 +26,12 @@ export class TokenBucket {
   }
 }
 
-/** Per socket: a burst of 10 messages, then 5 a second, so one client cannot flood a room. */
-export const MESSAGE_RATE = { capacity: 10, refillPerSecond: 5 } as const;
+/** A bucket's size and refill; the message rate is configuration (SOCKET_MESSAGE_BURST, SOCKET_MESSAGE_RATE). */
+export interface Rate {
+  capacity: number;
+  refillPerSecond: number;
+}
+
 /** Per socket: creating, joining and leaving rooms. */
 export const ROOM_CHANGE_RATE = { capacity: 5, refillPerSecond: 0.5 } as const;
 /** Per socket: room lists and syncs (each is a database query). */
@@ -41,6 +45,7 @@ export const READ_RATE = { capacity: 10, refillPerSecond: 2 } as const;
 export const TYPING_RATE = { capacity: 10, refillPerSecond: 5 } as const;
 
 export interface SocketBuckets {
+  /** Messages, so one client cannot flood a room. */
   message: TokenBucket;
   roomChange: TokenBucket;
   /** Lists and syncs: one bucket for every read a socket makes. */
@@ -50,17 +55,19 @@ export interface SocketBuckets {
 
 const bucketsBySocket = new WeakMap<object, SocketBuckets>();
 
-/** The rate limits of one socket, shared by every feature's handlers on it; gone with the socket. */
+/** Gives a connected socket its rate limits, before any feature registers its handlers; gone with the socket. */
+export function attachBuckets(socket: object, messageRate: Rate): void {
+  bucketsBySocket.set(socket, {
+    message: new TokenBucket(messageRate.capacity, messageRate.refillPerSecond),
+    roomChange: new TokenBucket(ROOM_CHANGE_RATE.capacity, ROOM_CHANGE_RATE.refillPerSecond),
+    read: new TokenBucket(READ_RATE.capacity, READ_RATE.refillPerSecond),
+    typing: new TokenBucket(TYPING_RATE.capacity, TYPING_RATE.refillPerSecond),
+  });
+}
+
+/** The rate limits of one socket, shared by every feature's handlers on it. */
 export function bucketsOf(socket: object): SocketBuckets {
-  let buckets = bucketsBySocket.get(socket);
-  if (!buckets) {
-    buckets = {
-      message: new TokenBucket(MESSAGE_RATE.capacity, MESSAGE_RATE.refillPerSecond),
-      roomChange: new TokenBucket(ROOM_CHANGE_RATE.capacity, ROOM_CHANGE_RATE.refillPerSecond),
-      read: new TokenBucket(READ_RATE.capacity, READ_RATE.refillPerSecond),
-      typing: new TokenBucket(TYPING_RATE.capacity, TYPING_RATE.refillPerSecond),
-    };
-    bucketsBySocket.set(socket, buckets);
-  }
+  const buckets = bucketsBySocket.get(socket);
+  if (!buckets) throw new Error('socket has no rate limits: attachBuckets runs at connection');
   return buckets;
 }

@@ -29,6 +29,11 @@ export class RoomRepository {
     return row && { id: Number(row.id), name: row.name, isMember: row.is_member, ownerId: ownerIdOf(row.created_by) };
   }
 
+  async findId(name: string): Promise<number | undefined> {
+    const { rows } = await this.db.query<{ id: string }>('SELECT id FROM rooms WHERE name = $1', [name]);
+    return rows[0] ? Number(rows[0].id) : undefined;
+  }
+
   /**
    * Creates the room with its creator as the first member; undefined when the name is taken. One statement, so
    * atomic without an explicit transaction (which would hold a connection open across round trips).

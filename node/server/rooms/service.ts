@@ -4,7 +4,24 @@ import type { RoomRecord, RoomRepository } from './repository';
 
 /** Use cases of rooms and membership. */
 export class RoomService {
+  /** Room ids by name: rooms are never renamed, so an id only goes stale when its room is deleted (see forget). */
+  private readonly ids = new Map<string, number>();
+
   constructor(private readonly rooms: RoomRepository) {}
+
+  /** The room's id, from memory after the first lookup; undefined when there is no such room. */
+  async idOf(name: string): Promise<number | undefined> {
+    const known = this.ids.get(name);
+    if (known !== undefined) return known;
+    const id = await this.rooms.findId(name);
+    if (id !== undefined) this.ids.set(name, id);
+    return id;
+  }
+
+  /** Drops a remembered id that turned out to belong to a deleted room. */
+  forget(name: string): void {
+    this.ids.delete(name);
+  }
 
   list(userId: number): Promise<RoomSummary[]> {
     return this.rooms.listForUser(userId);
@@ -54,9 +71,9 @@ export class RoomService {
     return room;
   }
 
-  async requireExisting(name: string): Promise<RoomRecord> {
-    const room = await this.rooms.findForUser(name, 0);
-    if (!room) throw new DomainError('not_found', `no room named ${name}`);
-    return room;
+  async requireId(name: string): Promise<number> {
+    const id = await this.idOf(name);
+    if (id === undefined) throw new DomainError('not_found', `no room named ${name}`);
+    return id;
   }
 }

@@ -33,9 +33,10 @@ export function registerRoomHandlers(socket: ChatServerSocket, { io, logger, roo
   const buckets = bucketsOf(socket);
 
   async function joined(room: RoomJoined['room']): Promise<RoomJoined> {
-    // Every tab of this user, on any server process, follows the membership.
+    // Every tab of this user, on any server process, follows the membership: sends trust it (messages/socket.ts).
+    // This process's tabs at once, before the answer; the cluster adapter applies its own copy only after publishing.
+    io.local.in(userChannel(user().id)).socketsJoin(roomChannel(room.name));
     io.in(userChannel(user().id)).socketsJoin(roomChannel(room.name));
-    socket.join(roomChannel(room.name));
     presence.announce(room.name);
     return { room, online: await presence.online(room.name) };
   }
@@ -67,8 +68,9 @@ export function registerRoomHandlers(socket: ChatServerSocket, { io, logger, roo
     bucket: buckets.roomChange,
     handle: async ({ name }) => {
       const { memberCount, changed } = await rooms.leave(user().id, name);
+      // As in joined(): this process's tabs leave before the answer, the other processes' through the adapter.
+      io.local.in(userChannel(user().id)).socketsLeave(roomChannel(name));
       io.in(userChannel(user().id)).socketsLeave(roomChannel(name));
-      socket.leave(roomChannel(name));
       if (changed) broadcastRoomUpdated(io, { name, memberCount });
       presence.announce(name);
       return true as const;

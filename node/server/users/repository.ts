@@ -36,12 +36,6 @@ export class UserRepository {
     return rows[0];
   }
 
-  /** The id of the bot account with this name; undefined for a person's account or no account. */
-  async findBotId(username: string): Promise<number | undefined> {
-    const { rows } = await this.db.query<{ id: string }>('SELECT id FROM users WHERE username = $1 AND is_bot', [username]);
-    return rows[0] ? Number(rows[0].id) : undefined;
-  }
-
   /** Throws PostgreSQL's unique_violation (23505) when the username or e-mail address is taken. */
   async insert(db: Queryable, user: NewUser): Promise<UserRecord> {
     const { rows } = await db.query<UserRecord>(
