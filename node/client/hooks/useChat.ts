@@ -105,8 +105,11 @@ export function useChat(api: Api, self: PublicUser, onUnauthorized: () => void):
   const deliver = useCallback(async (message: ListedMessage) => {
     for (let retry = 1; ; retry += 1) {
       const socket = socketRef.current;
-      // Disconnected, or the user gave up on it: the reconnect's catch-up resends what is still pending.
-      if (!socket?.connected || !unconfirmed(stateRef.current).some((listed) => listed.key === message.key)) return;
+      // Disconnected: the reconnect's catch-up resends what is still pending.
+      if (!socket?.connected) return;
+      // Before a retry, the user may have discarded it. (Not before the first try: the state that stateRef holds
+      // is the last rendered one, which does not have the message yet.)
+      if (retry > 1 && !unconfirmed(stateRef.current).some((listed) => listed.key === message.key)) return;
       try {
         const stored = await sendMessage(socket, { room: message.room, clientId: message.clientId, body: message.body });
         dispatch({ type: 'messages', messages: [stored] });
