@@ -159,6 +159,11 @@ async function templateError(name: string, values: unknown): Promise<string> {
   throw new Error('expected helm template to fail');
 }
 
+interface NetworkPolicyRule {
+  from?: unknown[];
+  ports: { port: string | number; protocol: string }[];
+}
+
 const workloadKinds = new Set(['Deployment', 'StatefulSet', 'Job']);
 function podTemplate(object: K8sObject): PodTemplate {
   return (object.spec as { template: PodTemplate }).template;
@@ -439,6 +444,19 @@ describe.each(Object.keys(environments) as EnvName[])('%s', (env) => {
     expect(node.ports?.map((port) => String(port.containerPort))).toContain(annotations['prometheus.io/port']);
     const nginxUpstream = (pod.spec.containers[1]?.env ?? []).find((variable) => variable.name === 'NGINX_UPSTREAM')?.value;
     expect(nginxUpstream).toBe(`127.0.0.1:${annotations['prometheus.io/port']}`);
+    // The NetworkPolicy lets the monitoring namespace, and only it, reach that port.
+    const rules = (find(objects(), 'NetworkPolicy', 'chat-app').spec as { ingress: NetworkPolicyRule[] }).ingress;
+    expect(rules.filter((rule) => rule.ports.some((port) => port.port === 'node'))).toEqual([
+      { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], ports: [{ port: 'node', protocol: 'TCP' }] },
+    ]);
+  });
+
+  test('with metrics.scrape off, the pod has no scrape annotations and Node\'s port stays closed', async () => {
+    const objects = await template('no-scrape', environments.production.namespace, { ...environments.production.values, metrics: { scrape: { _default: false } } });
+    const annotations = podTemplate(find(objects, 'Deployment', 'chat')).metadata.annotations ?? {};
+    expect(Object.keys(annotations).filter((key) => key.startsWith('prometheus.io/'))).toEqual([]);
+    const rules = (find(objects, 'NetworkPolicy', 'chat-app').spec as { ingress: NetworkPolicyRule[] }).ingress;
+    expect(rules.flatMap((rule) => rule.ports.map((port) => port.port))).toEqual(['http']);
   });
 
   test('the nginx sidecar gets every variable its config template uses', () => {
