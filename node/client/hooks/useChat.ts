@@ -7,6 +7,7 @@ import { DEFAULT_ROOM, type PublicUser } from '../../shared/protocol';
 import { ApiError, type Api } from '../lib/api';
 import { newClientId } from '../lib/clientId';
 import { sendRetryDelay } from '../lib/retry';
+import { syncUntilCaughtUp } from '../lib/sync';
 import {
   AckError,
   connectChatSocket,
@@ -17,6 +18,7 @@ import {
   joinRoom,
   leaveRoom,
   listRooms,
+  messagesAround,
   sendMessage,
   syncRooms,
   type ChatSocket,
@@ -147,7 +149,9 @@ export function useChat(api: Api, self: PublicUser, onUnauthorized: () => void):
         const active = rooms.some((room) => room.name === current && room.joined) ? current : DEFAULT_ROOM;
         if (reconnect) {
           const cursor = syncCursor(stateRef.current);
-          if (Object.keys(cursor).length > 0) act({ type: 'messages', messages: await syncRooms(socket, cursor) });
+          if (Object.keys(cursor).length > 0) act({ type: 'messages', messages: await syncUntilCaughtUp((asking) => syncRooms(socket, asking), cursor) });
+          const focus = stateRef.current.focus;
+          if (focus) act({ type: 'focus:refresh', room: focus.room, messageId: focus.messageId, window: await messagesAround(socket, { room: focus.room, id: focus.messageId }) });
           for (const message of unconfirmed(stateRef.current)) void deliver(message);
         }
         loadFirstPageIfNeeded(active);

@@ -3,7 +3,7 @@
  * that unwrap `{data}` / `{error}` acknowledgements.
  */
 import { io, type Socket } from 'socket.io-client';
-import type { Ack, ChatMessage, ClientToServerEvents, ErrorCode, RoomJoined, RoomSummary, ServerToClientEvents, SyncCursor } from '../../shared/protocol';
+import type { Ack, AroundResponse, ChatMessage, ClientToServerEvents, ErrorCode, RoomJoined, RoomSummary, ServerToClientEvents, SyncCursor } from '../../shared/protocol';
 
 export type ChatSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -68,6 +68,10 @@ export async function sendMessage(socket: ChatSocket, payload: { room: string; c
 
 export async function syncRooms(socket: ChatSocket, rooms: Record<string, SyncCursor>): Promise<ChatMessage[]> {
   return unwrap(await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('sync', { rooms }));
+}
+
+export async function messagesAround(socket: ChatSocket, payload: { room: string; id: number }): Promise<AroundResponse> {
+  return unwrap(await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('message:around', payload));
 }
 
 export async function editMessage(socket: ChatSocket, payload: { id: number; body: string }): Promise<ChatMessage> {

@@ -85,6 +85,8 @@ export type ChatAction =
   | { type: 'user:updated'; user: PublicUser }
   | { type: 'notice'; notice: string | null }
   | { type: 'focus:open'; room: string; messageId: number; window: AroundResponse }
+  /** The same window loaded again after a reconnect: `sync` only covers the room's latest run of messages. */
+  | { type: 'focus:refresh'; room: string; messageId: number; window: AroundResponse }
   | { type: 'focus:close' };
 
 const EMPTY_VIEW: RoomView = {
@@ -233,14 +235,19 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
       return { ...state, users: { ...state.users, [action.user.id]: action.user } };
     case 'notice':
       return { ...state, notice: action.notice };
-    case 'focus:open': {
-      const { messages, hasOlder, hasNewer } = action.window;
-      const focus: Focus = { room: action.room, messageId: action.messageId, messages: messages.map(fromServer), hasOlder, hasNewer };
-      return { ...selectRoom(state, action.room), focus, users: rememberUsers(state.users, messages.map((message) => message.user)) };
-    }
+    case 'focus:open':
+      return { ...selectRoom(state, action.room), focus: focusOf(action), users: rememberUsers(state.users, action.window.messages.map((message) => message.user)) };
+    case 'focus:refresh':
+      // Closed or moved to another message meanwhile: the answer is stale.
+      if (state.focus?.room !== action.room || state.focus.messageId !== action.messageId) return state;
+      return { ...state, focus: focusOf(action), users: rememberUsers(state.users, action.window.messages.map((message) => message.user)) };
     case 'focus:close':
       return { ...state, focus: null };
   }
+}
+
+function focusOf({ room, messageId, window }: { room: string; messageId: number; window: AroundResponse }): Focus {
+  return { room, messageId, messages: window.messages.map(fromServer), hasOlder: window.hasOlder, hasNewer: window.hasNewer };
 }
 
 function selectRoom(state: ChatState, name: string): ChatState {

@@ -199,5 +199,20 @@ describe('edits and deletes', () => {
     ]);
     expect(viewOf(next, 'general').messages.find((m) => m.id === 10)?.body).toBe('#10 edited');
   });
+
+  it('replaces the search window with its fresh copy after a reconnect, unless the reader moved on', () => {
+    const open: ChatAction = { type: 'focus:open', room: 'general', messageId: 10, window: { messages: [message(9), message(10)], hasOlder: true, hasNewer: true } };
+    const fresh = { messages: [message(9), edited(10, 3), message(11)], hasOlder: true, hasNewer: false };
+    const refreshed = run(open, { type: 'focus:refresh', room: 'general', messageId: 10, window: fresh });
+    expect(refreshed.focus?.messages.map((m) => [m.id, m.body])).toEqual([
+      [9, '#9'],
+      [10, '#10 edited'],
+      [11, '#11'],
+    ]);
+    expect(refreshed.focus?.hasNewer).toBe(false);
+    expect(run(open, { type: 'focus:close' }, { type: 'focus:refresh', room: 'general', messageId: 10, window: fresh }).focus).toBeNull();
+    const elsewhere = run(open, { ...open, messageId: 9 }, { type: 'focus:refresh', room: 'general', messageId: 10, window: fresh });
+    expect(elsewhere.focus?.messages.map((m) => m.id)).toEqual([9, 10]);
+  });
 });
 
