@@ -2,6 +2,7 @@
 import { useState, type ChangeEvent, type FormEvent } from 'react';
 import { LIMITS, type SelfUser } from '../../shared/protocol';
 import type { Api } from '../lib/api';
+import { FormError } from './FormError';
 
 type Mode = 'login' | 'register';
 
@@ -87,11 +88,7 @@ export function AuthScreen({ api, onSignedIn }: { api: Api; onSignedIn: (user: S
           />
           {mode === 'register' && <span className="field__hint">At least {LIMITS.passwordMinLength} characters</span>}
         </label>
-        {error && (
-          <p className="form-error" role="alert">
-            {error}
-          </p>
-        )}
+        <FormError error={error} />
         <button type="submit" className="button button--primary" disabled={busy}>
           {mode === 'login' ? 'Log in' : 'Create account'}
         </button>

@@ -4,6 +4,7 @@
  */
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { LIMITS } from '../../shared/protocol';
+import { FormError } from './FormError';
 
 function describe(error: unknown): string {
   return error instanceof Error && error.message ? error.message : 'Something went wrong';
@@ -83,11 +84,7 @@ export function MessageEditor({ initial, onSave, onClose }: { initial: string; o
           Save
         </button>
       </div>
-      {error && (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError error={error} />
     </div>
   );
 }
@@ -162,11 +159,7 @@ export function MessageActions({ author, editKey, onEdit, onDelete }: MessageAct
       <button ref={deleteButton} type="button" className="button button--small" aria-label={`Delete message by ${author}`} onClick={() => setConfirming(true)}>
         Delete
       </button>
-      {error && (
-        <span className="form-error" role="alert">
-          {error}
-        </span>
-      )}
+      <FormError error={error} inline />
     </div>
   );
 }

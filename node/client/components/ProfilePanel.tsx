@@ -3,6 +3,7 @@ import { useEffect, useRef, useState, type ChangeEvent } from 'react';
 import { LIMITS, type PublicUser, type SelfUser } from '../../shared/protocol';
 import type { Api } from '../lib/api';
 import { Avatar } from './Avatar';
+import { FormError } from './FormError';
 
 /** The formats the server accepts; it checks the bytes, this only spares a pointless upload. */
 const AVATAR_TYPES = ['image/png', 'image/jpeg', 'image/webp'];
@@ -127,11 +128,7 @@ export function ProfilePanel({ api, self, onProfileUpdated, onSignedOut }: Profi
           </>
         )}
       </div>
-      {error && (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError error={error} />
     </section>
   );
 }

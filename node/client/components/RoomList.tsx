@@ -1,6 +1,7 @@
 /** The rooms the user is in, the others they may join, and a form to create one. */
 import { useState, type FormEvent } from 'react';
 import { DEFAULT_ROOM, LIMITS, type RoomSummary } from '../../shared/protocol';
+import { FormError } from './FormError';
 
 interface RoomListProps {
   rooms: RoomSummary[];
@@ -105,11 +106,7 @@ export function RoomList({ rooms, activeRoom, unread, onSelect, onCreate, onJoin
           Create
         </button>
       </form>
-      {error && (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError error={error} />
     </section>
   );
 }

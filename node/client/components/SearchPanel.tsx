@@ -7,6 +7,7 @@ import { useState, type FormEvent } from 'react';
 import { LIMITS, type SearchHit, type SnippetPart } from '../../shared/protocol';
 import type { Api } from '../lib/api';
 import { messageTimeFormats, messageTimeLabel } from '../lib/time';
+import { FormError } from './FormError';
 
 interface SearchPanelProps {
   api: Api;
@@ -76,11 +77,7 @@ export function SearchPanel({ api, onOpen }: SearchPanelProps) {
           Search
         </button>
       </form>
-      {error && (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError error={error} />
       {results && (
         <div className="search__results">
           <div className="search__summary">
