@@ -16,10 +16,16 @@ export interface ChildServer {
   stop(graceMs?: number): Promise<void>;
 }
 
-/** Starts `node <script>` with stdout and stderr appended to logFile. */
+/**
+ * What the node image sets for the process itself, beside the app's configuration (node/Dockerfile, werf.yaml), so
+ * that the servers under test run as they would there; test/deploy/consistency.test.ts keeps the three equal.
+ */
+export const IMAGE_PROCESS_ENV = { MALLOC_MMAP_THRESHOLD_: '131072' } as const;
+
+/** Starts `node <script>` with stdout and stderr appended to logFile, in the node image's process environment. */
 export function spawnNodeScript(script: string, env: NodeJS.ProcessEnv, logFile: string, cwd: string): { child: ChildProcess; server: ChildServer } {
   const log = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(process.execPath, [script], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [script], { cwd, env: { ...env, ...IMAGE_PROCESS_ENV }, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout?.pipe(log, { end: false });
   child.stderr?.pipe(log, { end: false });
   if (child.pid === undefined) throw new Error(`could not start ${script}`);

@@ -11,6 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'no
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { IMAGE_PROCESS_ENV } from '../../bench/child';
 import { CONFIG_VARIABLES, loadConfig } from '../../node/server/config';
 import { renderChart, werfServiceValues, type RenderedObject } from '../support/helm';
 import { startTestServer, type TestServer } from '../support/server';
@@ -307,6 +308,14 @@ test('npm never checks the registry for its own updates from inside the cluster:
     for (const [variant, config] of Object.entries(werfVariants)) {
       expect({ image, variant, notifier: recipeOf(config, image).runtime.env?.NPM_CONFIG_UPDATE_NOTIFIER }).toEqual({ image, variant, notifier: 'false' });
     }
+  }
+});
+
+test('the benchmark runs its servers with the process environment the node image sets, in both build variants', () => {
+  for (const [variant, config] of Object.entries(werfVariants)) {
+    const env = recipeOf(config, 'node').runtime.env ?? {};
+    const set = Object.fromEntries(Object.keys(IMAGE_PROCESS_ENV).map((name) => [name, env[name]]));
+    expect({ variant, set }).toEqual({ variant, set: IMAGE_PROCESS_ENV });
   }
 });
 
