@@ -8,7 +8,8 @@
  * The adapter gets a connection of its own that queues commands while Redis is down (the shared client fails fast
  * instead), so a broadcast made during an outage is appended when Redis is back; the adapter duplicates it for its
  * stream reader and its subscriber, which inherit the queue: a read issued while Redis is down waits instead of
- * failing in a tight loop.
+ * failing in a tight loop. They inherit its lack of a command time-out too: under load, node-redis's default (5 s)
+ * dropped broadcasts that were only late, and timed out the reader's blocking read (5 s as well).
  *
  * Workarounds for version 0.3.1, on proxies of the clients (the clients themselves stay unchanged). Like
  * https://github.com/socketio/socket.io-redis-adapter/issues/513 (open) in the pub/sub adapter, it leaves promises of
@@ -138,7 +139,9 @@ export function attachRedisAdapter(
   options: { streamName: string; maxLength: number; logger: Logger },
 ): AdapterConnections {
   const { logger } = options;
-  const publisher = redis.duplicate({ disableOfflineQueue: false });
+  // No command time-out (node-redis's default is 5 s for every command): the reader's XREAD blocks for as long as
+  // that by design, and an append that waits is late, not lost. Without it, each command also arms a timer.
+  const publisher = redis.duplicate({ disableOfflineQueue: false, commandOptions: { timeout: 0 } });
   const duplicates: RedisClientType[] = [];
   logOutages(publisher, logger, 'publisher');
   // Not awaited: the process serves without Redis (sessions answer 503) and this connects when it is there.
