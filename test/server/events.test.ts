@@ -1,6 +1,7 @@
 import amqp, { type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
 import { startServer } from '../../node/server/app';
 import { closeClients, createClients } from '../../node/server/clients';
+import { withTransaction } from '../../node/server/db';
 import { enqueueEvent, userEvent } from '../../node/server/events/outbox';
 import { createLogger } from '../../node/server/logger';
 import { ApiSession, login, newUser, register } from '../support/client';
@@ -66,8 +67,11 @@ describe('with RabbitMQ up', () => {
     try {
       const before = listener.messages.length;
       const events = Array.from({ length: 300 }, (_, index) => userEvent('user.login', { id: index + 1, username: `replica${index}`, email: `r${index}@example.com` }));
-      // Committed in one go, then both replicas' sweeps race for the rows.
-      await Promise.all(events.map((event) => enqueueEvent(server.db, event)));
+      // Committed in one go, then both replicas' sweeps race for the rows. (One connection, not 300 queries queued
+      // on the server's pool: waiting there counts against its short connection time-out.)
+      await withTransaction(server.db, async (client) => {
+        for (const event of events) await enqueueEvent(client, event);
+      });
       await waitFor(() => listener.messages.length >= before + events.length);
       await sleep(3 * server.config.OUTBOX_POLL_INTERVAL * 1000);
       const ids = listener.messages.slice(before).map((message) => message.properties.messageId as string);
