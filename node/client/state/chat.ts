@@ -171,7 +171,7 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
     }
     case 'room:updated': {
       const existing = state.rooms.find((room) => room.name === action.room.name);
-      return { ...state, rooms: upsertRoom(state.rooms, { ...action.room, joined: existing?.joined ?? false, ownerId: existing?.ownerId ?? null }) };
+      return { ...state, rooms: upsertRoom(state.rooms, { kind: 'public', joined: false, ownerId: null, ...existing, ...action.room }) };
     }
     case 'room:joined': {
       const { room, online } = action.joined;

@@ -78,26 +78,26 @@ describe('rooms, people and notices', () => {
     // (The count stays as the server last said: its room:updated may come before or after the leave's answer.)
     const joined = run({
       type: 'room:joined',
-      joined: { room: { name: 'random', memberCount: 2, joined: true, ownerId: bob.id }, online: [bob] },
+      joined: { room: { name: 'random', kind: 'public', memberCount: 2, joined: true, ownerId: bob.id }, online: [bob] },
       activate: true,
     });
     expect(joined.activeRoom).toBe('random');
     expect(viewOf(joined, 'random').online).toEqual([bob]);
     const left = chatReducer(joined, { type: 'room:left', name: 'random' });
     expect(left.activeRoom).toBe('general');
-    expect(left.rooms).toEqual([{ name: 'random', memberCount: 2, joined: false, ownerId: bob.id }]);
+    expect(left.rooms).toEqual([{ name: 'random', kind: 'public', memberCount: 2, joined: false, ownerId: bob.id }]);
     expect(left.views.random).toBeUndefined();
   });
 
   it('updates member counts from room:updated without changing whether the user is in the room', () => {
     const state = run(
-      { type: 'rooms', rooms: [{ name: 'general', memberCount: 1, joined: true, ownerId: null }] },
+      { type: 'rooms', rooms: [{ name: 'general', kind: 'public', memberCount: 1, joined: true, ownerId: null }] },
       { type: 'room:updated', room: { name: 'general', memberCount: 5 } },
       { type: 'room:updated', room: { name: 'new', memberCount: 1 } },
     );
     expect(state.rooms).toEqual([
-      { name: 'general', memberCount: 5, joined: true, ownerId: null },
-      { name: 'new', memberCount: 1, joined: false, ownerId: null },
+      { name: 'general', kind: 'public', memberCount: 5, joined: true, ownerId: null },
+      { name: 'new', kind: 'public', memberCount: 1, joined: false, ownerId: null },
     ]);
   });
 
