@@ -35,6 +35,8 @@ interface MessageListProps {
   /** The opened search result, when it is in this room. */
   focus: Focus | null;
   onCloseFocus: () => void;
+  /** A click on someone else's name opens a direct conversation with them. */
+  onStartDirect: (userId: number) => void;
 }
 
 interface ScrollSnapshot {
@@ -54,7 +56,7 @@ function continues(previous: ListedMessage | undefined, message: ListedMessage):
 
 const timeFormats = messageTimeFormats();
 
-export function MessageList({ room, view, users, selfId, ownsRoom, onLoadOlder, onEdit, onDelete, onRetry, onDiscard, focus, onCloseFocus }: MessageListProps) {
+export function MessageList({ room, view, users, selfId, ownsRoom, onLoadOlder, onEdit, onDelete, onRetry, onDiscard, focus, onCloseFocus, onStartDirect }: MessageListProps) {
   const scroller = useRef<HTMLDivElement>(null);
   const snapshot = useRef<ScrollSnapshot>({ shown: null, firstKey: undefined, lastKey: undefined, scrollHeight: 0, scrollTop: 0, atBottom: true });
   const { history } = view;
@@ -188,8 +190,16 @@ export function MessageList({ room, view, users, selfId, ownsRoom, onLoadOlder, 
               <div className="message__main">
                 {!grouped && (
                   <div className="message__meta">
-                    <span className="message__author">{author.username}</span>
-                    {message.user.id === selfId && <span className="message__you">(you)</span>}
+                    {message.user.id === selfId ? (
+                      <>
+                        <span className="message__author">{author.username}</span>
+                        <span className="message__you">(you)</span>
+                      </>
+                    ) : (
+                      <button type="button" className="message__author person" title={`Message ${author.username}`} onClick={() => onStartDirect(author.id)}>
+                        {author.username}
+                      </button>
+                    )}
                     <time className="message__time" dateTime={message.createdAt} title={timeFormats.full.format(created)}>
                       {messageTimeLabel(created, now, timeFormats)}
                     </time>

@@ -1,5 +1,5 @@
-import type { ChatMessage, PublicUser } from '../../../node/shared/protocol';
-import { chatReducer, initialChatState, olderPageCursor, syncCursor, unconfirmed, viewOf, type ChatAction, type ChatState } from '../../../node/client/state/chat';
+import type { ChatMessage, PublicUser, RoomSummary } from '../../../node/shared/protocol';
+import { chatReducer, conversationTitle, initialChatState, olderPageCursor, syncCursor, unconfirmed, viewOf, type ChatAction, type ChatState } from '../../../node/client/state/chat';
 import { pendingMessage } from '../../../node/client/state/messages';
 
 const alice: PublicUser = { id: 1, username: 'alice', avatarUrl: '/avatars/default/alice.svg' };
@@ -201,3 +201,31 @@ describe('edits and deletes', () => {
   });
 });
 
+
+describe('direct conversations and private rooms', () => {
+  const carol: PublicUser = { id: 3, username: 'carol', avatarUrl: '/avatars/default/carol.svg' };
+  const dm: RoomSummary = { name: '@0123456789abcdef0123', kind: 'direct', memberCount: 3, joined: true, ownerId: null, members: [alice, bob, carol] };
+  const hidden: RoomSummary = { name: 'hidden', kind: 'private', memberCount: 2, joined: true, ownerId: bob.id };
+
+  it('lists a conversation it was added to, with its members remembered, and titles a DM by the others', () => {
+    const state = run({ type: 'room:summary', room: dm });
+    expect(state.rooms).toEqual([dm]);
+    expect(state.users[carol.id]).toEqual(carol);
+    expect(conversationTitle(dm, dm.name, alice.id)).toBe('bob, carol');
+    expect(conversationTitle(hidden, hidden.name, alice.id)).toBe('hidden');
+  });
+
+  it('drops a private room it was removed from, and a DM it left, with their messages, back in general', () => {
+    const state = run(
+      { type: 'room:summary', room: dm },
+      { type: 'room:summary', room: hidden },
+      { type: 'room:joined', joined: { room: hidden, online: [] }, activate: true },
+      page('hidden', [7], false),
+      { type: 'conversation:removed', name: 'hidden' },
+      { type: 'room:left', name: dm.name },
+    );
+    expect(state.rooms).toEqual([]);
+    expect(state.views.hidden).toBeUndefined();
+    expect(state.activeRoom).toBe('general');
+  });
+});
