@@ -25,9 +25,14 @@ export function ChatScreen(props: { api: Api; self: SelfUser; onSignedOut: () =>
   const typing = typingLine(view.typing, state.selfId);
   const connectionLabel = CONNECTION_LABELS[state.connection];
   const me = { ...props.self, ...state.users[state.selfId] };
+  /** A conversation's name with its mark, as the header shows it: #general, 🔒plans, @bob. */
+  const titleOf = (name: string) => {
+    const room = state.rooms.find((listed) => listed.name === name);
+    return `${roomMark(room)}${conversationTitle(room, name, state.selfId)}`;
+  };
   const active = state.rooms.find((room) => room.name === state.activeRoom);
   const title = conversationTitle(active, state.activeRoom, state.selfId);
-  const markedTitle = `${roomMark(active)}${title}`;
+  const markedTitle = titleOf(state.activeRoom);
   const unreadTotal = state.rooms.reduce((total, room) => total + (room.joined ? viewOf(state, room.name).unread : 0), 0);
 
   // Unread messages in other rooms show in the tab's title too, for a reader in another tab.
@@ -76,6 +81,7 @@ export function ChatScreen(props: { api: Api; self: SelfUser; onSignedOut: () =>
         <ProfilePanel api={props.api} self={me} onProfileUpdated={chat.profileUpdated} onSignedOut={props.onSignedOut} />
         <SearchPanel
           api={props.api}
+          titleOf={titleOf}
           onOpen={(hit) => {
             setDrawerOpen(false);
             void chat.openMessage(hit.message.room, hit.message.id);
@@ -145,6 +151,7 @@ export function ChatScreen(props: { api: Api; self: SelfUser; onSignedOut: () =>
         )}
         <MessageList
           room={state.activeRoom}
+          title={markedTitle}
           view={view}
           users={state.users}
           selfId={state.selfId}

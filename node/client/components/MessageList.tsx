@@ -22,6 +22,8 @@ const GROUP_WITHIN_MS = 5 * 60 * 1000;
 
 interface MessageListProps {
   room: string;
+  /** The conversation as the header names it, with its mark (#general, @bob). */
+  title: string;
   view: RoomView;
   users: Readonly<Record<number, PublicUser>>;
   selfId: number;
@@ -56,7 +58,7 @@ function continues(previous: ListedMessage | undefined, message: ListedMessage):
 
 const timeFormats = messageTimeFormats();
 
-export function MessageList({ room, view, users, selfId, ownsRoom, onLoadOlder, onEdit, onDelete, onRetry, onDiscard, focus, onCloseFocus, onStartDirect }: MessageListProps) {
+export function MessageList({ room, title, view, users, selfId, ownsRoom, onLoadOlder, onEdit, onDelete, onRetry, onDiscard, focus, onCloseFocus, onStartDirect }: MessageListProps) {
   const scroller = useRef<HTMLDivElement>(null);
   const snapshot = useRef<ScrollSnapshot>({ shown: null, firstKey: undefined, lastKey: undefined, scrollHeight: 0, scrollTop: 0, atBottom: true });
   const { history } = view;
@@ -147,9 +149,9 @@ export function MessageList({ room, view, users, selfId, ownsRoom, onLoadOlder, 
   }
 
   return (
-    <div className="messages" ref={scroller} onScroll={onScroll} role="log" aria-label={`Messages in #${room}`} tabIndex={-1}>
+    <div className="messages" ref={scroller} onScroll={onScroll} role="log" aria-label={`Messages in ${title}`} tabIndex={-1}>
       <div className="messages__top">
-        {focus && !focus.hasOlder && <span>This is the beginning of #{room}.</span>}
+        {focus && !focus.hasOlder && <span>This is the beginning of {title}.</span>}
         {!focus && history.loading && <span>Loading older messages…</span>}
         {!focus && history.error && (
           <span role="alert">
@@ -160,7 +162,7 @@ export function MessageList({ room, view, users, selfId, ownsRoom, onLoadOlder, 
           </span>
         )}
         {!focus && history.loaded && !history.hasMore && (
-          <span>{messages.length === 0 ? `No messages in #${room} yet: write the first one below.` : `This is the beginning of #${room}.`}</span>
+          <span>{messages.length === 0 ? `No messages in ${title} yet: write the first one below.` : `This is the beginning of ${title}.`}</span>
         )}
       </div>
       <ol className="messages__list">
