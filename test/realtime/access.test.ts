@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { ChatMessage } from '../../node/shared/protocol';
 import { register, type ChatSocket, type LoggedIn } from '../support/client';
 import { startTestServer, type TestServer } from '../support/server';
-import { newClientId, nextEvent, request, requestData, socketsClosedAfterEach } from './helpers';
+import { newClientId, nextEvent, request, requestData, restAnswer, socketsClosedAfterEach } from './helpers';
 
 let server: TestServer;
 let owner: LoggedIn;
@@ -108,11 +108,7 @@ test('over the socket, every path answers an outsider as for a conversation that
 
 test('over REST, every path answers an outsider as for a conversation that does not exist', async () => {
   const before = await storedState();
-  const api = outsider.session;
-  const answer = async (method: string, path: string, json?: unknown) => {
-    const { status, body } = await api.request(method, path, json === undefined ? {} : { json });
-    return { status, body };
-  };
+  const answer = (method: string, path: string, json?: unknown) => restAnswer(outsider.session, method, path, json);
   for (const target of targets) {
     const missing = { status: 404, body: { error: `no room named ${target.name}`, code: 'not_found' } };
     const noMessage = { status: 404, body: { error: `no message with id ${target.message.id}`, code: 'not_found' } };
@@ -126,7 +122,7 @@ test('over REST, every path answers an outsider as for a conversation that does 
     await expectLikeMissing(target, (_name, id) => answer('DELETE', `/api/messages/${id}`), noMessage);
   }
   expect(await answer('GET', '/api/search?q=classified%20zebra')).toEqual({ status: 200, body: { hits: [], hasMore: false } });
-  const listed = (await api.request<{ name: string }[]>('GET', '/api/rooms')).body.map((room) => room.name);
+  const listed = (await outsider.session.request<{ name: string }[]>('GET', '/api/rooms')).body.map((room) => room.name);
   for (const target of targets) expect(listed).not.toContain(target.name);
   expect(await storedState()).toEqual(before);
 });

@@ -5,7 +5,7 @@
 import type { PublicUser, RoomSummary } from '../../node/shared/protocol';
 import { register, type LoggedIn } from '../support/client';
 import { startTestServer, type TestServer } from '../support/server';
-import { newClientId, nextEvent, request, requestData, socketsClosedAfterEach } from './helpers';
+import { newClientId, nextEvent, request, requestData, restAnswer, socketsClosedAfterEach } from './helpers';
 
 let server: TestServer;
 let ann: LoggedIn;
@@ -164,11 +164,7 @@ test('bad input on every new event gets a clear error and stores nothing', async
 
 test('bad input on every new route gets a clear error and stores nothing', async () => {
   const before = await storedState();
-  const api = ann.session;
-  const call = async (method: string, path: string, json?: unknown) => {
-    const { status, body } = await api.request(method, path, json === undefined ? {} : { json });
-    return { status, body };
-  };
+  const call = (method: string, path: string, json?: unknown) => restAnswer(ann.session, method, path, json);
   const invalid = (error: string) => ({ status: 400, body: { error, code: 'invalid' } });
   expect(await call('POST', '/api/dms', { userIds: [] })).toEqual(invalid('userIds: expected at least one user id'));
   expect(await call('POST', '/api/dms', { userIds: [ann.user.id] })).toEqual(invalid('pick at least one person other than yourself'));

@@ -9,7 +9,7 @@ import type { Presence } from '../realtime/presence';
 import { bucketsOf } from '../realtime/token-bucket';
 import { roomChannel, userChannel, type ChatServerSocket } from '../realtime/types';
 import type { MembershipFanout } from './membership';
-import type { RoomService } from './service';
+import type { MembershipChange, RoomService } from './service';
 import { createRoomPayload, memberPayload, roomPayload, startDirectPayload, typingPayload } from './validation';
 
 export interface RoomSocketDeps {
@@ -70,25 +70,24 @@ export function registerRoomHandlers(socket: ChatServerSocket, { logger, rooms, 
     },
   });
 
-  onAcked(socket, logger, 'room:invite', {
-    schema: memberPayload,
-    bucket: buckets.roomChange,
-    handle: async ({ name, userId }) => {
-      const change = await rooms.invite(user().id, name, userId);
-      membership.invited(userId, change);
-      return change.room;
-    },
-  });
-
-  onAcked(socket, logger, 'room:remove', {
-    schema: memberPayload,
-    bucket: buckets.roomChange,
-    handle: async ({ name, userId }) => {
-      const change = await rooms.remove(user().id, name, userId);
-      membership.removedMember(userId, change);
-      return change.room;
-    },
-  });
+  /** room:invite and room:remove: the owner's change, then what the sockets must know of it. */
+  function onOwnerChange(
+    event: 'room:invite' | 'room:remove',
+    change: (name: string, userId: number) => Promise<MembershipChange>,
+    announce: (userId: number, change: MembershipChange) => void,
+  ): void {
+    onAcked(socket, logger, event, {
+      schema: memberPayload,
+      bucket: buckets.roomChange,
+      handle: async ({ name, userId }) => {
+        const result = await change(name, userId);
+        announce(userId, result);
+        return result.room;
+      },
+    });
+  }
+  onOwnerChange('room:invite', (name, userId) => rooms.invite(user().id, name, userId), (userId, change) => membership.invited(userId, change));
+  onOwnerChange('room:remove', (name, userId) => rooms.remove(user().id, name, userId), (userId, change) => membership.removedMember(userId, change));
 
   onAcked(socket, logger, 'room:members', { schema: roomPayload, bucket: buckets.read, handle: ({ name }) => rooms.members(user().id, name) });
 
