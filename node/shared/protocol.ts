@@ -65,7 +65,7 @@ export interface RoomSummary {
 }
 
 /** What a room's audience hears when its member count changes (room:updated): everyone for a public room, the members for the others. */
-export type RoomUpdate = Pick<RoomSummary, 'name' | 'memberCount'>;
+export type RoomUpdate = Pick<RoomSummary, 'name' | 'memberCount' | 'members'>;
 
 export interface ChatMessage {
   id: number;

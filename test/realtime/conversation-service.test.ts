@@ -70,7 +70,9 @@ test('a group conversation holds up to 8 people and is new each time it is start
   const again = await rooms.startDirect(ann, others);
   expect(again.room.name).not.toBe(group.room.name);
   // A member may leave a group, but nobody leaves a one-to-one conversation.
-  expect(await rooms.leave(ben, group.room.name)).toEqual(expect.objectContaining({ memberCount: LIMITS.directMaxPeople - 1, changed: true }));
+  const left = await rooms.leave(ben, group.room.name);
+  expect(left).toEqual({ room: expect.objectContaining({ memberCount: LIMITS.directMaxPeople - 1, joined: false }), changed: true });
+  expect(usernames(left.room.members)).not.toContain('ben');
   const pair = await rooms.startDirect(ann, [ben]);
   await expect(rooms.leave(ben, pair.room.name)).rejects.toMatchObject({ code: 'invalid', message: 'a one-to-one conversation cannot be left' });
 });
@@ -122,7 +124,7 @@ test('a private room is known only to its members; its owner invites and removes
   expect(await rooms.remove(ann, 'secret-plans', ben)).toEqual({ room: expect.objectContaining({ memberCount: 1 }), changed: true });
   await expect(rooms.members(ben, 'secret-plans')).rejects.toMatchObject(missing);
   await rooms.invite(ann, 'secret-plans', cat);
-  expect(await rooms.leave(cat, 'secret-plans')).toEqual(expect.objectContaining({ memberCount: 1, changed: true }));
+  expect(await rooms.leave(cat, 'secret-plans')).toEqual({ room: expect.objectContaining({ memberCount: 1 }), changed: true });
   await expect(rooms.requireMember(cat, 'secret-plans')).rejects.toMatchObject(missing);
 });
 

@@ -58,7 +58,7 @@ test('a DM started on one side appears live on the other, and both talk in it wi
 });
 
 test('a group DM started over REST reaches every member live; a member may leave it', async () => {
-  const [b, c] = await Promise.all([connect(ben), connect(cat)]);
+  const [b, c, otherTabOfC] = await Promise.all([connect(ben), connect(cat), connect(cat)]);
   const [addedB, addedC] = [nextEvent(b, 'conversation:added'), nextEvent(c, 'conversation:added')];
   const started = await ann.session.request<RoomSummary>('POST', '/api/dms', { json: { userIds: [ben.user.id, cat.user.id] } });
   expect(started.status).toBe(201);
@@ -69,8 +69,11 @@ test('a group DM started over REST reaches every member live; a member may leave
   await requestData(b, 'message:send', { room: started.body.name, clientId: newClientId(), body: 'group hello' });
   expect((await heard).body).toBe('group hello');
   const left = nextEvent(b, 'room:updated', (room) => room.name === started.body.name && room.memberCount === 2);
+  const droppedInOtherTab = nextEvent(otherTabOfC, 'conversation:removed');
   expect(await request(c, 'room:leave', { name: started.body.name })).toEqual({ data: true });
-  await left;
+  // The others retitle it by who is left; the leaver's other tab drops it.
+  expect(ids((await left).members)).toEqual(ids([ann.user, ben.user]));
+  expect(await droppedInOtherTab).toEqual({ name: started.body.name });
 });
 
 test("the owner invites into a private room and removes again: the removed member's sockets leave at once", async () => {

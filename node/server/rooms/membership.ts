@@ -43,9 +43,12 @@ export class MembershipFanout {
     this.io.to(userChannel(userId)).emit('conversation:removed', { name });
   }
 
-  /** A conversation's member count changed: everyone hears it for a public room, only its members otherwise. */
+  /**
+   * A conversation's member count changed: everyone hears it for a public room, only its members otherwise. A DM's
+   * update carries its members, by whose names clients title it.
+   */
   updated(kind: ConversationKind, room: RoomUpdate): void {
-    const update = { name: room.name, memberCount: room.memberCount };
+    const update: RoomUpdate = room.members ? { name: room.name, memberCount: room.memberCount, members: room.members } : { name: room.name, memberCount: room.memberCount };
     if (kind === 'public') this.io.emit('room:updated', update);
     else this.io.to(roomChannel(room.name)).emit('room:updated', update);
   }
@@ -53,6 +56,16 @@ export class MembershipFanout {
   /** A room was created: its member count is news to its audience. */
   created(room: RoomSummary): void {
     this.updated(room.kind, room);
+  }
+
+  /**
+   * The user left a conversation. Their other tabs drop a private room or DM too: they may no longer see it. A
+   * public room stays listed there, to join again.
+   */
+  left(userId: number, { room, changed }: MembershipChange): void {
+    if (room.kind === 'public') this.leave([userId], room.name);
+    else this.removed(userId, room.name);
+    if (changed) this.updated(room.kind, room);
   }
 
   /** The owner invited someone into a private room. */

@@ -61,13 +61,13 @@ export class RoomService {
   }
 
   /** A one-to-one DM cannot be left (there would be nobody to talk to, and starting it again must find it). */
-  async leave(userId: number, name: string): Promise<{ room: RoomRecord; memberCount: number; changed: boolean }> {
+  async leave(userId: number, name: string): Promise<MembershipChange> {
     // Everyone is put back into the default room at every connect, so leaving it would not stick.
     if (name === DEFAULT_ROOM) throw new DomainError('invalid', `everyone stays in ${DEFAULT_ROOM}`);
     const room = await this.visible(userId, name);
     if (room.isPair) throw new DomainError('invalid', 'a one-to-one conversation cannot be left');
     const changed = await this.rooms.removeMember(room.id, userId);
-    return { room, memberCount: await this.rooms.memberCount(room.id), changed };
+    return { room: { ...(await this.summaryOf(room)), joined: false }, changed };
   }
 
   /**

@@ -63,9 +63,7 @@ export function registerRoomHandlers(socket: ChatServerSocket, { logger, rooms, 
     schema: roomPayload,
     bucket: buckets.roomChange,
     handle: async ({ name }) => {
-      const { room, memberCount, changed } = await rooms.leave(user().id, name);
-      membership.leave([user().id], name);
-      if (changed) membership.updated(room.kind, { name, memberCount });
+      membership.left(user().id, await rooms.leave(user().id, name));
       return true as const;
     },
   });
