@@ -48,9 +48,10 @@ export class MembershipFanout {
    * update carries its members, by whose names clients title it.
    */
   updated(kind: ConversationKind, room: RoomUpdate): void {
-    const update: RoomUpdate = room.members ? { name: room.name, memberCount: room.memberCount, members: room.members } : { name: room.name, memberCount: room.memberCount };
+    const { name, memberCount, members } = room;
+    const update: RoomUpdate = members ? { name, memberCount, members } : { name, memberCount };
     if (kind === 'public') this.io.emit('room:updated', update);
-    else this.io.to(roomChannel(room.name)).emit('room:updated', update);
+    else this.io.to(roomChannel(name)).emit('room:updated', update);
   }
 
   /** A room was created: its member count is news to its audience. */

@@ -31,9 +31,9 @@ interface RoomRow {
 
 const ownerIdOf = (createdBy: string | null): number | null => (createdBy === null ? null : Number(createdBy));
 
-/** SQL for rooms and membership; ids come back from pg as strings (bigint) and leave here as numbers. */
 const recordOf = (row: RoomRow): RoomRecord => ({ id: Number(row.id), name: row.name, kind: row.kind });
 
+/** SQL for rooms and membership; ids come back from pg as strings (bigint) and leave here as numbers. */
 export class RoomRepository {
   constructor(private readonly db: Queryable) {}
 
