@@ -25,7 +25,7 @@ export async function startBareServer(port = 0, host = '127.0.0.1'): Promise<Bar
     const user = { id: 0, username: socket.id, avatarUrl: '' };
     const join = (name: string): RoomJoined => {
       void socket.join(name);
-      return { room: { name, memberCount: io.sockets.adapter.rooms.get(name)?.size ?? 1, joined: true, ownerId: null }, online: [] };
+      return { room: { name, kind: 'public', memberCount: io.sockets.adapter.rooms.get(name)?.size ?? 1, joined: true, ownerId: null }, online: [] };
     };
     socket.on('room:create', ({ name }, ack) => ack({ data: join(name) }));
     socket.on('room:join', ({ name }, ack) => ack({ data: join(name) }));

@@ -169,7 +169,7 @@ async function main(): Promise<void> {
     const repository = new MessageRepository(db, profiles);
     // Searching writes nothing: the smallest writer will do.
     const writer = new MessageWriter(repository, { batchSize: 1, windowMs: 0, queueLimit: 1, concurrency: 1 });
-    const search = new SearchService(new SearchRepository(db), new MessageService(repository, writer, new RoomService(new RoomRepository(db)), announcer));
+    const search = new SearchService(new SearchRepository(db), new MessageService(repository, writer, new RoomService(new RoomRepository(db), profiles), announcer));
     const query = (kind: Kind) => search.find({ userId: searcherId, query: `${pick(words, kind.ranks[0])} ${pick(words, kind.ranks[1])}` });
 
     for (let index = 0; index < WARMUP_QUERIES; index += 1) await query(KINDS[index % KINDS.length] as Kind);

@@ -15,9 +15,10 @@ import { createStaticRouter } from './http/static';
 import type { Logger } from './logger';
 import { createMessagesRouter, registerMessageHandlers, startBotMessageConsumer } from './messages';
 import { createRealtime } from './realtime';
-import { createRoomsRouter, joinRoomsOnConnect, registerRoomHandlers } from './rooms';
+import { createRoomsRouter, joinRoomsOnConnect, MembershipFanout, registerRoomHandlers } from './rooms';
 import { createSearchRouter, registerSearchHandlers } from './search';
 import { createServices } from './services';
+import { createUsersRouter, registerUserHandlers } from './users';
 
 export interface RunningServer {
   port: number;
@@ -46,6 +47,8 @@ export async function startServer(config: Config, clients: Clients, logger: Logg
     connectedSockets: () => realtime.io.of('/').sockets.size,
   });
   const { users, profiles, rooms, messages, avatars } = services;
+  // Membership changes made over REST or the socket reach every process's sockets the same way.
+  const membership = new MembershipFanout(realtime.io, realtime.presence);
   // Not fatal: without S3 only avatar uploads fail (503), and they retry creating the bucket.
   services.avatarStorage.ensureBucket().catch((error: unknown) => logger.warn({ err: error }, 'avatar bucket not ready yet'));
 
@@ -55,10 +58,11 @@ export async function startServer(config: Config, clients: Clients, logger: Logg
         const user = await users.findById(userId);
         return user && profiles.publicOf(user);
       },
-      prepare: (socket) => joinRoomsOnConnect(socket, { io: realtime.io, rooms }),
+      prepare: (socket) => joinRoomsOnConnect(socket, { rooms, membership }),
     },
     features: [
-      (socket, socketLogger) => registerRoomHandlers(socket, { io: realtime.io, logger: socketLogger, rooms, presence: realtime.presence }),
+      (socket, socketLogger) => registerRoomHandlers(socket, { logger: socketLogger, rooms, presence: realtime.presence, membership }),
+      (socket, socketLogger) => registerUserHandlers(socket, { logger: socketLogger, directory: services.directory }),
       (socket, socketLogger) => registerMessageHandlers(socket, { logger: socketLogger, messages, onAnswered: (seconds, result) => metrics.messageAnswered(seconds, result) }),
       (socket, socketLogger) => registerSearchHandlers(socket, { logger: socketLogger, search: services.search }),
     ],
@@ -102,7 +106,8 @@ export async function startServer(config: Config, clients: Clients, logger: Logg
       endSession: (sessionId) => realtime.endSession(sessionId),
     }),
   );
-  api.use(createRoomsRouter(rooms));
+  api.use(createRoomsRouter(rooms, membership));
+  api.use(createUsersRouter(services.directory));
   api.use(createMessagesRouter(messages));
   api.use(createSearchRouter(services.search));
   app.use('/api', api);

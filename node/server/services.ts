@@ -11,11 +11,13 @@ import type { Logger } from './logger';
 import { MessageRepository, MessageService, MessageWriter, type MessageAnnouncer, type MessageWriterObserver } from './messages';
 import { RoomRepository, RoomService } from './rooms';
 import { SearchRepository, SearchService } from './search';
-import { UserProfiles, UserRepository } from './users';
+import { UserDirectory, UserProfiles, UserRepository } from './users';
 
 export interface Services {
   users: UserRepository;
   profiles: UserProfiles;
+  /** The people picker. */
+  directory: UserDirectory;
   auth: AuthService;
   avatars: AvatarService;
   avatarStorage: AvatarStorage;
@@ -42,7 +44,7 @@ export function createServices({ config, clients, logger, announcer, onEventStor
   const { db } = clients;
   const users = new UserRepository(db);
   const profiles = new UserProfiles(config.CDN_PREFIX);
-  const rooms = new RoomService(new RoomRepository(db));
+  const rooms = new RoomService(new RoomRepository(db), profiles);
   const messageRepository = new MessageRepository(db, profiles);
   const messageWriter = new MessageWriter(
     messageRepository,
@@ -54,6 +56,7 @@ export function createServices({ config, clients, logger, announcer, onEventStor
   return {
     users,
     profiles,
+    directory: new UserDirectory(users, profiles),
     auth: new AuthService({ db, users, onEventStored }),
     avatars: new AvatarService({ logger, storage: avatarStorage, users, profiles, onProfileChanged: (user) => announcer.userUpdated(user) }),
     avatarStorage,

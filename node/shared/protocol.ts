@@ -9,6 +9,12 @@ import sharedLimits from './limits.json';
 export const LIMITS = {
   usernamePattern: new RegExp(sharedLimits.usernamePattern),
   roomNamePattern: new RegExp(sharedLimits.roomNamePattern),
+  /** A direct conversation's key: '@' and 20 hex digits, a form no room name can take. */
+  directNamePattern: /^@[0-9a-f]{20}$/,
+  /** People in a direct conversation, its starter included: 2 (one-to-one) up to this many (a group). */
+  directMaxPeople: 8,
+  /** Users answered by the people picker (`users:find`, GET /api/users), at most. */
+  userSearchMax: 10,
   /** In characters (code points), after trimming. */
   messageMaxLength: sharedLimits.messageMaxLength,
   passwordMinLength: 8,
@@ -39,17 +45,27 @@ export interface SelfUser extends PublicUser {
   email: string;
 }
 
+/**
+ * A public room is listed to everyone and anyone may join it; a private room and a direct conversation (DM) exist
+ * only for their members: to anyone else they look exactly like a conversation that does not exist.
+ */
+export type ConversationKind = 'public' | 'private' | 'direct';
+
 export interface RoomSummary {
+  /** The protocol key of the conversation: a room's name, or a DM's '@…' key (LIMITS.directNamePattern). */
   name: string;
+  kind: ConversationKind;
   memberCount: number;
   /** Whether the current user is a member. */
   joined: boolean;
   /** The owner (the room's creator), who may delete any message in it; null for a room nobody owns (general). */
   ownerId: number | null;
+  /** A direct conversation's members, the user included, so that clients can title it by the others' names. */
+  members?: PublicUser[];
 }
 
-/** What everyone hears when a room's member count changes (room:updated). */
-export type RoomUpdate = Pick<RoomSummary, 'name' | 'memberCount'>;
+/** What a room's audience hears when its member count changes (room:updated): everyone for a public room, the members for the others. */
+export type RoomUpdate = Pick<RoomSummary, 'name' | 'memberCount' | 'members'>;
 
 export interface ChatMessage {
   id: number;
@@ -155,6 +171,22 @@ export interface EditMessageRequest {
   body: string;
 }
 
+/** POST /api/dms: start a direct conversation with these people (1 to 7 others); answers its RoomSummary. */
+export interface StartDirectRequest {
+  userIds: number[];
+}
+
+/** POST /api/rooms: create a room, public or private (invite-only); answers its RoomSummary. */
+export interface CreateRoomRequest {
+  name: string;
+  private?: boolean;
+}
+
+/** POST /api/rooms/:name/members: the owner of a private room invites someone. */
+export interface InviteRequest {
+  userId: number;
+}
+
 export const CSRF_HEADER = 'x-csrf-token';
 
 // ---- socket.io ----
@@ -169,9 +201,24 @@ export interface RoomJoined {
 
 export interface ClientToServerEvents {
   'room:list': (ack: AckCallback<RoomSummary[]>) => void;
-  'room:create': (payload: { name: string }, ack: AckCallback<RoomJoined>) => void;
+  /** `private: true` makes an invite-only room, which only its members can list, find or join. */
+  'room:create': (payload: { name: string; private?: boolean }, ack: AckCallback<RoomJoined>) => void;
   'room:join': (payload: { name: string }, ack: AckCallback<RoomJoined>) => void;
+  /** A one-to-one DM cannot be left; a group DM and a private room can. */
   'room:leave': (payload: { name: string }, ack: AckCallback<true>) => void;
+  /** The owner of a private room adds someone; they hear conversation:added. Answers the room's new summary. */
+  'room:invite': (payload: { name: string; userId: number }, ack: AckCallback<RoomSummary>) => void;
+  /** The owner of a private room removes a member; their sockets leave at once and they hear conversation:removed. */
+  'room:remove': (payload: { name: string; userId: number }, ack: AckCallback<RoomSummary>) => void;
+  /** A conversation's members, for its members only. */
+  'room:members': (payload: { name: string }, ack: AckCallback<PublicUser[]>) => void;
+  /**
+   * Starts a direct conversation with these people (1 to 7 others). One-to-one: the pair's one conversation, the
+   * same one every time. A group: a new conversation each time. The others hear conversation:added.
+   */
+  'dm:start': (payload: { userIds: number[] }, ack: AckCallback<RoomJoined>) => void;
+  /** The people picker: users whose name starts with the prefix, not the caller, no bots, at most LIMITS.userSearchMax. */
+  'users:find': (payload: { prefix: string }, ack: AckCallback<PublicUser[]>) => void;
   'message:send': (payload: { room: string; clientId: string; body: string }, ack: AckCallback<ChatMessage>) => void;
   /**
    * Rooms the client has seen, each with what it holds (see SyncCursor; a bare number is the newest message id
@@ -207,5 +254,9 @@ export interface ServerToClientEvents {
   presence: (payload: { room: string; online: PublicUser[] }) => void;
   typing: (payload: { room: string; user: PublicUser }) => void;
   'room:updated': (room: RoomUpdate) => void;
+  /** The user was added to a conversation (a DM started, an invitation to a private room): it belongs in the sidebar. */
+  'conversation:added': (room: RoomSummary) => void;
+  /** The user was removed from a private room (or left it elsewhere): the client drops it. */
+  'conversation:removed': (payload: { name: string }) => void;
   'user:updated': (user: PublicUser) => void;
 }

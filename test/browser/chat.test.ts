@@ -1,9 +1,9 @@
 /**
- * Two people in two browsers (Debian's chromium) against the real server: they register, chat,
- * edit and delete messages, page back through history, search and open an old message in its room, one uploads an
+ * Two people in two browsers (Debian's chromium) against the real server: they register, chat, start a direct
+ * message, edit and delete messages, page back through history, search and open an old message in its room, one uploads an
  * avatar that the other sees, one drops off and comes back.
  * Screenshots go to test-results/ (chat.png, chat-search.png and chat-formatting.png at desktop width, chat-phone*.png
- * and chat-formatting-phone.png at 390 px, chat-xss.png, one per step such as chat-edit-delete.png).
+ * and chat-formatting-phone.png at 390 px, chat-xss.png, one per step such as chat-edit-delete.png and chat-dm.png).
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -359,7 +359,7 @@ describe('two people chatting in the browser', () => {
     await bobsMessage.getByRole('group', { name: 'Confirm delete' }).getByRole('button', { name: 'Delete' }).click();
     await pageB.locator('.message__body--deleted').waitFor();
     expect(await bodies(pageB, 'bob oversteps').count()).toBe(0);
-    expect(await pageB.locator('.message', { hasText: `hello ${room}` }).getByRole('button').count()).toBe(0);
+    expect(await pageB.locator('.message', { hasText: `hello ${room}` }).getByRole('button', { name: /Edit message|Delete message/ }).count()).toBe(0);
 
     await pageB.getByRole('button', { name: `Leave ${room}` }).click();
     await pageB.getByRole('heading', { name: '# general' }).waitFor();
@@ -376,6 +376,39 @@ describe('two people chatting in the browser', () => {
     await pageA.waitForFunction(() => document.title === 'Chat');
     expect(await composer(pageA).inputValue()).toBe('a draft for general');
     await composer(pageA).fill('');
+  });
+
+  it('two people start a direct message, from the people picker and from a name, and exchange messages in it', async () => {
+    const directMessages = (page: Page) => page.getByRole('region', { name: 'Direct messages' });
+    // A finds B by the start of the name and starts the conversation.
+    await directMessages(pageA).getByRole('button', { name: 'New message' }).click();
+    await pageA.getByLabel('Find people').fill(bob.username.slice(0, -2).toUpperCase());
+    await pageA.getByRole('list', { name: 'People found' }).getByRole('button', { name: bob.username }).click();
+    await pageA.getByRole('list', { name: 'Picked people' }).getByText(bob.username).waitFor();
+    await directMessages(pageA).getByRole('button', { name: 'Start' }).click();
+    await pageA.getByRole('heading', { name: `@ ${bob.username}` }).waitFor();
+    expect(await composer(pageA).getAttribute('placeholder')).toBe(`Message @${bob.username}`);
+    await say(pageA, 'just between us');
+
+    // B sees it appear live in the sidebar, titled by A's name, apart from the rooms, with the message unread.
+    const conversationOfB = directMessages(pageB).locator('.rooms__open', { hasText: `@ ${alice.username}` });
+    await conversationOfB.getByLabel('1 unread').waitFor();
+    expect(await pageB.getByRole('region', { name: 'Rooms' }).getByText(alice.username).count()).toBe(0);
+    // A click on A's name in the online list opens the same conversation: one per pair.
+    await pageB.locator('.online').getByRole('button', { name: alice.username }).click();
+    await pageB.getByRole('heading', { name: `@ ${alice.username}` }).waitFor();
+    await bodies(pageB, 'just between us').waitFor();
+    expect(await directMessages(pageB).locator('.rooms__open').count()).toBe(1);
+    await say(pageB, 'agreed, nobody else hears this');
+    await bodies(pageA, 'agreed, nobody else hears this').waitFor();
+    await pageA.screenshot({ path: path.join(RESULTS, 'chat-dm.png') });
+
+    for (const page of [pageA, pageB]) {
+      await page.locator('.rooms__open', { hasText: '# general' }).click();
+      await page.getByRole('heading', { name: '# general' }).waitFor();
+    }
+    // Nothing of it was said in general.
+    expect(await bodies(pageA, 'just between us').count()).toBe(0);
   });
 
   it('loads older history while scrolling up and keeps the reader’s place', async () => {

@@ -11,7 +11,7 @@ import { createLogger } from '../../node/server/logger';
 import type { MessageService } from '../../node/server/messages';
 import { createRealtime, type Realtime } from '../../node/server/realtime';
 import { RoomRepository, RoomService } from '../../node/server/rooms';
-import { createMessageService } from '../support/messages';
+import { createMessageService, profiles } from '../support/messages';
 import { createTestDatabase, createTestPool, uniqueRedisPrefix, type TestDatabase } from '../support/resources';
 import { waitFor } from '../support/wait';
 
@@ -34,7 +34,7 @@ beforeAll(async () => {
     "INSERT INTO users (username, email, password_hash) VALUES ('closing_user', 'c@example.com', NULL) RETURNING id",
   );
   userId = Number(rows[0]?.id);
-  const rooms = new RoomService(new RoomRepository(db));
+  const rooms = new RoomService(new RoomRepository(db), profiles);
   await rooms.roomsOnConnect(userId);
 
   const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: database.url, REDIS_PREFIX: uniqueRedisPrefix() });

@@ -58,7 +58,7 @@ test('a missing room, a room the user is not in, and payloads that are not objec
   const before = await allMessages();
   expect(await send({ clientId: newClientId(), body: 'where to?' })).toEqual({ error: 'room: expected a room name', code: 'invalid' });
   expect(await send({ room: 'Robert"); --', clientId: newClientId(), body: 'hi' })).toEqual({
-    error: 'room: expected a room name of 2-32 characters a-z 0-9 _ -',
+    error: 'room: expected a room name of 2-32 characters a-z 0-9 _ -, or a direct conversation key',
     code: 'invalid',
   });
   expect(await send({ room: 'bobs-room', clientId: newClientId(), body: 'let me in' })).toEqual({ error: 'you are not a member of bobs-room: join it first', code: 'forbidden' });

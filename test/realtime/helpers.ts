@@ -1,6 +1,6 @@
 /** Conversation helpers for socket.io tests: acknowledged emits and waiting for the next matching event. */
 import type { ClientToServerEvents, ServerToClientEvents } from '../../node/shared/protocol';
-import { connectSocket, type ChatSocket, type LoggedIn } from '../support/client';
+import { connectSocket, type ApiSession, type ChatSocket, type LoggedIn } from '../support/client';
 
 /** The acknowledgement callback is the last parameter of every acknowledged event. */
 type AckCallbackOf<E extends keyof ClientToServerEvents> = Parameters<ClientToServerEvents[E]> extends [...unknown[], infer Last] ? Last : never;
@@ -75,4 +75,10 @@ export function socketsClosedAfterEach(): (url: string, who: LoggedIn) => Promis
     open.push(socket);
     return socket;
   };
+}
+
+/** A REST call's status and body alone, for comparing whole answers. */
+export async function restAnswer(session: ApiSession, method: string, path: string, json?: unknown): Promise<{ status: number; body: unknown }> {
+  const { status, body } = await session.request(method, path, json === undefined ? {} : { json });
+  return { status, body };
 }

@@ -47,7 +47,7 @@ afterAll(async () => {
 async function stack(settings: Partial<MessageWriterSettings>) {
   const batches: { size: number; created: number }[] = [];
   const announcer = recordingAnnouncer();
-  const rooms = new RoomService(new RoomRepository(db));
+  const rooms = new RoomService(new RoomRepository(db), profiles);
   const writer = new MessageWriter(
     new MessageRepository(db, profiles),
     { batchSize: 3, windowMs: NEVER_MS, queueLimit: 1000, concurrency: 2, ...settings },

@@ -134,6 +134,32 @@ test('a room created on one process is announced and joinable on the other', asy
   expect((await heard).body).toBe('hello across');
 });
 
+test('a DM started on one process reaches the other at once; a member removed there stops hearing a private room', async () => {
+  const [a, b] = await Promise.all([connect(alice, first), connect(bob, second)]);
+  const added = nextEvent(b, 'conversation:added');
+  const { room } = await requestData(a, 'dm:start', { userIds: [bob.user.id] });
+  expect(await added).toEqual(room);
+  // Bob's socket on the other process joined it with the event: its send needs no join and reaches Alice.
+  const heard = nextEvent(a, 'message:new', (message) => message.room === room.name);
+  await requestData(b, 'message:send', { room: room.name, clientId: newClientId(), body: 'dm across' });
+  expect((await heard).body).toBe('dm across');
+
+  await requestData(a, 'room:create', { name: 'cross-private', private: true });
+  const invited = nextEvent(b, 'conversation:added', (summary) => summary.name === 'cross-private');
+  await requestData(a, 'room:invite', { name: 'cross-private', userId: bob.user.id });
+  await invited;
+  const removed = nextEvent(b, 'conversation:removed');
+  const bobHeard: string[] = [];
+  b.on('message:new', (message) => bobHeard.push(message.room));
+  await requestData(a, 'room:remove', { name: 'cross-private', userId: bob.user.id });
+  await requestData(a, 'message:send', { room: 'cross-private', clientId: newClientId(), body: 'not for bob' });
+  // One stream carries the leave, then both messages, in order: after the general one, the private one is not coming.
+  const barrier = nextEvent(b, 'message:new', (message) => message.body === 'barrier across');
+  await requestData(a, 'message:send', { room: 'general', clientId: newClientId(), body: 'barrier across' });
+  await Promise.all([removed, barrier]);
+  expect(bobHeard).toEqual(['general']);
+});
+
 test("a logout on one process ends that session's sockets on the other at once, and only them", async () => {
   const account = newUser('logout');
   const phone = await register(first.url, account);

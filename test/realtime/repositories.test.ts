@@ -30,7 +30,7 @@ afterAll(async () => {
 });
 
 test('concurrent batches holding one client id store one message and all answer with it', async () => {
-  const rooms = new RoomService(new RoomRepository(db));
+  const rooms = new RoomService(new RoomRepository(db), profiles);
   await rooms.roomsOnConnect(userId);
   const room = await rooms.requireMember(userId, 'general');
   const repository = new MessageRepository(db, profiles);
@@ -47,7 +47,7 @@ test('concurrent batches holding one client id store one message and all answer 
 });
 
 test('missed messages: oldest first, at most one page per room, only rooms the user is in', async () => {
-  const rooms = new RoomService(new RoomRepository(db));
+  const rooms = new RoomService(new RoomRepository(db), profiles);
   await rooms.create(userId, 'busy-room');
   await rooms.create(otherUserId, 'private-room');
   const { messages } = createMessageService(db, rooms, recordingAnnouncer());
@@ -66,7 +66,7 @@ test('missed messages: oldest first, at most one page per room, only rooms the u
 
 test('a bot (server-side sender) may post to an existing room it is not in, not to a missing one', async () => {
   const announcer = recordingAnnouncer();
-  const { messages } = createMessageService(db, new RoomService(new RoomRepository(db)), announcer);
+  const { messages } = createMessageService(db, new RoomService(new RoomRepository(db), profiles), announcer);
   const posted = await messages.send({ user: otherUser, room: 'busy-room', clientId: 'bot-1', body: 'Welcome!' }, 'bot');
   expect(announcer.announced).toEqual([posted]);
   await expect(messages.send({ user: otherUser, room: 'busy-room', clientId: 'bot-2', body: 'hi' }, 'check-membership')).rejects.toThrow(
@@ -86,9 +86,9 @@ function statementsOnly(pool: Pool): Pool {
 
 test('connecting, creating a room and posting open no explicit transaction, and stay atomic', async () => {
   const pool = statementsOnly(db);
-  const rooms = new RoomService(new RoomRepository(pool));
+  const rooms = new RoomService(new RoomRepository(pool), profiles);
   await rooms.roomsOnConnect(userId);
-  expect(await rooms.create(userId, 'no-tx-room')).toEqual({ name: 'no-tx-room', memberCount: 1, joined: true, ownerId: userId });
+  expect(await rooms.create(userId, 'no-tx-room')).toEqual({ name: 'no-tx-room', kind: 'public', memberCount: 1, joined: true, ownerId: userId });
   // Racing creators: one room, one creator as its only member, the rest told the name is taken.
   const race = await Promise.allSettled([otherUserId, userId, otherUserId].map((creator) => rooms.create(creator, 'raced-room')));
   expect(race.filter((result) => result.status === 'fulfilled')).toHaveLength(1);

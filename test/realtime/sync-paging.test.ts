@@ -3,10 +3,10 @@
  * holds, catches up completely: the web client's sync loop (node/client/lib/sync.ts) against the real server.
  */
 import { syncUntilCaughtUp } from '../../node/client/lib/sync';
-import { RoomRepository, RoomService } from '../../node/server/rooms';
+import { MessageRepository } from '../../node/server/messages';
 import { LIMITS, type ChatMessage, type SyncCursor } from '../../node/shared/protocol';
 import { register, type LoggedIn } from '../support/client';
-import { createMessageService, recordingAnnouncer } from '../support/messages';
+import { profiles } from '../support/messages';
 import { startTestServer, type TestServer } from '../support/server';
 import { requestData, socketsClosedAfterEach } from './helpers';
 
@@ -50,7 +50,7 @@ test('new messages beyond a page: every one arrives, once, in order', async () =
 
 test('changes to held messages beyond a page: every change arrives, the latest state of each message last', async () => {
   const ids = await storedWhileAway(MISSED);
-  const { repository } = createMessageService(server.db, new RoomService(new RoomRepository(server.db)), recordingAnnouncer());
+  const repository = new MessageRepository(server.db, profiles);
   // Every message edited once, then the first ten edited again: more than two pages of changes.
   for (const id of ids) await repository.edit(id, alice.user.id, `edited ${id}`);
   for (const id of ids.slice(0, 10)) await repository.edit(id, alice.user.id, `edited twice ${id}`);

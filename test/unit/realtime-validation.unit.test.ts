@@ -1,6 +1,6 @@
 import { clientIdSchema, characterCount, historyQuerySchema, messageBodySchema, messagePayload, syncPayload, SYNC_MAX_ROOMS } from '../../node/server/messages/validation';
 import { isSameOrigin } from '../../node/server/realtime/origin';
-import { roomPayload } from '../../node/server/rooms/validation';
+import { createRoomPayload, roomPayload } from '../../node/server/rooms/validation';
 import { TokenBucket } from '../../node/server/realtime/token-bucket';
 
 function firstIssue(result: { success: boolean; error?: { issues: { message: string }[] } }): string | undefined {
@@ -61,7 +61,8 @@ describe('socket payloads', () => {
 
   it('name their problem', () => {
     expect(firstIssue(roomPayload.safeParse({}))).toBe('expected a room name');
-    expect(firstIssue(roomPayload.safeParse({ name: 'Not A Room!' }))).toBe('expected a room name of 2-32 characters a-z 0-9 _ -');
+    expect(firstIssue(roomPayload.safeParse({ name: 'Not A Room!' }))).toBe('expected a room name of 2-32 characters a-z 0-9 _ -, or a direct conversation key');
+    expect(firstIssue(createRoomPayload.safeParse({ name: '@0123456789abcdef0123' }))).toBe('expected a room name of 2-32 characters a-z 0-9 _ -');
     expect(firstIssue(messagePayload.safeParse({ room: 'general', clientId: 'c', body: ['x'] }))).toBe('expected the message text as a string');
     expect(messagePayload.parse({ room: 'general', clientId: 'c', body: ' x ' })).toEqual({ room: 'general', clientId: 'c', body: ' x ' });
   });

@@ -3,13 +3,15 @@ import { useEffect, useRef, useState } from 'react';
 import type { SelfUser } from '../../shared/protocol';
 import type { Api } from '../lib/api';
 import { useChat } from '../hooks/useChat';
-import { viewOf } from '../state/chat';
+import { conversationTitle, viewOf } from '../state/chat';
 import { typingLine } from '../state/typing';
 import { Composer } from './Composer';
+import { DirectList } from './DirectList';
+import { MembersPanel } from './MembersPanel';
 import { MessageList } from './MessageList';
 import { OnlineList } from './OnlineList';
 import { ProfilePanel } from './ProfilePanel';
-import { RoomList } from './RoomList';
+import { RoomList, roomMark } from './RoomList';
 import { SearchPanel } from './SearchPanel';
 
 const PAGE_TITLE = 'Chat';
@@ -23,6 +25,14 @@ export function ChatScreen(props: { api: Api; self: SelfUser; onSignedOut: () =>
   const typing = typingLine(view.typing, state.selfId);
   const connectionLabel = CONNECTION_LABELS[state.connection];
   const me = { ...props.self, ...state.users[state.selfId] };
+  /** A conversation's name with its mark, as the header shows it: #general, 🔒plans, @bob. */
+  const titleOf = (name: string) => {
+    const room = state.rooms.find((listed) => listed.name === name);
+    return `${roomMark(room)}${conversationTitle(room, name, state.selfId)}`;
+  };
+  const active = state.rooms.find((room) => room.name === state.activeRoom);
+  const title = conversationTitle(active, state.activeRoom, state.selfId);
+  const markedTitle = titleOf(state.activeRoom);
   const unreadTotal = state.rooms.reduce((total, room) => total + (room.joined ? viewOf(state, room.name).unread : 0), 0);
 
   // Unread messages in other rooms show in the tab's title too, for a reader in another tab.
@@ -55,24 +65,35 @@ export function ChatScreen(props: { api: Api; self: SelfUser; onSignedOut: () =>
     setDrawerOpen(false);
   }
 
+  async function startDirect(userIds: number[]) {
+    await chat.startDirect(userIds);
+    setDrawerOpen(false);
+  }
+
+  /** From a name in the online list or on a message: a failure is told in the notice line. */
+  function messagePerson(userId: number) {
+    startDirect([userId]).catch((error: unknown) => chat.notify(error instanceof Error ? error.message : String(error)));
+  }
+
   return (
     <div className={drawerOpen ? 'chat chat--drawer-open' : 'chat'}>
       <aside className="sidebar" id="sidebar" aria-label="Rooms and people" ref={sidebar}>
         <ProfilePanel api={props.api} self={me} onProfileUpdated={chat.profileUpdated} onSignedOut={props.onSignedOut} />
         <SearchPanel
           api={props.api}
+          titleOf={titleOf}
           onOpen={(hit) => {
             setDrawerOpen(false);
             void chat.openMessage(hit.message.room, hit.message.id);
           }}
         />
         <RoomList
-          rooms={state.rooms}
+          rooms={state.rooms.filter((room) => room.kind !== 'direct')}
           activeRoom={state.activeRoom}
           unread={(name) => viewOf(state, name).unread}
           onSelect={openRoom}
-          onCreate={async (name) => {
-            await chat.createRoom(name);
+          onCreate={async (name, isPrivate) => {
+            await chat.createRoom(name, isPrivate);
             setDrawerOpen(false);
           }}
           onJoin={async (name) => {
@@ -81,7 +102,20 @@ export function ChatScreen(props: { api: Api; self: SelfUser; onSignedOut: () =>
           }}
           onLeave={chat.leaveRoom}
         />
-        <OnlineList room={state.activeRoom} online={view.online} users={state.users} />
+        <DirectList
+          conversations={state.rooms.filter((room) => room.kind === 'direct')}
+          activeRoom={state.activeRoom}
+          selfId={state.selfId}
+          unread={(name) => viewOf(state, name).unread}
+          onSelect={openRoom}
+          onLeave={chat.leaveRoom}
+          findUsers={chat.findUsers}
+          onStart={startDirect}
+        />
+        {active?.kind === 'private' && (
+          <MembersPanel room={active} selfId={state.selfId} members={chat.members} findUsers={chat.findUsers} onInvite={chat.invite} onRemove={chat.removeMember} />
+        )}
+        <OnlineList title={markedTitle} online={view.online} users={state.users} selfId={state.selfId} onStartDirect={messagePerson} />
       </aside>
       <button type="button" className="scrim" aria-label="Close the room list" tabIndex={-1} onClick={() => setDrawerOpen(false)} />
       <main className="room">
@@ -97,7 +131,9 @@ export function ChatScreen(props: { api: Api; self: SelfUser; onSignedOut: () =>
           >
             ☰{unreadTotal > 0 && <span className="badge room__menu-badge">{unreadTotal}</span>}
           </button>
-          <h2 className="room__title"># {state.activeRoom}</h2>
+          <h2 className="room__title">
+            {roomMark(active)} {title}
+          </h2>
           <span className="room__online">{view.online.length} online</span>
         </header>
         {connectionLabel && (
@@ -115,6 +151,7 @@ export function ChatScreen(props: { api: Api; self: SelfUser; onSignedOut: () =>
         )}
         <MessageList
           room={state.activeRoom}
+          title={markedTitle}
           view={view}
           users={state.users}
           selfId={state.selfId}
@@ -126,11 +163,12 @@ export function ChatScreen(props: { api: Api; self: SelfUser; onSignedOut: () =>
           onDiscard={chat.discard}
           focus={state.focus?.room === state.activeRoom ? state.focus : null}
           onCloseFocus={chat.closeFocus}
+          onStartDirect={messagePerson}
         />
         <p className="typing" aria-live="polite">
           {typing ?? ''}
         </p>
-        <Composer room={state.activeRoom} onSend={chat.send} onTyping={chat.notifyTyping} />
+        <Composer room={state.activeRoom} title={markedTitle} onSend={chat.send} onTyping={chat.notifyTyping} />
       </main>
     </div>
   );

@@ -9,7 +9,8 @@ const MAX_ROWS = 6;
 /** Show the character count only when it starts to matter. */
 const COUNTER_FROM = LIMITS.messageMaxLength - 500;
 
-export function Composer({ room, onSend, onTyping }: { room: string; onSend: (body: string) => void; onTyping: () => void }) {
+/** `title` names the conversation as the header shows it, with its mark (#general, @bob). */
+export function Composer({ room, title, onSend, onTyping }: { room: string; title: string; onSend: (body: string) => void; onTyping: () => void }) {
   const [drafts, setDrafts] = useState<Readonly<Record<string, string>>>({});
   const text = drafts[room] ?? '';
   const setText = (value: string) => setDrafts((current) => ({ ...current, [room]: value }));
@@ -45,8 +46,8 @@ export function Composer({ room, onSend, onTyping }: { room: string; onSend: (bo
       <textarea
         ref={input}
         className="composer__input"
-        aria-label={`Message #${room}`}
-        placeholder={`Message #${room}`}
+        aria-label={`Message ${title}`}
+        placeholder={`Message ${title}`}
         rows={rows}
         value={text}
         onChange={(event) => {

@@ -22,6 +22,8 @@ const GROUP_WITHIN_MS = 5 * 60 * 1000;
 
 interface MessageListProps {
   room: string;
+  /** The conversation as the header names it, with its mark (#general, @bob). */
+  title: string;
   view: RoomView;
   users: Readonly<Record<number, PublicUser>>;
   selfId: number;
@@ -35,6 +37,8 @@ interface MessageListProps {
   /** The opened search result, when it is in this room. */
   focus: Focus | null;
   onCloseFocus: () => void;
+  /** A click on someone else's name opens a direct conversation with them. */
+  onStartDirect: (userId: number) => void;
 }
 
 interface ScrollSnapshot {
@@ -54,7 +58,7 @@ function continues(previous: ListedMessage | undefined, message: ListedMessage):
 
 const timeFormats = messageTimeFormats();
 
-export function MessageList({ room, view, users, selfId, ownsRoom, onLoadOlder, onEdit, onDelete, onRetry, onDiscard, focus, onCloseFocus }: MessageListProps) {
+export function MessageList({ room, title, view, users, selfId, ownsRoom, onLoadOlder, onEdit, onDelete, onRetry, onDiscard, focus, onCloseFocus, onStartDirect }: MessageListProps) {
   const scroller = useRef<HTMLDivElement>(null);
   const snapshot = useRef<ScrollSnapshot>({ shown: null, firstKey: undefined, lastKey: undefined, scrollHeight: 0, scrollTop: 0, atBottom: true });
   const { history } = view;
@@ -145,9 +149,9 @@ export function MessageList({ room, view, users, selfId, ownsRoom, onLoadOlder, 
   }
 
   return (
-    <div className="messages" ref={scroller} onScroll={onScroll} role="log" aria-label={`Messages in #${room}`} tabIndex={-1}>
+    <div className="messages" ref={scroller} onScroll={onScroll} role="log" aria-label={`Messages in ${title}`} tabIndex={-1}>
       <div className="messages__top">
-        {focus && !focus.hasOlder && <span>This is the beginning of #{room}.</span>}
+        {focus && !focus.hasOlder && <span>This is the beginning of {title}.</span>}
         {!focus && history.loading && <span>Loading older messages…</span>}
         {!focus && history.error && (
           <span role="alert">
@@ -158,7 +162,7 @@ export function MessageList({ room, view, users, selfId, ownsRoom, onLoadOlder, 
           </span>
         )}
         {!focus && history.loaded && !history.hasMore && (
-          <span>{messages.length === 0 ? `No messages in #${room} yet: write the first one below.` : `This is the beginning of #${room}.`}</span>
+          <span>{messages.length === 0 ? `No messages in ${title} yet: write the first one below.` : `This is the beginning of ${title}.`}</span>
         )}
       </div>
       <ol className="messages__list">
@@ -188,8 +192,16 @@ export function MessageList({ room, view, users, selfId, ownsRoom, onLoadOlder, 
               <div className="message__main">
                 {!grouped && (
                   <div className="message__meta">
-                    <span className="message__author">{author.username}</span>
-                    {message.user.id === selfId && <span className="message__you">(you)</span>}
+                    {message.user.id === selfId ? (
+                      <>
+                        <span className="message__author">{author.username}</span>
+                        <span className="message__you">(you)</span>
+                      </>
+                    ) : (
+                      <button type="button" className="message__author person" title={`Message ${author.username}`} onClick={() => onStartDirect(author.id)}>
+                        {author.username}
+                      </button>
+                    )}
                     <time className="message__time" dateTime={message.createdAt} title={timeFormats.full.format(created)}>
                       {messageTimeLabel(created, now, timeFormats)}
                     </time>

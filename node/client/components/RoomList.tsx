@@ -1,14 +1,15 @@
-/** The rooms the user is in, the others they may join, and a form to create one. */
+/** The rooms the user is in, the public ones they may join, and a form to create one, public or private. */
 import { useState, type FormEvent } from 'react';
 import { DEFAULT_ROOM, LIMITS, type RoomSummary } from '../../shared/protocol';
 import { FormError } from './FormError';
+import { useAttempt } from '../hooks/useAttempt';
 
 interface RoomListProps {
   rooms: RoomSummary[];
   activeRoom: string;
   unread: (room: string) => number;
   onSelect: (room: string) => void;
-  onCreate: (room: string) => Promise<void>;
+  onCreate: (room: string, isPrivate: boolean) => Promise<void>;
   onJoin: (room: string) => Promise<void>;
   onLeave: (room: string) => Promise<void>;
 }
@@ -17,23 +18,20 @@ function members(count: number): string {
   return count === 1 ? '1 member' : `${count} members`;
 }
 
+/** A room's mark before its name: a lock for a private (invite-only) room. */
+export function roomMark(room: Pick<RoomSummary, 'kind'> | undefined): string {
+  if (room?.kind === 'private') return '🔒';
+  if (room?.kind === 'direct') return '@';
+  return '#';
+}
+
 export function RoomList({ rooms, activeRoom, unread, onSelect, onCreate, onJoin, onLeave }: RoomListProps) {
   const [name, setName] = useState('');
-  const [error, setError] = useState<string | null>(null);
+  const [isPrivate, setPrivate] = useState(false);
+  // The server's refusal is shown under the list.
+  const { error, setError, attempt } = useAttempt();
   const joined = rooms.filter((room) => room.joined);
   const others = rooms.filter((room) => !room.joined);
-
-  /** Runs a room command; the server's refusal is shown under the list. */
-  async function attempt(command: () => Promise<void>): Promise<boolean> {
-    setError(null);
-    try {
-      await command();
-      return true;
-    } catch (failure) {
-      setError(failure instanceof Error ? failure.message : String(failure));
-      return false;
-    }
-  }
 
   async function create(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -42,7 +40,10 @@ export function RoomList({ rooms, activeRoom, unread, onSelect, onCreate, onJoin
       setError('A room name is 2–32 of a–z, 0–9, _ and -');
       return;
     }
-    if (await attempt(() => onCreate(trimmed))) setName('');
+    if (await attempt(() => onCreate(trimmed, isPrivate))) {
+      setName('');
+      setPrivate(false);
+    }
   }
 
   return (
@@ -59,7 +60,9 @@ export function RoomList({ rooms, activeRoom, unread, onSelect, onCreate, onJoin
                 aria-current={room.name === activeRoom ? 'page' : undefined}
                 onClick={() => onSelect(room.name)}
               >
-                <span className="rooms__name"># {room.name}</span>
+                <span className="rooms__name">
+                  {roomMark(room)} {room.name}
+                </span>
                 <span className="rooms__count">{members(room.memberCount)}</span>
                 {count > 0 && <span className="badge" aria-label={`${count} unread`}>{count}</span>}
               </button>
@@ -106,6 +109,9 @@ export function RoomList({ rooms, activeRoom, unread, onSelect, onCreate, onJoin
           Create
         </button>
       </form>
+      <label className="rooms__private">
+        <input type="checkbox" checked={isPrivate} onChange={(event) => setPrivate(event.target.checked)} /> Private: invited people only
+      </label>
       <FormError error={error} />
     </section>
   );

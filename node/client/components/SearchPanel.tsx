@@ -10,6 +10,8 @@ import { messageTimeFormats, messageTimeLabel } from '../lib/time';
 import { FormError } from './FormError';
 
 interface SearchPanelProps {
+  /** A conversation's name as the sidebar shows it, with its mark (#general, @bob). */
+  titleOf: (room: string) => string;
   api: Api;
   onOpen: (hit: SearchHit) => void;
 }
@@ -30,7 +32,7 @@ function Snippet({ parts }: { parts: SnippetPart[] }) {
   );
 }
 
-export function SearchPanel({ api, onOpen }: SearchPanelProps) {
+export function SearchPanel({ api, onOpen, titleOf }: SearchPanelProps) {
   const [query, setQuery] = useState('');
   const [results, setResults] = useState<Results | null>(null);
   const [loading, setLoading] = useState(false);
@@ -91,7 +93,7 @@ export function SearchPanel({ api, onOpen }: SearchPanelProps) {
               <li key={hit.message.id}>
                 <button type="button" className="search__hit" onClick={() => onOpen(hit)}>
                   <span className="search__meta">
-                    #{hit.message.room} · {hit.message.user.username} ·{' '}
+                    {titleOf(hit.message.room)} · {hit.message.user.username} ·{' '}
                     <time dateTime={hit.message.createdAt}>{messageTimeLabel(new Date(hit.message.createdAt), now, timeFormats)}</time>
                   </span>
                   <span className="search__snippet">

@@ -15,11 +15,16 @@ import {
   createRoom,
   deleteMessage,
   editMessage,
+  findUsers,
+  inviteMember,
   joinRoom,
   leaveRoom,
+  listMembers,
   listRooms,
   messagesAround,
+  removeMember,
   sendMessage,
+  startDirect,
   syncRooms,
   type ChatSocket,
 } from '../lib/socket';
@@ -34,7 +39,17 @@ export interface ChatController {
   state: ChatState;
   selectRoom(name: string): void;
   /** Resolves when the server accepted; rejects with the server's reason. */
-  createRoom(name: string): Promise<void>;
+  createRoom(name: string, isPrivate: boolean): Promise<void>;
+  /** Opens the direct conversation with these people (1 to 7 others), starting it if needed. */
+  startDirect(userIds: number[]): Promise<void>;
+  /** The people picker: users whose name starts with the prefix. */
+  findUsers(prefix: string): Promise<PublicUser[]>;
+  /** A conversation's members (only its members may ask). */
+  members(name: string): Promise<PublicUser[]>;
+  /** The owner of a private room adds someone to it. */
+  invite(name: string, userId: number): Promise<void>;
+  /** The owner of a private room removes a member. */
+  removeMember(name: string, userId: number): Promise<void>;
   joinRoom(name: string): Promise<void>;
   leaveRoom(name: string): Promise<void>;
   send(body: string): void;
@@ -52,6 +67,8 @@ export interface ChatController {
   closeFocus(): void;
   /** The user's own profile changed here (avatar upload), before the server's broadcast arrives. */
   profileUpdated(user: PublicUser): void;
+  /** Tells the user something in the notice line. */
+  notify(notice: string): void;
   dismissNotice(): void;
 }
 
@@ -185,6 +202,8 @@ export function useChat(api: Api, self: PublicUser, onUnauthorized: () => void):
     socket.on('presence', ({ room, online }) => act({ type: 'presence', room, online }));
     socket.on('typing', ({ room, user }) => act({ type: 'typing', room, user, now: Date.now() }));
     socket.on('room:updated', (room) => act({ type: 'room:updated', room }));
+    socket.on('conversation:added', (room) => act({ type: 'room:summary', room }));
+    socket.on('conversation:removed', ({ name }) => act({ type: 'conversation:removed', name }));
     socket.on('user:updated', (user) => act({ type: 'user:updated', user }));
     socket.connect();
     return () => {
@@ -205,12 +224,17 @@ export function useChat(api: Api, self: PublicUser, onUnauthorized: () => void):
     return () => clearTimeout(timer);
   }, [state.views]);
 
+  const requireSocket = useCallback((): ChatSocket => {
+    const socket = socketRef.current;
+    if (!socket?.connected) throw new Error('Not connected: wait until the connection is back');
+    return socket;
+  }, []);
+  // Stable across renders: components that read with them (people picker, members panel) ask again only when what
+  // they ask about changes.
+  const findPeople = useCallback(async (prefix: string) => findUsers(requireSocket(), prefix), [requireSocket]);
+  const members = useCallback(async (name: string) => listMembers(requireSocket(), name), [requireSocket]);
+
   return useMemo<ChatController>(() => {
-    const requireSocket = (): ChatSocket => {
-      const socket = socketRef.current;
-      if (!socket?.connected) throw new Error('Not connected: wait until the connection is back');
-      return socket;
-    };
     const openRoom = async (name: string, join: (socket: ChatSocket) => ReturnType<typeof joinRoom>) => {
       dispatch({ type: 'room:joined', joined: await join(requireSocket()), activate: true });
       loadFirstPageIfNeeded(name);
@@ -221,7 +245,20 @@ export function useChat(api: Api, self: PublicUser, onUnauthorized: () => void):
         dispatch({ type: 'room:select', name });
         loadFirstPageIfNeeded(name);
       },
-      createRoom: (name) => openRoom(name, (socket) => createRoom(socket, name)),
+      createRoom: (name, isPrivate) => openRoom(name, (socket) => createRoom(socket, name, isPrivate)),
+      async startDirect(userIds) {
+        const joined = await startDirect(requireSocket(), userIds);
+        dispatch({ type: 'room:joined', joined, activate: true });
+        loadFirstPageIfNeeded(joined.room.name);
+      },
+      findUsers: findPeople,
+      members,
+      async invite(name, userId) {
+        dispatch({ type: 'room:summary', room: await inviteMember(requireSocket(), name, userId) });
+      },
+      async removeMember(name, userId) {
+        dispatch({ type: 'room:summary', room: await removeMember(requireSocket(), name, userId) });
+      },
       joinRoom: (name) => openRoom(name, (socket) => joinRoom(socket, name)),
       async leaveRoom(name) {
         await leaveRoom(requireSocket(), name);
@@ -271,7 +308,8 @@ export function useChat(api: Api, self: PublicUser, onUnauthorized: () => void):
       },
       closeFocus: () => dispatch({ type: 'focus:close' }),
       profileUpdated: (user) => dispatch({ type: 'user:updated', user }),
+      notify: (notice) => dispatch({ type: 'notice', notice }),
       dismissNotice: () => dispatch({ type: 'notice', notice: null }),
     };
-  }, [api, state, self, deliver, loadHistory, loadFirstPageIfNeeded]);
+  }, [api, state, self, deliver, loadHistory, loadFirstPageIfNeeded, requireSocket, findPeople, members]);
 }

@@ -3,7 +3,7 @@
  * that unwrap `{data}` / `{error}` acknowledgements.
  */
 import { io, type Socket } from 'socket.io-client';
-import type { Ack, AroundResponse, ChatMessage, ClientToServerEvents, ErrorCode, RoomJoined, RoomSummary, ServerToClientEvents, SyncCursor } from '../../shared/protocol';
+import type { Ack, AroundResponse, ChatMessage, ClientToServerEvents, ErrorCode, PublicUser, RoomJoined, RoomSummary, ServerToClientEvents, SyncCursor } from '../../shared/protocol';
 
 export type ChatSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -54,8 +54,28 @@ export async function joinRoom(socket: ChatSocket, name: string): Promise<RoomJo
   return unwrap(await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('room:join', { name }));
 }
 
-export async function createRoom(socket: ChatSocket, name: string): Promise<RoomJoined> {
-  return unwrap(await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('room:create', { name }));
+export async function createRoom(socket: ChatSocket, name: string, isPrivate: boolean): Promise<RoomJoined> {
+  return unwrap(await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('room:create', { name, private: isPrivate }));
+}
+
+export async function startDirect(socket: ChatSocket, userIds: number[]): Promise<RoomJoined> {
+  return unwrap(await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('dm:start', { userIds }));
+}
+
+export async function findUsers(socket: ChatSocket, prefix: string): Promise<PublicUser[]> {
+  return unwrap(await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('users:find', { prefix }));
+}
+
+export async function listMembers(socket: ChatSocket, name: string): Promise<PublicUser[]> {
+  return unwrap(await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('room:members', { name }));
+}
+
+export async function inviteMember(socket: ChatSocket, name: string, userId: number): Promise<RoomSummary> {
+  return unwrap(await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('room:invite', { name, userId }));
+}
+
+export async function removeMember(socket: ChatSocket, name: string, userId: number): Promise<RoomSummary> {
+  return unwrap(await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('room:remove', { name, userId }));
 }
 
 export async function leaveRoom(socket: ChatSocket, name: string): Promise<void> {

@@ -68,6 +68,10 @@ export type ChatAction =
   | { type: 'room:updated'; room: RoomUpdate }
   | { type: 'room:joined'; joined: RoomJoined; activate: boolean }
   | { type: 'room:left'; name: string }
+  /** The user was added to a conversation (a DM, an invitation), or the owner's invite or remove changed it. */
+  | { type: 'room:summary'; room: RoomSummary }
+  /** The user was removed from a private room: it goes from the list, with what was shown of it. */
+  | { type: 'conversation:removed'; name: string }
   | { type: 'room:select'; name: string }
   | { type: 'history:loading'; room: string }
   | { type: 'history:page'; room: string; page: HistoryResponse }
@@ -173,7 +177,7 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
     }
     case 'room:updated': {
       const existing = state.rooms.find((room) => room.name === action.room.name);
-      return { ...state, rooms: upsertRoom(state.rooms, { ...action.room, joined: existing?.joined ?? false, ownerId: existing?.ownerId ?? null }) };
+      return { ...state, rooms: upsertRoom(state.rooms, { kind: 'public', joined: false, ownerId: null, ...existing, ...action.room }) };
     }
     case 'room:joined': {
       const { room, online } = action.joined;
@@ -183,13 +187,12 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
       }));
       return action.activate ? selectRoom(next, room.name) : next;
     }
-    case 'room:left': {
-      // The member count is the server's to tell (room:updated), which may arrive before or after this.
-      const rooms = state.rooms.map((room) => (room.name === action.name ? { ...room, joined: false } : room));
-      const views = Object.fromEntries(Object.entries(state.views).filter(([name]) => name !== action.name));
-      const next = { ...state, rooms, views };
-      return state.activeRoom === action.name ? selectRoom(next, DEFAULT_ROOM) : next;
-    }
+    case 'room:left':
+      return forget(state, action.name);
+    case 'room:summary':
+      return { ...state, rooms: upsertRoom(state.rooms, action.room), users: rememberUsers(state.users, action.room.members ?? []) };
+    case 'conversation:removed':
+      return forget(state, action.name);
     case 'room:select':
       return selectRoom(state, action.name);
     case 'history:loading':
@@ -248,6 +251,25 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
 
 function focusOf({ room, messageId, window }: { room: string; messageId: number; window: AroundResponse }): Focus {
   return { room, messageId, messages: window.messages.map(fromServer), hasOlder: window.hasOlder, hasNewer: window.hasNewer };
+}
+
+/**
+ * The user is no longer in the conversation: what was shown of it goes. A public room stays listed, to join again;
+ * a private room or a DM is invisible to non-members, so it goes from the list too.
+ */
+function forget(state: ChatState, name: string): ChatState {
+  // The member count is the server's to tell (room:updated), which may arrive before or after this.
+  const rooms = state.rooms.flatMap((room) => (room.name !== name ? [room] : room.kind === 'public' ? [{ ...room, joined: false }] : []));
+  const views = Object.fromEntries(Object.entries(state.views).filter(([room]) => room !== name));
+  const next = { ...state, rooms, views };
+  return state.activeRoom === name ? selectRoom(next, DEFAULT_ROOM) : next;
+}
+
+/** How a conversation is called: a room by its name, a DM by the names of the other people in it. */
+export function conversationTitle(room: RoomSummary | undefined, name: string, selfId: number): string {
+  if (room?.kind !== 'direct') return name;
+  const others = (room.members ?? []).filter((member) => member.id !== selfId).map((member) => member.username);
+  return others.length > 0 ? others.join(', ') : 'just you';
 }
 
 function selectRoom(state: ChatState, name: string): ChatState {

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { AroundResponse, ChatMessage, HistoryResponse } from '../../shared/protocol';
 import { DomainError } from '../errors';
-import { roomNameSchema } from '../rooms';
+import { conversationNameSchema } from '../rooms';
 import { requireUser, sessionUserId } from '../session-user';
 import { parseInput } from '../validation';
 import type { MessageService } from './service';
@@ -15,7 +15,7 @@ export function createMessagesRouter(messages: MessageService): Router {
   const router = Router();
   router.get('/rooms/:name/messages', requireUser, async (req, res) => {
     const userId = sessionUserId(req);
-    const name = roomNameSchema.safeParse(req.params.name);
+    const name = conversationNameSchema.safeParse(req.params.name);
     if (!name.success) throw new DomainError('not_found', 'no such room');
     const query = parseInput(historyQuerySchema, req.query);
     if (query.around !== undefined) {

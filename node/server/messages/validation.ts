@@ -1,7 +1,7 @@
 /** The one definition of what a message, its ids and the message events may hold: sockets, REST and bots use these. */
 import { z } from 'zod';
 import { LIMITS } from '../../shared/protocol';
-import { roomNameSchema } from '../rooms';
+import { conversationNameSchema } from '../rooms';
 import { NOT_AN_OBJECT } from '../validation';
 
 /** Length in characters (code points), as PostgreSQL's length() counts them: an emoji is one, not two. */
@@ -78,7 +78,7 @@ export const SYNC_MAX_ROOMS = 100;
 /** The body is checked by the message service with messageBodySchema, which bots' messages go through too. */
 export const messagePayload = z.object(
   {
-    room: roomNameSchema,
+    room: conversationNameSchema,
     clientId: clientIdSchema,
     body: z.string({ error: 'expected the message text as a string' }),
   },
@@ -107,7 +107,7 @@ const syncCursorSchema = z.union(
 export const syncPayload = z.object(
   {
     rooms: z
-      .record(roomNameSchema, syncCursorSchema, { error: 'expected rooms as an object of room name to message id or {after, from, revision}' })
+      .record(conversationNameSchema, syncCursorSchema, { error: 'expected rooms as an object of room name to message id or {after, from, revision}' })
       .refine((rooms) => Object.keys(rooms).length <= SYNC_MAX_ROOMS, `expected at most ${SYNC_MAX_ROOMS} rooms`),
   },
   { error: NOT_AN_OBJECT },
@@ -115,7 +115,7 @@ export const syncPayload = z.object(
 
 export const aroundPayload = z.object(
   {
-    room: roomNameSchema,
+    room: conversationNameSchema,
     id: storedMessageIdSchema,
     limit: z.number({ error: 'expected limit as a number' }).int().min(1).max(LIMITS.aroundMax, `expected limit of at most ${LIMITS.aroundMax}`).optional(),
   },

@@ -1,6 +1,7 @@
 /** The rooms module's public face, for the composition root and the features that work within rooms. */
+export { MembershipFanout } from './membership';
 export { RoomRepository, type RoomRecord } from './repository';
 export { createRoomsRouter } from './router';
-export { RoomService } from './service';
+export { RoomService, type MembershipChange } from './service';
 export { registerRoomHandlers, joinRoomsOnConnect } from './socket';
-export { roomNameSchema } from './validation';
+export { conversationNameSchema, roomNameSchema } from './validation';

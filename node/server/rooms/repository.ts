@@ -1,9 +1,11 @@
-import type { RoomSummary } from '../../shared/protocol';
+import type { ConversationKind, RoomSummary } from '../../shared/protocol';
 import type { Queryable } from '../db';
+import type { ProfileRow } from '../users';
 
 export interface RoomRecord {
   id: number;
   name: string;
+  kind: ConversationKind;
 }
 
 /** A room as one user sees it: whether they are a member decides what they may do in it. */
@@ -11,22 +13,39 @@ export interface RoomAccess extends RoomRecord {
   isMember: boolean;
   /** The creator; null for a seeded room or when the creator's account is gone. */
   ownerId: number | null;
+  /** True for a one-to-one DM (it has a pair of people). */
+  isPair: boolean;
+}
+
+/** A room as room:list shows it; `members` only for a DM. */
+export interface ListedRoom extends Omit<RoomSummary, 'members'> {
+  members: ProfileRow[] | undefined;
+}
+
+interface RoomRow {
+  id: string;
+  name: string;
+  kind: ConversationKind;
+  created_by: string | null;
 }
 
 const ownerIdOf = (createdBy: string | null): number | null => (createdBy === null ? null : Number(createdBy));
+
+const recordOf = (row: RoomRow): RoomRecord => ({ id: Number(row.id), name: row.name, kind: row.kind });
 
 /** SQL for rooms and membership; ids come back from pg as strings (bigint) and leave here as numbers. */
 export class RoomRepository {
   constructor(private readonly db: Queryable) {}
 
   async findForUser(name: string, userId: number): Promise<RoomAccess | undefined> {
-    const { rows } = await this.db.query<{ id: string; name: string; is_member: boolean; created_by: string | null }>(
-      `SELECT r.id, r.name, r.created_by, EXISTS (SELECT 1 FROM room_members m WHERE m.room_id = r.id AND m.user_id = $2) AS is_member
+    const { rows } = await this.db.query<RoomRow & { is_member: boolean; is_pair: boolean }>(
+      `SELECT r.id, r.name, r.kind, r.created_by, r.pair_low_user_id IS NOT NULL AS is_pair,
+              EXISTS (SELECT 1 FROM room_members m WHERE m.room_id = r.id AND m.user_id = $2) AS is_member
          FROM rooms r WHERE r.name = $1`,
       [name, userId],
     );
     const row = rows[0];
-    return row && { id: Number(row.id), name: row.name, isMember: row.is_member, ownerId: ownerIdOf(row.created_by) };
+    return row && { ...recordOf(row), isMember: row.is_member, ownerId: ownerIdOf(row.created_by), isPair: row.is_pair };
   }
 
   async findId(name: string): Promise<number | undefined> {
@@ -38,18 +57,58 @@ export class RoomRepository {
    * Creates the room with its creator as the first member; undefined when the name is taken. One statement, so
    * atomic without an explicit transaction (which would hold a connection open across round trips).
    */
-  async createWithMember(name: string, createdBy: number): Promise<RoomRecord | undefined> {
-    const { rows } = await this.db.query<{ id: string; name: string }>(
+  async createWithMember(name: string, kind: 'public' | 'private', createdBy: number): Promise<RoomRecord | undefined> {
+    const { rows } = await this.db.query<RoomRow>(
       `WITH room AS (
-         INSERT INTO rooms (name, created_by) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING RETURNING id, name
+         INSERT INTO rooms (name, kind, created_by) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING RETURNING id, name, kind
        ), member AS (
-         INSERT INTO room_members (room_id, user_id) SELECT id, $2 FROM room
+         INSERT INTO room_members (room_id, user_id) SELECT id, $3 FROM room
        )
-       SELECT id, name FROM room`,
-      [name, createdBy],
+       SELECT id, name, kind FROM room`,
+      [name, kind, createdBy],
     );
     const row = rows[0];
-    return row && { id: Number(row.id), name: row.name };
+    return row && recordOf(row);
+  }
+
+  /**
+   * Creates a direct conversation with these members (the starter among them). For a pair, the pair's existing
+   * conversation when there is one: the insert stops at the unique pair index, and a second statement (whose
+   * snapshot sees a pair inserted concurrently) reads it. `created` tells whether this call made it.
+   */
+  async createDirect(key: string, memberIds: number[]): Promise<{ room: RoomRecord; created: boolean }> {
+    const pair = memberIds.length === 2 ? [Math.min(...memberIds), Math.max(...memberIds)] : [null, null];
+    const { rows } = await this.db.query<RoomRow>(
+      `WITH room AS (
+         INSERT INTO rooms (name, kind, pair_low_user_id, pair_high_user_id) VALUES ($1, 'direct', $2, $3)
+         ON CONFLICT (pair_low_user_id, pair_high_user_id) DO NOTHING RETURNING id, name, kind
+       ), members AS (
+         INSERT INTO room_members (room_id, user_id) SELECT room.id, member.id FROM room, unnest($4::bigint[]) AS member(id)
+       )
+       SELECT id, name, kind FROM room`,
+      [key, pair[0], pair[1], memberIds],
+    );
+    if (rows[0]) return { room: recordOf(rows[0]), created: true };
+    const { rows: existing } = await this.db.query<RoomRow>('SELECT id, name, kind FROM rooms WHERE pair_low_user_id = $1 AND pair_high_user_id = $2', pair);
+    return { room: recordOf(existing[0] as RoomRow), created: false };
+  }
+
+  /** Which of these user ids are people (not bots) that exist. */
+  async people(userIds: number[]): Promise<Set<number>> {
+    const { rows } = await this.db.query<{ id: string }>('SELECT id FROM users WHERE id = ANY($1::bigint[]) AND NOT is_bot', [userIds]);
+    return new Set(rows.map((row) => Number(row.id)));
+  }
+
+  /** Each conversation's members, by name. */
+  async membersOf(roomIds: number[]): Promise<Map<number, ProfileRow[]>> {
+    const { rows } = await this.db.query<ProfileRow & { room_id: string }>(
+      `SELECT m.room_id, u.id, u.username, u.avatar_key FROM room_members m JOIN users u ON u.id = m.user_id
+        WHERE m.room_id = ANY($1::bigint[]) ORDER BY u.username`,
+      [roomIds],
+    );
+    const members = new Map<number, ProfileRow[]>(roomIds.map((id) => [id, []]));
+    for (const row of rows) members.get(Number(row.room_id))?.push({ id: row.id, username: row.username, avatar_key: row.avatar_key });
+    return members;
   }
 
   /** True when the room did not exist before (fixtures). */
@@ -61,9 +120,8 @@ export class RoomRepository {
   /** The room's id, creating it first if it does not exist (the default room on an unseeded database). */
   async ensure(name: string): Promise<RoomRecord> {
     await this.db.query('INSERT INTO rooms (name) VALUES ($1) ON CONFLICT (name) DO NOTHING', [name]);
-    const { rows } = await this.db.query<{ id: string; name: string }>('SELECT id, name FROM rooms WHERE name = $1', [name]);
-    const row = rows[0] as { id: string; name: string };
-    return { id: Number(row.id), name: row.name };
+    const { rows } = await this.db.query<RoomRow>('SELECT id, name, kind, created_by FROM rooms WHERE name = $1', [name]);
+    return recordOf(rows[0] as RoomRow);
   }
 
   /** True when the user was not a member before. */
@@ -86,15 +144,28 @@ export class RoomRepository {
     return Number(rows[0]?.count ?? 0);
   }
 
-  /** Every room, by name, with its member count and whether this user is in it. */
-  async listForUser(userId: number): Promise<RoomSummary[]> {
-    const { rows } = await this.db.query<{ name: string; member_count: string; joined: boolean; created_by: string | null }>(
-      `SELECT r.name, r.created_by, count(m.user_id) AS member_count, bool_or(m.user_id = $1) IS TRUE AS joined
+  /**
+   * What the user may see, by name: every public room, and the private rooms and DMs they are a member of; each
+   * with its member count and whether they are in it, and a DM with its members.
+   */
+  async listForUser(userId: number): Promise<ListedRoom[]> {
+    const { rows } = await this.db.query<RoomRow & { member_count: string; joined: boolean }>(
+      `SELECT r.id, r.name, r.kind, r.created_by, count(m.user_id) AS member_count, bool_or(m.user_id = $1) IS TRUE AS joined
          FROM rooms r LEFT JOIN room_members m ON m.room_id = r.id
-        GROUP BY r.id, r.name ORDER BY r.name`,
+        GROUP BY r.id
+       HAVING r.kind = 'public' OR bool_or(m.user_id = $1)
+        ORDER BY r.name`,
       [userId],
     );
-    return rows.map((row) => ({ name: row.name, memberCount: Number(row.member_count), joined: row.joined, ownerId: ownerIdOf(row.created_by) }));
+    const directMembers = await this.membersOf(rows.filter((row) => row.kind === 'direct').map((row) => Number(row.id)));
+    return rows.map((row) => ({
+      name: row.name,
+      kind: row.kind,
+      memberCount: Number(row.member_count),
+      joined: row.joined,
+      ownerId: ownerIdOf(row.created_by),
+      members: directMembers.get(Number(row.id)),
+    }));
   }
 
   async namesOfMember(userId: number): Promise<string[]> {

@@ -1,13 +1,31 @@
-import { DEFAULT_ROOM, type RoomSummary, type RoomUpdate } from '../../shared/protocol';
+import { randomBytes } from 'node:crypto';
+import { DEFAULT_ROOM, LIMITS, type PublicUser, type RoomSummary, type RoomUpdate } from '../../shared/protocol';
 import { DomainError } from '../errors';
-import type { RoomRecord, RoomRepository } from './repository';
+import type { ProfileRow, UserProfiles } from '../users';
+import type { RoomAccess, RoomRecord, RoomRepository } from './repository';
 
-/** Use cases of rooms and membership. */
+/** What changed in a conversation's membership, for the entry point to tell the sockets (see membership.ts). */
+export interface MembershipChange {
+  room: RoomSummary;
+  /** Whether anything was stored: a repeated invitation or removal changes nothing and is not announced. */
+  changed: boolean;
+}
+
+/** The one answer to a conversation that does not exist or that the caller may not know about. */
+const noSuchRoom = (name: string) => new DomainError('not_found', `no room named ${name}`);
+
+/** A new DM's key: '@' and 20 random hex digits (LIMITS.directNamePattern). */
+const newDirectKey = (): string => `@${randomBytes(10).toString('hex')}`;
+
+/** Use cases of rooms, private rooms, direct conversations and membership. */
 export class RoomService {
   /** Room ids by name: rooms are never renamed, so an id only goes stale when its room is deleted (see forget). */
   private readonly ids = new Map<string, number>();
 
-  constructor(private readonly rooms: RoomRepository) {}
+  constructor(
+    private readonly rooms: RoomRepository,
+    private readonly profiles: UserProfiles,
+  ) {}
 
   /** The room's id, from memory after the first lookup; undefined when there is no such room. */
   async idOf(name: string): Promise<number | undefined> {
@@ -23,32 +41,74 @@ export class RoomService {
     this.ids.delete(name);
   }
 
-  list(userId: number): Promise<RoomSummary[]> {
-    return this.rooms.listForUser(userId);
+  /** Every public room, and the private rooms and DMs the user is in (a DM with its members). */
+  async list(userId: number): Promise<RoomSummary[]> {
+    return (await this.rooms.listForUser(userId)).map(({ members, ...room }) => (members ? { ...room, members: this.profilesOf(members) } : room));
   }
 
-  /** Creates a room with its creator as the first member. */
-  async create(userId: number, name: string): Promise<RoomSummary> {
-    const room = await this.rooms.createWithMember(name, userId);
+  /** Creates a room, public or private, with its creator as the first member and owner. */
+  async create(userId: number, name: string, isPrivate = false): Promise<RoomSummary> {
+    const room = await this.rooms.createWithMember(name, isPrivate ? 'private' : 'public', userId);
     if (!room) throw new DomainError('conflict', `room ${name} already exists`);
-    return { name: room.name, memberCount: 1, joined: true, ownerId: userId };
+    return { name: room.name, kind: room.kind, memberCount: 1, joined: true, ownerId: userId };
   }
 
-  /** Idempotent: joining a room twice changes nothing. */
-  async join(userId: number, name: string): Promise<{ room: RoomSummary; changed: boolean }> {
-    const room = await this.rooms.findForUser(name, userId);
-    if (!room) throw new DomainError('not_found', `no room named ${name}`);
+  /** Idempotent: joining a room twice changes nothing. Only public rooms take people who are not members yet. */
+  async join(userId: number, name: string): Promise<MembershipChange> {
+    const room = await this.visible(userId, name);
     const changed = room.isMember ? false : await this.rooms.addMember(room.id, userId);
-    return { room: { name: room.name, memberCount: await this.rooms.memberCount(room.id), joined: true, ownerId: room.ownerId }, changed };
+    return { room: await this.summaryOf(room), changed };
   }
 
-  async leave(userId: number, name: string): Promise<{ memberCount: number; changed: boolean }> {
+  /** A one-to-one DM cannot be left (there would be nobody to talk to, and starting it again must find it). */
+  async leave(userId: number, name: string): Promise<MembershipChange> {
     // Everyone is put back into the default room at every connect, so leaving it would not stick.
     if (name === DEFAULT_ROOM) throw new DomainError('invalid', `everyone stays in ${DEFAULT_ROOM}`);
-    const room = await this.rooms.findForUser(name, userId);
-    if (!room) throw new DomainError('not_found', `no room named ${name}`);
+    const room = await this.visible(userId, name);
+    if (room.isPair) throw new DomainError('invalid', 'a one-to-one conversation cannot be left');
     const changed = await this.rooms.removeMember(room.id, userId);
-    return { memberCount: await this.rooms.memberCount(room.id), changed };
+    return { room: { ...(await this.summaryOf(room)), joined: false }, changed };
+  }
+
+  /**
+   * Starts a direct conversation between the caller and 1 to 7 other people. For two people it is their one
+   * conversation, found again on every start. A group is new each time: its members may leave, so "the same set of
+   * people" would soon name a different conversation than the one they started, and a new group for a new topic
+   * is what people expect.
+   */
+  async startDirect(userId: number, userIds: number[]): Promise<MembershipChange> {
+    const others = [...new Set(userIds)].filter((id) => id !== userId);
+    if (others.length === 0) throw new DomainError('invalid', 'pick at least one person other than yourself');
+    if (others.length > LIMITS.directMaxPeople - 1) throw new DomainError('invalid', `a direct conversation has at most ${LIMITS.directMaxPeople} people`);
+    const found = await this.rooms.people(others);
+    const missing = others.find((id) => !found.has(id));
+    if (missing !== undefined) throw new DomainError('not_found', `no user with id ${missing}`);
+    const memberIds = [userId, ...others];
+    const { room, created } = await this.rooms.createDirect(newDirectKey(), memberIds);
+    // Nobody owns a DM: an owner could delete the others' messages.
+    return { room: await this.summaryOf({ ...room, ownerId: null }), changed: created };
+  }
+
+  /** The owner of a private room adds someone to it; inviting a member again changes nothing. */
+  async invite(ownerId: number, name: string, userId: number): Promise<MembershipChange> {
+    const room = await this.ownedPrivateRoom(ownerId, name);
+    if (!(await this.rooms.people([userId])).has(userId)) throw new DomainError('not_found', `no user with id ${userId}`);
+    const changed = await this.rooms.addMember(room.id, userId);
+    return { room: await this.summaryOf(room), changed };
+  }
+
+  /** The owner of a private room removes a member; removing someone who is not in it changes nothing. */
+  async remove(ownerId: number, name: string, userId: number): Promise<MembershipChange> {
+    const room = await this.ownedPrivateRoom(ownerId, name);
+    if (userId === ownerId) throw new DomainError('invalid', 'the owner cannot be removed: leave the room instead');
+    const changed = await this.rooms.removeMember(room.id, userId);
+    return { room: await this.summaryOf(room), changed };
+  }
+
+  /** A conversation's members, for its members only. */
+  async members(userId: number, name: string): Promise<PublicUser[]> {
+    const room = await this.requireMember(userId, name);
+    return this.profilesOf((await this.rooms.membersOf([room.id])).get(room.id) ?? []);
   }
 
   /**
@@ -63,17 +123,45 @@ export class RoomService {
     return { names, defaultRoomUpdate: { name: general.name, memberCount: await this.rooms.memberCount(general.id) } };
   }
 
-  /** The room, if it exists and the user is in it; `not_found` or `forbidden` otherwise. */
+  /**
+   * The room, if it exists and the user is in it. A public room one is not in is `forbidden`; a private room or a
+   * DM one is not in is `not_found`, the answer for a room that does not exist, so outsiders learn nothing.
+   */
   async requireMember(userId: number, name: string): Promise<RoomRecord> {
-    const room = await this.rooms.findForUser(name, userId);
-    if (!room) throw new DomainError('not_found', `no room named ${name}`);
+    const room = await this.visible(userId, name);
     if (!room.isMember) throw new DomainError('forbidden', `you are not a member of ${name}: join it first`);
     return room;
   }
 
   async requireId(name: string): Promise<number> {
     const id = await this.idOf(name);
-    if (id === undefined) throw new DomainError('not_found', `no room named ${name}`);
+    if (id === undefined) throw noSuchRoom(name);
     return id;
+  }
+
+  /** The room if the user may know it exists: a public room, or one they are a member of. */
+  private async visible(userId: number, name: string): Promise<RoomAccess> {
+    const room = await this.rooms.findForUser(name, userId);
+    if (!room || (room.kind !== 'public' && !room.isMember)) throw noSuchRoom(name);
+    return room;
+  }
+
+  private async ownedPrivateRoom(ownerId: number, name: string): Promise<RoomAccess> {
+    const room = await this.visible(ownerId, name);
+    if (room.kind === 'public') throw new DomainError('invalid', `${name} is public: anyone may join it, nobody is invited or removed`);
+    if (room.kind === 'direct') throw new DomainError('invalid', 'people are not invited to or removed from a direct conversation: start a new one');
+    if (room.ownerId !== ownerId) throw new DomainError('forbidden', `only the owner of ${name} invites and removes members`);
+    return room;
+  }
+
+  /** The conversation as its members see it. */
+  private async summaryOf(room: RoomRecord & { ownerId: number | null }): Promise<RoomSummary> {
+    const summary: RoomSummary = { name: room.name, kind: room.kind, memberCount: await this.rooms.memberCount(room.id), joined: true, ownerId: room.ownerId };
+    if (room.kind !== 'direct') return summary;
+    return { ...summary, members: this.profilesOf((await this.rooms.membersOf([room.id])).get(room.id) ?? []) };
+  }
+
+  private profilesOf(rows: ProfileRow[]): PublicUser[] {
+    return rows.map((row) => this.profiles.publicOf(row));
   }
 }

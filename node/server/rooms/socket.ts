@@ -1,54 +1,50 @@
-/** The rooms' socket events: list, create, join, leave, typing; and the rooms a socket joins when it connects. */
-import type { RoomJoined, RoomUpdate } from '../../shared/protocol';
+/**
+ * The conversations' socket events: list, create, join, leave, invite, remove, members, starting a DM, typing; and
+ * the rooms a socket joins when it connects.
+ */
+import type { RoomJoined, RoomSummary } from '../../shared/protocol';
 import type { Logger } from '../logger';
 import { onAcked } from '../realtime/acked';
 import type { Presence } from '../realtime/presence';
 import { bucketsOf } from '../realtime/token-bucket';
-import { roomChannel, userChannel, type ChatServer, type ChatServerSocket } from '../realtime/types';
-import type { RoomService } from './service';
-import { roomPayload, typingPayload } from './validation';
+import { roomChannel, userChannel, type ChatServerSocket } from '../realtime/types';
+import type { MembershipFanout } from './membership';
+import type { MembershipChange, RoomService } from './service';
+import { createRoomPayload, memberPayload, roomPayload, startDirectPayload, typingPayload } from './validation';
 
 export interface RoomSocketDeps {
-  io: ChatServer;
   logger: Logger;
   rooms: RoomService;
   presence: Presence;
-}
-
-/** Tells every client (on every process) a room's new member count. */
-function broadcastRoomUpdated(io: ChatServer, room: RoomUpdate): void {
-  io.emit('room:updated', { name: room.name, memberCount: room.memberCount });
+  membership: MembershipFanout;
 }
 
 /** In the handshake: the socket joins every room of its user, and a new user becomes a member of the default room. */
-export async function joinRoomsOnConnect(socket: ChatServerSocket, { io, rooms }: Pick<RoomSocketDeps, 'io' | 'rooms'>): Promise<void> {
+export async function joinRoomsOnConnect(socket: ChatServerSocket, { rooms, membership }: Pick<RoomSocketDeps, 'rooms' | 'membership'>): Promise<void> {
   const { names, defaultRoomUpdate } = await rooms.roomsOnConnect(socket.data.user.id);
   await socket.join(names.map(roomChannel));
   // A new user just became a member of the default room: everyone's member count for it changed.
-  if (defaultRoomUpdate) broadcastRoomUpdated(io, defaultRoomUpdate);
+  if (defaultRoomUpdate) membership.updated('public', defaultRoomUpdate);
 }
 
-export function registerRoomHandlers(socket: ChatServerSocket, { io, logger, rooms, presence }: RoomSocketDeps): void {
+export function registerRoomHandlers(socket: ChatServerSocket, { logger, rooms, presence, membership }: RoomSocketDeps): void {
   const user = () => socket.data.user;
   const buckets = bucketsOf(socket);
 
-  async function joined(room: RoomJoined['room']): Promise<RoomJoined> {
-    // Every tab of this user, on any server process, follows the membership: sends trust it (messages/socket.ts).
-    // This process's tabs at once, before the answer; the cluster adapter applies its own copy only after publishing.
-    io.local.in(userChannel(user().id)).socketsJoin(roomChannel(room.name));
-    io.in(userChannel(user().id)).socketsJoin(roomChannel(room.name));
-    presence.announce(room.name);
+  /** Every tab of this user, on any server process, follows the membership: sends trust it (messages/socket.ts). */
+  async function joined(room: RoomSummary): Promise<RoomJoined> {
+    membership.join([user().id], room.name);
     return { room, online: await presence.online(room.name) };
   }
 
   onAcked(socket, logger, 'room:list', { bucket: buckets.read, handle: () => rooms.list(user().id) });
 
   onAcked(socket, logger, 'room:create', {
-    schema: roomPayload,
+    schema: createRoomPayload,
     bucket: buckets.roomChange,
-    handle: async ({ name }) => {
-      const room = await rooms.create(user().id, name);
-      broadcastRoomUpdated(io, room);
+    handle: async ({ name, private: isPrivate }) => {
+      const room = await rooms.create(user().id, name, isPrivate);
+      membership.created(room);
       return joined(room);
     },
   });
@@ -58,7 +54,7 @@ export function registerRoomHandlers(socket: ChatServerSocket, { io, logger, roo
     bucket: buckets.roomChange,
     handle: async ({ name }) => {
       const { room, changed } = await rooms.join(user().id, name);
-      if (changed) broadcastRoomUpdated(io, room);
+      if (changed) membership.updated(room.kind, room);
       return joined(room);
     },
   });
@@ -67,13 +63,39 @@ export function registerRoomHandlers(socket: ChatServerSocket, { io, logger, roo
     schema: roomPayload,
     bucket: buckets.roomChange,
     handle: async ({ name }) => {
-      const { memberCount, changed } = await rooms.leave(user().id, name);
-      // As in joined(): this process's tabs leave before the answer, the other processes' through the adapter.
-      io.local.in(userChannel(user().id)).socketsLeave(roomChannel(name));
-      io.in(userChannel(user().id)).socketsLeave(roomChannel(name));
-      if (changed) broadcastRoomUpdated(io, { name, memberCount });
-      presence.announce(name);
+      membership.left(user().id, await rooms.leave(user().id, name));
       return true as const;
+    },
+  });
+
+  /** room:invite and room:remove: the owner's change, then what the sockets must know of it. */
+  function onOwnerChange(
+    event: 'room:invite' | 'room:remove',
+    change: (name: string, userId: number) => Promise<MembershipChange>,
+    announce: (userId: number, change: MembershipChange) => void,
+  ): void {
+    onAcked(socket, logger, event, {
+      schema: memberPayload,
+      bucket: buckets.roomChange,
+      handle: async ({ name, userId }) => {
+        const result = await change(name, userId);
+        announce(userId, result);
+        return result.room;
+      },
+    });
+  }
+  onOwnerChange('room:invite', (name, userId) => rooms.invite(user().id, name, userId), (userId, change) => membership.invited(userId, change));
+  onOwnerChange('room:remove', (name, userId) => rooms.remove(user().id, name, userId), (userId, change) => membership.removedMember(userId, change));
+
+  onAcked(socket, logger, 'room:members', { schema: roomPayload, bucket: buckets.read, handle: ({ name }) => rooms.members(user().id, name) });
+
+  onAcked(socket, logger, 'dm:start', {
+    schema: startDirectPayload,
+    bucket: buckets.roomChange,
+    handle: async ({ userIds }) => {
+      const change = await rooms.startDirect(user().id, userIds);
+      membership.started(change);
+      return { room: change.room, online: await presence.online(change.room.name) };
     },
   });
 

@@ -36,6 +36,18 @@ export class UserRepository {
     return rows[0];
   }
 
+  /**
+   * People (not bots) whose username starts with the prefix, by username, without `exceptId` (the one asking).
+   * starts_with(), not LIKE: '_' in a username prefix is a plain character, not a wildcard.
+   */
+  async findPeopleByPrefix(prefix: string, exceptId: number, limit: number): Promise<UserRecord[]> {
+    const { rows } = await this.db.query<UserRecord>(
+      `SELECT ${COLUMNS} FROM users WHERE starts_with(username, $1) AND NOT is_bot AND id <> $2 ORDER BY username LIMIT $3`,
+      [prefix, exceptId, limit],
+    );
+    return rows;
+  }
+
   /** Throws PostgreSQL's unique_violation (23505) when the username or e-mail address is taken. */
   async insert(db: Queryable, user: NewUser): Promise<UserRecord> {
     const { rows } = await db.query<UserRecord>(

@@ -1,5 +1,5 @@
-import type { ChatMessage, PublicUser } from '../../../node/shared/protocol';
-import { chatReducer, initialChatState, olderPageCursor, syncCursor, unconfirmed, viewOf, type ChatAction, type ChatState } from '../../../node/client/state/chat';
+import type { ChatMessage, PublicUser, RoomSummary } from '../../../node/shared/protocol';
+import { chatReducer, conversationTitle, initialChatState, olderPageCursor, syncCursor, unconfirmed, viewOf, type ChatAction, type ChatState } from '../../../node/client/state/chat';
 import { pendingMessage } from '../../../node/client/state/messages';
 
 const alice: PublicUser = { id: 1, username: 'alice', avatarUrl: '/avatars/default/alice.svg' };
@@ -78,26 +78,26 @@ describe('rooms, people and notices', () => {
     // (The count stays as the server last said: its room:updated may come before or after the leave's answer.)
     const joined = run({
       type: 'room:joined',
-      joined: { room: { name: 'random', memberCount: 2, joined: true, ownerId: bob.id }, online: [bob] },
+      joined: { room: { name: 'random', kind: 'public', memberCount: 2, joined: true, ownerId: bob.id }, online: [bob] },
       activate: true,
     });
     expect(joined.activeRoom).toBe('random');
     expect(viewOf(joined, 'random').online).toEqual([bob]);
     const left = chatReducer(joined, { type: 'room:left', name: 'random' });
     expect(left.activeRoom).toBe('general');
-    expect(left.rooms).toEqual([{ name: 'random', memberCount: 2, joined: false, ownerId: bob.id }]);
+    expect(left.rooms).toEqual([{ name: 'random', kind: 'public', memberCount: 2, joined: false, ownerId: bob.id }]);
     expect(left.views.random).toBeUndefined();
   });
 
   it('updates member counts from room:updated without changing whether the user is in the room', () => {
     const state = run(
-      { type: 'rooms', rooms: [{ name: 'general', memberCount: 1, joined: true, ownerId: null }] },
+      { type: 'rooms', rooms: [{ name: 'general', kind: 'public', memberCount: 1, joined: true, ownerId: null }] },
       { type: 'room:updated', room: { name: 'general', memberCount: 5 } },
       { type: 'room:updated', room: { name: 'new', memberCount: 1 } },
     );
     expect(state.rooms).toEqual([
-      { name: 'general', memberCount: 5, joined: true, ownerId: null },
-      { name: 'new', memberCount: 1, joined: false, ownerId: null },
+      { name: 'general', kind: 'public', memberCount: 5, joined: true, ownerId: null },
+      { name: 'new', kind: 'public', memberCount: 1, joined: false, ownerId: null },
     ]);
   });
 
@@ -216,3 +216,31 @@ describe('edits and deletes', () => {
   });
 });
 
+
+describe('direct conversations and private rooms', () => {
+  const carol: PublicUser = { id: 3, username: 'carol', avatarUrl: '/avatars/default/carol.svg' };
+  const dm: RoomSummary = { name: '@0123456789abcdef0123', kind: 'direct', memberCount: 3, joined: true, ownerId: null, members: [alice, bob, carol] };
+  const hidden: RoomSummary = { name: 'hidden', kind: 'private', memberCount: 2, joined: true, ownerId: bob.id };
+
+  it('lists a conversation it was added to, with its members remembered, and titles a DM by the others', () => {
+    const state = run({ type: 'room:summary', room: dm });
+    expect(state.rooms).toEqual([dm]);
+    expect(state.users[carol.id]).toEqual(carol);
+    expect(conversationTitle(dm, dm.name, alice.id)).toBe('bob, carol');
+    expect(conversationTitle(hidden, hidden.name, alice.id)).toBe('hidden');
+  });
+
+  it('drops a private room it was removed from, and a DM it left, with their messages, back in general', () => {
+    const state = run(
+      { type: 'room:summary', room: dm },
+      { type: 'room:summary', room: hidden },
+      { type: 'room:joined', joined: { room: hidden, online: [] }, activate: true },
+      page('hidden', [7], false),
+      { type: 'conversation:removed', name: 'hidden' },
+      { type: 'room:left', name: dm.name },
+    );
+    expect(state.rooms).toEqual([]);
+    expect(state.views.hidden).toBeUndefined();
+    expect(state.activeRoom).toBe('general');
+  });
+});
