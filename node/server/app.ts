@@ -58,7 +58,7 @@ export async function startServer(config: Config, clients: Clients, logger: Logg
       prepare: (socket) => joinRoomsOnConnect(socket, { io: realtime.io, rooms }),
     },
     features: [
-      (socket, socketLogger) => registerRoomHandlers(socket, { io: realtime.io, logger: socketLogger, rooms, presence: realtime.presence }),
+      (socket, socketLogger) => registerRoomHandlers(socket, { io: realtime.io, logger: socketLogger, rooms, reading: services.reading, presence: realtime.presence }),
       (socket, socketLogger) => registerMessageHandlers(socket, { logger: socketLogger, messages, onAnswered: (seconds, result) => metrics.messageAnswered(seconds, result) }),
       (socket, socketLogger) => registerSearchHandlers(socket, { logger: socketLogger, search: services.search }),
     ],
@@ -102,7 +102,7 @@ export async function startServer(config: Config, clients: Clients, logger: Logg
       endSession: (sessionId) => realtime.endSession(sessionId),
     }),
   );
-  api.use(createRoomsRouter(rooms));
+  api.use(createRoomsRouter(rooms, services.reading));
   api.use(createMessagesRouter(messages));
   api.use(createSearchRouter(services.search));
   app.use('/api', api);

@@ -15,6 +15,8 @@ export const LIMITS = {
   passwordMaxLength: 256,
   clientIdMaxLength: 64,
   historyPageMax: 100,
+  /** Unread counts stop here: a client shows this many as "99+" (counting further would read a long history). */
+  unreadCountMax: 100,
   /** A search query, in characters after trimming. */
   searchQueryMaxLength: 200,
   searchPageMax: 50,
@@ -46,7 +48,16 @@ export interface RoomSummary {
   joined: boolean;
   /** The owner (the room's creator), who may delete any message in it; null for a room nobody owns (general). */
   ownerId: number | null;
+  /** The newest message id the user has read here (0: none; always 0 when not joined). */
+  lastReadId: number;
+  /** Messages of others after lastReadId that are not deleted, up to LIMITS.unreadCountMax (0 when not joined). */
+  unreadCount: number;
+  /** Of those, the ones that mention the user (not capped). */
+  mentionCount: number;
 }
+
+/** The user's read position in a room and the counts after it (room:read, and the answer to it). */
+export type ReadState = Pick<RoomSummary, 'name' | 'lastReadId' | 'unreadCount' | 'mentionCount'>;
 
 /** What everyone hears when a room's member count changes (room:updated). */
 export type RoomUpdate = Pick<RoomSummary, 'name' | 'memberCount'>;
@@ -68,6 +79,11 @@ export interface ChatMessage {
    * messages of one room are numbered 1, 2, 3… in the order they happened: a higher revision is the newer state.
    */
   revision: number;
+  /**
+   * The usernames this message mentions (`@name`, node/shared/mentions.ts), lower-cased: only members of the room
+   * when it was sent, never the sender. Resolved once when it is stored: an edit neither adds nor removes mentions.
+   */
+  mentions: string[];
 }
 
 // ---- Errors: REST answers { error, code } with a 4xx/5xx status, acknowledgements { error, code } ----
@@ -155,6 +171,11 @@ export interface EditMessageRequest {
   body: string;
 }
 
+/** POST /api/rooms/:name/read: moves the read position forward to this message of the room; answers the ReadState. */
+export interface MarkReadRequest {
+  messageId: number;
+}
+
 export const CSRF_HEADER = 'x-csrf-token';
 
 // ---- socket.io ----
@@ -172,6 +193,10 @@ export interface ClientToServerEvents {
   'room:create': (payload: { name: string }, ack: AckCallback<RoomJoined>) => void;
   'room:join': (payload: { name: string }, ack: AckCallback<RoomJoined>) => void;
   'room:leave': (payload: { name: string }, ack: AckCallback<true>) => void;
+  /** Moves the user's read position in the room forward to this message (never back); answers the position now held. */
+  'room:read': (payload: { room: string; messageId: number }, ack: AckCallback<ReadState>) => void;
+  /** The room's members (public profiles), for `@name` completion; members only. */
+  'room:members': (payload: { name: string }, ack: AckCallback<PublicUser[]>) => void;
   'message:send': (payload: { room: string; clientId: string; body: string }, ack: AckCallback<ChatMessage>) => void;
   /**
    * Rooms the client has seen, each with what it holds (see SyncCursor; a bare number is the newest message id
@@ -207,5 +232,7 @@ export interface ServerToClientEvents {
   presence: (payload: { room: string; online: PublicUser[] }) => void;
   typing: (payload: { room: string; user: PublicUser }) => void;
   'room:updated': (room: RoomUpdate) => void;
+  /** The user's read position in a room moved (on this or another of their devices): to all of the user's sockets. */
+  'room:read': (state: ReadState) => void;
   'user:updated': (user: PublicUser) => void;
 }

@@ -87,6 +87,9 @@ export type ChatAction =
   | { type: 'focus:open'; room: string; messageId: number; window: AroundResponse }
   | { type: 'focus:close' };
 
+/** The read state of a room the user is not in. */
+const NOTHING_READ = { lastReadId: 0, unreadCount: 0, mentionCount: 0 } as const;
+
 const EMPTY_VIEW: RoomView = {
   messages: [],
   history: { loaded: false, loading: false, hasMore: true, error: null },
@@ -171,7 +174,8 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
     }
     case 'room:updated': {
       const existing = state.rooms.find((room) => room.name === action.room.name);
-      return { ...state, rooms: upsertRoom(state.rooms, { ...action.room, joined: existing?.joined ?? false, ownerId: existing?.ownerId ?? null }) };
+      const known = existing ?? { joined: false, ownerId: null, ...NOTHING_READ };
+      return { ...state, rooms: upsertRoom(state.rooms, { ...known, ...action.room }) };
     }
     case 'room:joined': {
       const { room, online } = action.joined;
@@ -183,7 +187,8 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
     }
     case 'room:left': {
       // The member count is the server's to tell (room:updated), which may arrive before or after this.
-      const rooms = state.rooms.map((room) => (room.name === action.name ? { ...room, joined: false } : room));
+      // The read position left with the membership.
+      const rooms = state.rooms.map((room) => (room.name === action.name ? { ...room, joined: false, ...NOTHING_READ } : room));
       const views = Object.fromEntries(Object.entries(state.views).filter(([name]) => name !== action.name));
       const next = { ...state, rooms, views };
       return state.activeRoom === action.name ? selectRoom(next, DEFAULT_ROOM) : next;

@@ -1,4 +1,5 @@
 /** The rooms module's public face, for the composition root and the features that work within rooms. */
+export { ReadingService, type ReadAnnouncer } from './reading';
 export { RoomRepository, type RoomRecord } from './repository';
 export { createRoomsRouter } from './router';
 export { RoomService } from './service';

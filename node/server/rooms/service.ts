@@ -31,7 +31,7 @@ export class RoomService {
   async create(userId: number, name: string): Promise<RoomSummary> {
     const room = await this.rooms.createWithMember(name, userId);
     if (!room) throw new DomainError('conflict', `room ${name} already exists`);
-    return { name: room.name, memberCount: 1, joined: true, ownerId: userId };
+    return { name: room.name, memberCount: 1, joined: true, ownerId: userId, lastReadId: 0, unreadCount: 0, mentionCount: 0 };
   }
 
   /** Idempotent: joining a room twice changes nothing. */
@@ -39,7 +39,8 @@ export class RoomService {
     const room = await this.rooms.findForUser(name, userId);
     if (!room) throw new DomainError('not_found', `no room named ${name}`);
     const changed = room.isMember ? false : await this.rooms.addMember(room.id, userId);
-    return { room: { name: room.name, memberCount: await this.rooms.memberCount(room.id), joined: true, ownerId: room.ownerId }, changed };
+    const [memberCount, readState] = await Promise.all([this.rooms.memberCount(room.id), this.rooms.readState(room.id, userId)]);
+    return { room: { ...readState, memberCount, joined: true, ownerId: room.ownerId }, changed };
   }
 
   async leave(userId: number, name: string): Promise<{ memberCount: number; changed: boolean }> {

@@ -1,17 +1,22 @@
-/** The rooms' socket events: list, create, join, leave, typing; and the rooms a socket joins when it connects. */
+/**
+ * The rooms' socket events: list, create, join, leave, read, members, typing; and the rooms a socket joins when it
+ * connects.
+ */
 import type { RoomJoined, RoomUpdate } from '../../shared/protocol';
 import type { Logger } from '../logger';
 import { onAcked } from '../realtime/acked';
 import type { Presence } from '../realtime/presence';
 import { bucketsOf } from '../realtime/token-bucket';
 import { roomChannel, userChannel, type ChatServer, type ChatServerSocket } from '../realtime/types';
+import type { ReadingService } from './reading';
 import type { RoomService } from './service';
-import { roomPayload, typingPayload } from './validation';
+import { markReadPayload, roomPayload, typingPayload } from './validation';
 
 export interface RoomSocketDeps {
   io: ChatServer;
   logger: Logger;
   rooms: RoomService;
+  reading: ReadingService;
   presence: Presence;
 }
 
@@ -28,7 +33,7 @@ export async function joinRoomsOnConnect(socket: ChatServerSocket, { io, rooms }
   if (defaultRoomUpdate) broadcastRoomUpdated(io, defaultRoomUpdate);
 }
 
-export function registerRoomHandlers(socket: ChatServerSocket, { io, logger, rooms, presence }: RoomSocketDeps): void {
+export function registerRoomHandlers(socket: ChatServerSocket, { io, logger, rooms, reading, presence }: RoomSocketDeps): void {
   const user = () => socket.data.user;
   const buckets = bucketsOf(socket);
 
@@ -76,6 +81,14 @@ export function registerRoomHandlers(socket: ChatServerSocket, { io, logger, roo
       return true as const;
     },
   });
+
+  onAcked(socket, logger, 'room:read', {
+    schema: markReadPayload,
+    bucket: buckets.read,
+    handle: ({ room, messageId }) => reading.markRead(user().id, room, messageId),
+  });
+
+  onAcked(socket, logger, 'room:members', { schema: roomPayload, bucket: buckets.read, handle: ({ name }) => reading.members(user().id, name) });
 
   // Not acknowledged: a typing notice that is dropped (bad payload, not in the room, too many) simply expires.
   socket.on('typing', (payload: unknown) => {

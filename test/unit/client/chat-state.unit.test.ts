@@ -6,7 +6,7 @@ const alice: PublicUser = { id: 1, username: 'alice', avatarUrl: '/avatars/defau
 const bob: PublicUser = { id: 2, username: 'bob', avatarUrl: '/avatars/default/bob.svg' };
 
 function message(id: number, room = 'general', user: PublicUser = bob): ChatMessage {
-  return { id, room, clientId: `c-${id}`, body: `#${id}`, createdAt: new Date(id * 1000).toISOString(), user, editedAt: null, deletedAt: null, revision: 0 };
+  return { id, room, clientId: `c-${id}`, body: `#${id}`, createdAt: new Date(id * 1000).toISOString(), user, editedAt: null, deletedAt: null, revision: 0, mentions: [] };
 }
 
 const run = (...actions: ChatAction[]): ChatState => actions.reduce(chatReducer, initialChatState(alice));
@@ -78,26 +78,26 @@ describe('rooms, people and notices', () => {
     // (The count stays as the server last said: its room:updated may come before or after the leave's answer.)
     const joined = run({
       type: 'room:joined',
-      joined: { room: { name: 'random', memberCount: 2, joined: true, ownerId: bob.id }, online: [bob] },
+      joined: { room: { name: 'random', memberCount: 2, joined: true, ownerId: bob.id, lastReadId: 0, unreadCount: 0, mentionCount: 0 }, online: [bob] },
       activate: true,
     });
     expect(joined.activeRoom).toBe('random');
     expect(viewOf(joined, 'random').online).toEqual([bob]);
     const left = chatReducer(joined, { type: 'room:left', name: 'random' });
     expect(left.activeRoom).toBe('general');
-    expect(left.rooms).toEqual([{ name: 'random', memberCount: 2, joined: false, ownerId: bob.id }]);
+    expect(left.rooms).toEqual([{ name: 'random', memberCount: 2, joined: false, ownerId: bob.id, lastReadId: 0, unreadCount: 0, mentionCount: 0 }]);
     expect(left.views.random).toBeUndefined();
   });
 
   it('updates member counts from room:updated without changing whether the user is in the room', () => {
     const state = run(
-      { type: 'rooms', rooms: [{ name: 'general', memberCount: 1, joined: true, ownerId: null }] },
+      { type: 'rooms', rooms: [{ name: 'general', memberCount: 1, joined: true, ownerId: null, lastReadId: 0, unreadCount: 0, mentionCount: 0 }] },
       { type: 'room:updated', room: { name: 'general', memberCount: 5 } },
       { type: 'room:updated', room: { name: 'new', memberCount: 1 } },
     );
     expect(state.rooms).toEqual([
-      { name: 'general', memberCount: 5, joined: true, ownerId: null },
-      { name: 'new', memberCount: 1, joined: false, ownerId: null },
+      { name: 'general', memberCount: 5, joined: true, ownerId: null, lastReadId: 0, unreadCount: 0, mentionCount: 0 },
+      { name: 'new', memberCount: 1, joined: false, ownerId: null, lastReadId: 0, unreadCount: 0, mentionCount: 0 },
     ]);
   });
 
