@@ -7,6 +7,7 @@ import { viewOf } from '../state/chat';
 import { typingLine } from '../state/typing';
 import { Composer } from './Composer';
 import { MessageList } from './MessageList';
+import { NotificationsButton } from './NotificationsButton';
 import { OnlineList } from './OnlineList';
 import { ProfilePanel } from './ProfilePanel';
 import { RoomList } from './RoomList';
@@ -23,7 +24,7 @@ export function ChatScreen(props: { api: Api; self: SelfUser; onSignedOut: () =>
   const typing = typingLine(view.typing, state.selfId);
   const connectionLabel = CONNECTION_LABELS[state.connection];
   const me = { ...props.self, ...state.users[state.selfId] };
-  const unreadTotal = state.rooms.reduce((total, room) => total + (room.joined ? viewOf(state, room.name).unread : 0), 0);
+  const unreadTotal = state.rooms.reduce((total, room) => total + (room.joined ? room.unreadCount : 0), 0);
 
   // Unread messages in other rooms show in the tab's title too, for a reader in another tab.
   useEffect(() => {
@@ -69,7 +70,6 @@ export function ChatScreen(props: { api: Api; self: SelfUser; onSignedOut: () =>
         <RoomList
           rooms={state.rooms}
           activeRoom={state.activeRoom}
-          unread={(name) => viewOf(state, name).unread}
           onSelect={openRoom}
           onCreate={async (name) => {
             await chat.createRoom(name);
@@ -82,6 +82,7 @@ export function ChatScreen(props: { api: Api; self: SelfUser; onSignedOut: () =>
           onLeave={chat.leaveRoom}
         />
         <OnlineList room={state.activeRoom} online={view.online} users={state.users} />
+        <NotificationsButton />
       </aside>
       <button type="button" className="scrim" aria-label="Close the room list" tabIndex={-1} onClick={() => setDrawerOpen(false)} />
       <main className="room">
@@ -118,6 +119,7 @@ export function ChatScreen(props: { api: Api; self: SelfUser; onSignedOut: () =>
           view={view}
           users={state.users}
           selfId={state.selfId}
+          selfName={me.username}
           ownsRoom={state.rooms.some((room) => room.name === state.activeRoom && room.ownerId === state.selfId)}
           onLoadOlder={() => chat.loadOlder(state.activeRoom)}
           onEdit={chat.editMessage}
@@ -130,7 +132,7 @@ export function ChatScreen(props: { api: Api; self: SelfUser; onSignedOut: () =>
         <p className="typing" aria-live="polite">
           {typing ?? ''}
         </p>
-        <Composer room={state.activeRoom} onSend={chat.send} onTyping={chat.notifyTyping} />
+        <Composer room={state.activeRoom} selfId={state.selfId} onSend={chat.send} onTyping={chat.notifyTyping} members={chat.members} />
       </main>
     </div>
   );

@@ -1,11 +1,13 @@
-/** The rooms the user is in, the others they may join, and a form to create one. */
+/**
+ * The rooms the user is in, each with its unread count and, apart, how many of those mention the user; the others
+ * they may join; and a form to create one.
+ */
 import { useState, type FormEvent } from 'react';
 import { DEFAULT_ROOM, LIMITS, type RoomSummary } from '../../shared/protocol';
 
 interface RoomListProps {
   rooms: RoomSummary[];
   activeRoom: string;
-  unread: (room: string) => number;
   onSelect: (room: string) => void;
   onCreate: (room: string) => Promise<void>;
   onJoin: (room: string) => Promise<void>;
@@ -16,7 +18,12 @@ function members(count: number): string {
   return count === 1 ? '1 member' : `${count} members`;
 }
 
-export function RoomList({ rooms, activeRoom, unread, onSelect, onCreate, onJoin, onLeave }: RoomListProps) {
+/** The server counts up to LIMITS.unreadCountMax. */
+function countLabel(count: number): string {
+  return count >= LIMITS.unreadCountMax ? `${LIMITS.unreadCountMax - 1}+` : String(count);
+}
+
+export function RoomList({ rooms, activeRoom, onSelect, onCreate, onJoin, onLeave }: RoomListProps) {
   const [name, setName] = useState('');
   const [error, setError] = useState<string | null>(null);
   const joined = rooms.filter((room) => room.joined);
@@ -49,7 +56,6 @@ export function RoomList({ rooms, activeRoom, unread, onSelect, onCreate, onJoin
       <h3 className="panel__title">Rooms</h3>
       <ul className="rooms__list">
         {joined.map((room) => {
-          const count = unread(room.name);
           return (
             <li key={room.name} className={room.name === activeRoom ? 'rooms__item rooms__item--active' : 'rooms__item'}>
               <button
@@ -60,7 +66,16 @@ export function RoomList({ rooms, activeRoom, unread, onSelect, onCreate, onJoin
               >
                 <span className="rooms__name"># {room.name}</span>
                 <span className="rooms__count">{members(room.memberCount)}</span>
-                {count > 0 && <span className="badge" aria-label={`${count} unread`}>{count}</span>}
+                {room.mentionCount > 0 && (
+                  <span className="badge badge--mention" aria-label={`${room.mentionCount} mentioning you`}>
+                    @{room.mentionCount}
+                  </span>
+                )}
+                {room.unreadCount > 0 && (
+                  <span className="badge" aria-label={`${countLabel(room.unreadCount)} unread`}>
+                    {countLabel(room.unreadCount)}
+                  </span>
+                )}
               </button>
               {room.name !== DEFAULT_ROOM && (
                 <button type="button" className="rooms__leave" aria-label={`Leave ${room.name}`} onClick={() => void attempt(() => onLeave(room.name))}>

@@ -17,11 +17,14 @@ import {
   joinRoom,
   leaveRoom,
   listRooms,
+  markRead,
+  roomMembers,
   sendMessage,
   syncRooms,
   type ChatSocket,
 } from '../lib/socket';
-import { chatReducer, initialChatState, olderPageCursor, syncCursor, unconfirmed, viewOf, type ChatAction, type ChatState } from '../state/chat';
+import { notifies, showNotification } from '../lib/notifications';
+import { chatReducer, initialChatState, olderPageCursor, readable, syncCursor, unconfirmed, viewOf, type ChatAction, type ChatState } from '../state/chat';
 import { pendingMessage, type ListedMessage } from '../state/messages';
 import { nextExpiry, shouldSendTyping } from '../state/typing';
 
@@ -48,6 +51,8 @@ export interface ChatController {
   openMessage(room: string, id: number): Promise<void>;
   /** Back from an opened message to the room's latest messages. */
   closeFocus(): void;
+  /** The members of a room, for `@name` completion: asked once a room, again after its member count changed. */
+  members(room: string): Promise<PublicUser[]>;
   /** The user's own profile changed here (avatar upload), before the server's broadcast arrives. */
   profileUpdated(user: PublicUser): void;
   dismissNotice(): void;
@@ -68,6 +73,10 @@ export function useChat(api: Api, self: PublicUser, onUnauthorized: () => void):
   const socketRef = useRef<ChatSocket | null>(null);
   const historyInFlight = useRef(new Set<string>());
   const lastTypingSentAt = useRef<number | null>(null);
+  /** Member lists by room, kept until the room's member count changes. */
+  const membersCache = useRef(new Map<string, Promise<PublicUser[]>>());
+  /** The last room:read asked for, so a render before its answer does not ask again. */
+  const readAsked = useRef<string | null>(null);
   const unauthorizedRef = useRef(onUnauthorized);
   useLayoutEffect(() => {
     unauthorizedRef.current = onUnauthorized;
@@ -175,12 +184,20 @@ export function useChat(api: Api, self: PublicUser, onUnauthorized: () => void):
       // A refusal by the server's middleware is not retried by socket.io: try again later ourselves.
       if (!socket.active) setTimeout(() => socket.connect(), 3000);
     });
-    socket.on('message:new', (message) => act({ type: 'messages', messages: [message] }));
+    socket.on('message:new', (message) => {
+      act({ type: 'messages', messages: [message], live: true });
+      const reader = stateRef.current.users[stateRef.current.selfId] ?? self;
+      if (document.visibilityState === 'hidden' && notifies(message, reader)) showNotification(message);
+    });
+    socket.on('room:read', (read) => act({ type: 'room:read', state: read }));
     socket.on('message:updated', (message) => act({ type: 'message:changed', message }));
     socket.on('message:deleted', (message) => act({ type: 'message:changed', message }));
     socket.on('presence', ({ room, online }) => act({ type: 'presence', room, online }));
     socket.on('typing', ({ room, user }) => act({ type: 'typing', room, user, now: Date.now() }));
-    socket.on('room:updated', (room) => act({ type: 'room:updated', room }));
+    socket.on('room:updated', (room) => {
+      membersCache.current.delete(room.name);
+      act({ type: 'room:updated', room });
+    });
     socket.on('user:updated', (user) => act({ type: 'user:updated', user }));
     socket.connect();
     return () => {
@@ -188,7 +205,31 @@ export function useChat(api: Api, self: PublicUser, onUnauthorized: () => void):
       socket.disconnect();
       socketRef.current = null;
     };
-  }, [deliver, loadFirstPageIfNeeded]);
+  }, [deliver, loadFirstPageIfNeeded, self]);
+
+  useEffect(() => {
+    const report = () => dispatch({ type: 'visibility', visible: document.visibilityState === 'visible' });
+    report();
+    document.addEventListener('visibilitychange', report);
+    return () => document.removeEventListener('visibilitychange', report);
+  }, []);
+
+  // The reader reads the open room: its newest message is marked read on the server (and so on their other devices).
+  const toMark = readable(state);
+  const markRoom = toMark?.room ?? null;
+  const markId = toMark?.messageId ?? null;
+  useEffect(() => {
+    const socket = socketRef.current;
+    const asked = `${markRoom}:${markId}`;
+    if (markRoom === null || markId === null || !socket?.connected || readAsked.current === asked) return;
+    readAsked.current = asked;
+    markRead(socket, { room: markRoom, messageId: markId })
+      .then((read) => dispatch({ type: 'room:read', state: read }))
+      .catch(() => {
+        // Asked again at the next change (a reconnect, a new message): the position stays where the server has it.
+        readAsked.current = null;
+      });
+  }, [markRoom, markId, state.connection]);
 
   // One timer for the earliest typing indicator to expire.
   useEffect(() => {
@@ -266,6 +307,16 @@ export function useChat(api: Api, self: PublicUser, onUnauthorized: () => void):
         }
       },
       closeFocus: () => dispatch({ type: 'focus:close' }),
+      members(room) {
+        let members = membersCache.current.get(room);
+        if (!members) {
+          members = roomMembers(requireSocket(), room);
+          membersCache.current.set(room, members);
+          // A failed answer is not kept: the next `@` asks again.
+          members.catch(() => membersCache.current.delete(room));
+        }
+        return members;
+      },
       profileUpdated: (user) => dispatch({ type: 'user:updated', user }),
       dismissNotice: () => dispatch({ type: 'notice', notice: null }),
     };

@@ -3,7 +3,7 @@
  * that unwrap `{data}` / `{error}` acknowledgements.
  */
 import { io, type Socket } from 'socket.io-client';
-import type { Ack, ChatMessage, ClientToServerEvents, ErrorCode, RoomJoined, RoomSummary, ServerToClientEvents, SyncCursor } from '../../shared/protocol';
+import type { Ack, ChatMessage, ClientToServerEvents, ErrorCode, PublicUser, ReadState, RoomJoined, RoomSummary, ServerToClientEvents, SyncCursor } from '../../shared/protocol';
 
 export type ChatSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -76,4 +76,12 @@ export async function editMessage(socket: ChatSocket, payload: { id: number; bod
 
 export async function deleteMessage(socket: ChatSocket, id: number): Promise<ChatMessage> {
   return unwrap(await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('message:delete', { id }));
+}
+
+export async function markRead(socket: ChatSocket, payload: { room: string; messageId: number }): Promise<ReadState> {
+  return unwrap(await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('room:read', payload));
+}
+
+export async function roomMembers(socket: ChatSocket, name: string): Promise<PublicUser[]> {
+  return unwrap(await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('room:members', { name }));
 }

@@ -7,7 +7,9 @@ import {
   type AroundResponse,
   type ChatMessage,
   type HistoryResponse,
+  LIMITS,
   type PublicUser,
+  type ReadState,
   type RoomJoined,
   type RoomSummary,
   type RoomUpdate,
@@ -33,7 +35,11 @@ export interface RoomView {
   history: HistoryState;
   online: PublicUser[];
   typing: TypingState;
-  unread: number;
+  /**
+   * Where the "new" divider goes: after this message id, the read position when the reader came to the room
+   * (opened it, or came back to the tab) with unread messages in it; null for none.
+   */
+  newAfter: number | null;
 }
 
 /**
@@ -60,6 +66,8 @@ export interface ChatState {
   /** The last problem worth telling the user (a refused room name, a failed request). */
   notice: string | null;
   focus: Focus | null;
+  /** The tab is visible: messages arriving in the open room are read as they come. */
+  visible: boolean;
 }
 
 export type ChatAction =
@@ -72,7 +80,11 @@ export type ChatAction =
   | { type: 'history:loading'; room: string }
   | { type: 'history:page'; room: string; page: HistoryResponse }
   | { type: 'history:failed'; room: string; error: string }
-  | { type: 'messages'; messages: ChatMessage[] }
+  /** Messages stored on the server; `live` for message:new, which the room list's counts do not hold yet. */
+  | { type: 'messages'; messages: ChatMessage[]; live?: boolean }
+  /** The user's read position in a room moved (the answer to room:read, or another device's). */
+  | { type: 'room:read'; state: ReadState }
+  | { type: 'visibility'; visible: boolean }
   /** A message was edited or deleted (live event, or the answer to the user's own edit or delete). */
   | { type: 'message:changed'; message: ChatMessage }
   | { type: 'message:pending'; message: ListedMessage }
@@ -95,7 +107,7 @@ const EMPTY_VIEW: RoomView = {
   history: { loaded: false, loading: false, hasMore: true, error: null },
   online: [],
   typing: {},
-  unread: 0,
+  newAfter: null,
 };
 
 export function initialChatState(self: PublicUser): ChatState {
@@ -108,6 +120,7 @@ export function initialChatState(self: PublicUser): ChatState {
     users: { [self.id]: self },
     notice: null,
     focus: null,
+    visible: true,
   };
 }
 
@@ -130,22 +143,55 @@ function upsertRoom(rooms: RoomSummary[], room: RoomSummary): RoomSummary[] {
   return [...others, room].sort((a, b) => a.name.localeCompare(b.name));
 }
 
-function receive(state: ChatState, messages: ChatMessage[]): ChatState {
+/** Whether the reader sees the room's new messages as they arrive: it is open, the tab visible, no search result shown. */
+export function isReading(state: ChatState, room: string): boolean {
+  return state.visible && state.activeRoom === room && state.focus?.room !== room;
+}
+
+/**
+ * Counts live messages that are news to the reader: others' messages after the read position, not held before, in a
+ * room they are not reading. (Messages from a sync or a history page are in the counts the server already gave.)
+ */
+function countUnread(state: ChatState, room: string, view: RoomView, messages: ChatMessage[]): RoomSummary[] {
+  const summary = state.rooms.find((candidate) => candidate.name === room);
+  if (!summary?.joined || isReading(state, room)) return state.rooms;
+  const held = new Set(view.messages.map((message) => message.id));
+  const self = state.users[state.selfId]?.username;
+  const news = messages.filter((message) => message.user.id !== state.selfId && message.id > summary.lastReadId && message.deletedAt === null && !held.has(message.id));
+  if (news.length === 0) return state.rooms;
+  const mentions = news.filter((message) => self !== undefined && message.mentions.includes(self)).length;
+  const counted = { ...summary, unreadCount: Math.min(summary.unreadCount + news.length, LIMITS.unreadCountMax), mentionCount: summary.mentionCount + mentions };
+  return upsertRoom(state.rooms, counted);
+}
+
+function receive(state: ChatState, messages: ChatMessage[], live: boolean): ChatState {
   const byRoom = new Map<string, ChatMessage[]>();
   for (const message of messages) byRoom.set(message.room, [...(byRoom.get(message.room) ?? []), message]);
   let next: ChatState = { ...state, users: rememberUsers(state.users, messages.map((message) => message.user)) };
   for (const [room, roomMessages] of byRoom) {
+    if (live) next = { ...next, rooms: countUnread(next, room, viewOf(next, room), roomMessages) };
     next = updateView(next, room, (view) => {
-      const merged = mergeMessages(view.messages, roomMessages);
-      const fresh = merged.length - view.messages.length;
-      const countsAsUnread = room !== state.activeRoom && roomMessages.some((message) => message.user.id !== state.selfId);
       // A message from someone clears their typing line at once rather than at its expiry.
       const authors = new Set(roomMessages.map((message) => message.user.id));
       const typing = Object.fromEntries(Object.entries(view.typing).filter(([id]) => !authors.has(Number(id))));
-      return { ...view, messages: merged, typing, unread: countsAsUnread ? view.unread + Math.max(fresh, 0) : view.unread };
+      return { ...view, messages: mergeMessages(view.messages, roomMessages), typing };
     });
   }
   return next;
+}
+
+/** A read position only moves forward: an older answer arriving late changes nothing. */
+function applyRead(state: ChatState, read: ReadState): ChatState {
+  const summary = state.rooms.find((room) => room.name === read.name);
+  if (!summary?.joined || read.lastReadId < summary.lastReadId) return state;
+  return { ...state, rooms: upsertRoom(state.rooms, { ...summary, ...read }) };
+}
+
+/** Puts the "new" divider at the read position of a room the reader comes to, if anything after it is unread. */
+function markNewMessages(state: ChatState, room: string): ChatState {
+  const summary = state.rooms.find((candidate) => candidate.name === room);
+  const newAfter = summary && summary.unreadCount > 0 ? summary.lastReadId : null;
+  return updateView(state, room, (view) => ({ ...view, newAfter }));
 }
 
 function changeInView(state: ChatState, changed: ChatMessage): ChatState {
@@ -170,7 +216,9 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
     case 'rooms': {
       const rooms = [...action.rooms].sort((a, b) => a.name.localeCompare(b.name));
       const activeStillJoined = rooms.some((room) => room.name === state.activeRoom && room.joined);
-      return { ...state, rooms, activeRoom: activeStillJoined ? state.activeRoom : DEFAULT_ROOM };
+      const next = { ...state, rooms, activeRoom: activeStillJoined ? state.activeRoom : DEFAULT_ROOM };
+      // The first list after loading the page: the open room gets its divider as if it had just been opened.
+      return viewOf(next, next.activeRoom).newAfter === null ? markNewMessages(next, next.activeRoom) : next;
     }
     case 'room:updated': {
       const existing = state.rooms.find((room) => room.name === action.room.name);
@@ -206,7 +254,14 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
     case 'history:failed':
       return updateView(state, action.room, (view) => ({ ...view, history: { ...view.history, loading: false, error: action.error } }));
     case 'messages':
-      return receive(state, action.messages);
+      return receive(state, action.messages, action.live ?? false);
+    case 'room:read':
+      return applyRead(state, action.state);
+    case 'visibility': {
+      const next = { ...state, visible: action.visible };
+      // Back to the tab: what came meanwhile in the open room is marked, as when a room is opened.
+      return action.visible && !state.visible ? markNewMessages(next, next.activeRoom) : next;
+    }
     case 'message:changed':
       return changeFocused(changeInView(state, action.message), action.message);
     case 'message:pending':
@@ -249,7 +304,19 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
 }
 
 function selectRoom(state: ChatState, name: string): ChatState {
-  return updateView({ ...state, activeRoom: name, focus: state.focus?.room === name ? state.focus : null }, name, (view) => ({ ...view, unread: 0 }));
+  return markNewMessages({ ...state, activeRoom: name, focus: state.focus?.room === name ? state.focus : null }, name);
+}
+
+/**
+ * The message to mark read in the open room, when the reader is reading it and the newest message it holds is past
+ * the read position; null otherwise.
+ */
+export function readable(state: ChatState): { room: string; messageId: number } | null {
+  const room = state.activeRoom;
+  const summary = state.rooms.find((candidate) => candidate.name === room);
+  if (!summary?.joined || !isReading(state, room)) return null;
+  const newest = newestId(viewOf(state, room).messages);
+  return newest > summary.lastReadId ? { room, messageId: newest } : null;
 }
 
 /**

@@ -1,5 +1,5 @@
-import type { ChatMessage, PublicUser } from '../../../node/shared/protocol';
-import { chatReducer, initialChatState, olderPageCursor, syncCursor, unconfirmed, viewOf, type ChatAction, type ChatState } from '../../../node/client/state/chat';
+import type { ChatMessage, PublicUser, RoomSummary } from '../../../node/shared/protocol';
+import { chatReducer, initialChatState, olderPageCursor, readable, syncCursor, unconfirmed, viewOf, type ChatAction, type ChatState } from '../../../node/client/state/chat';
 import { pendingMessage } from '../../../node/client/state/messages';
 
 const alice: PublicUser = { id: 1, username: 'alice', avatarUrl: '/avatars/default/alice.svg' };
@@ -59,12 +59,6 @@ describe('reconnecting', () => {
 });
 
 describe('rooms, people and notices', () => {
-  it('counts unread messages from others in rooms that are not open, and clears them on opening', () => {
-    const state = run(page('random', [], false), { type: 'messages', messages: [message(1, 'random'), message(2, 'random', alice), message(3, 'general')] });
-    expect(viewOf(state, 'random').unread).toBe(2);
-    expect(viewOf(state, 'general').unread).toBe(0);
-    expect(viewOf(chatReducer(state, { type: 'room:select', name: 'random' }), 'random').unread).toBe(0);
-  });
 
   it('keeps the newest profile of each user so an avatar change shows on old messages', () => {
     const updated = { ...bob, avatarUrl: '/avatars/bob-2.png' };
@@ -157,7 +151,7 @@ describe('edits and deletes', () => {
       [1, '#1 edited', true, false],
       [2, '', false, true],
     ]);
-    expect(viewOf(next, 'general').unread).toBe(0);
+    expect(next.rooms).toEqual([]);
   });
 
   it('leaves out a change to a message it does not hold, and any change to a room it has not loaded', () => {
@@ -201,3 +195,48 @@ describe('edits and deletes', () => {
   });
 });
 
+
+describe('unread and mention counts, the "new" divider and marking read', () => {
+  const summary = (name: string, lastReadId: number, unreadCount = 0, mentionCount = 0): RoomSummary => ({ name, memberCount: 2, joined: true, ownerId: null, lastReadId, unreadCount, mentionCount });
+  const rooms: ChatAction = { type: 'rooms', rooms: [summary('general', 10), summary('random', 20, 3, 1)] };
+  const live = (...messages: ChatMessage[]): ChatAction => ({ type: 'messages', messages, live: true });
+  const mentioning = (id: number, room: string): ChatMessage => ({ ...message(id, room), mentions: ['alice'] });
+  const counts = (state: ChatState, room: string) => {
+    const found = state.rooms.find((candidate) => candidate.name === room);
+    return [found?.lastReadId, found?.unreadCount, found?.mentionCount];
+  };
+
+  it('counts live messages of others after the read position in rooms not being read, mentions of the reader apart', () => {
+    const state = run(rooms, live(message(21, 'random'), mentioning(22, 'random'), message(23, 'random', alice), message(19, 'random')));
+    expect(counts(state, 'random')).toEqual([20, 5, 2]);
+    // The same message again (a reconnect's sync, a repeat) is not counted twice; a sync's messages are in the server's counts.
+    expect(counts(chatReducer(state, live(message(21, 'random'))), 'random')).toEqual([20, 5, 2]);
+    expect(counts(chatReducer(state, { type: 'messages', messages: [message(24, 'random')] }), 'random')).toEqual([20, 5, 2]);
+  });
+
+  it('does not count in the open room while the tab is visible, but does while it is hidden', () => {
+    expect(counts(run(rooms, live(mentioning(11, 'general'))), 'general')).toEqual([10, 0, 0]);
+    expect(counts(run(rooms, { type: 'visibility', visible: false }, live(mentioning(11, 'general'))), 'general')).toEqual([10, 1, 1]);
+  });
+
+  it('marks the newest message of the room being read, and only while it is read', () => {
+    const state = run(rooms, page('general', [12, 11], false));
+    expect(readable(state)).toEqual({ room: 'general', messageId: 12 });
+    expect(readable(chatReducer(state, { type: 'visibility', visible: false }))).toBeNull();
+    expect(readable(chatReducer(state, { type: 'room:read', state: { name: 'general', lastReadId: 12, unreadCount: 0, mentionCount: 0 } }))).toBeNull();
+  });
+
+  it('takes read positions from the server only forward, whichever device moved them', () => {
+    const state = run(rooms, { type: 'room:read', state: { name: 'random', lastReadId: 25, unreadCount: 1, mentionCount: 0 } });
+    expect(counts(state, 'random')).toEqual([25, 1, 0]);
+    expect(chatReducer(state, { type: 'room:read', state: { name: 'random', lastReadId: 21, unreadCount: 4, mentionCount: 1 } })).toBe(state);
+  });
+
+  it('puts the "new" divider at the read position of a room opened with unread messages, and when the tab comes back', () => {
+    const opened = run(rooms, { type: 'room:select', name: 'random' });
+    expect(viewOf(opened, 'random').newAfter).toBe(20);
+    expect(viewOf(opened, 'general').newAfter).toBeNull();
+    const back = run(rooms, { type: 'visibility', visible: false }, live(message(11, 'general')), { type: 'visibility', visible: true });
+    expect(viewOf(back, 'general').newAfter).toBe(10);
+  });
+});
