@@ -3,7 +3,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { SelfUser } from '../../shared/protocol';
 import type { Api } from '../lib/api';
 import { useChat } from '../hooks/useChat';
-import { viewOf } from '../state/chat';
+import { isReading, viewOf } from '../state/chat';
 import { typingLine } from '../state/typing';
 import { Composer } from './Composer';
 import { MessageList } from './MessageList';
@@ -24,7 +24,8 @@ export function ChatScreen(props: { api: Api; self: SelfUser; onSignedOut: () =>
   const typing = typingLine(view.typing, state.selfId);
   const connectionLabel = CONNECTION_LABELS[state.connection];
   const me = { ...props.self, ...state.users[state.selfId] };
-  const unreadTotal = state.rooms.reduce((total, room) => total + (room.joined ? room.unreadCount : 0), 0);
+  const reading = isReading(state, state.activeRoom) ? state.activeRoom : null;
+  const unreadTotal = state.rooms.reduce((total, room) => total + (room.joined && room.name !== reading ? room.unreadCount : 0), 0);
 
   // Unread messages in other rooms show in the tab's title too, for a reader in another tab.
   useEffect(() => {
@@ -70,6 +71,7 @@ export function ChatScreen(props: { api: Api; self: SelfUser; onSignedOut: () =>
         <RoomList
           rooms={state.rooms}
           activeRoom={state.activeRoom}
+          reading={reading}
           onSelect={openRoom}
           onCreate={async (name) => {
             await chat.createRoom(name);

@@ -8,6 +8,8 @@ import { DEFAULT_ROOM, LIMITS, type RoomSummary } from '../../shared/protocol';
 interface RoomListProps {
   rooms: RoomSummary[];
   activeRoom: string;
+  /** The room the reader is reading (open, tab visible): its counts are being marked read, so none show. */
+  reading: string | null;
   onSelect: (room: string) => void;
   onCreate: (room: string) => Promise<void>;
   onJoin: (room: string) => Promise<void>;
@@ -23,7 +25,7 @@ function countLabel(count: number): string {
   return count >= LIMITS.unreadCountMax ? `${LIMITS.unreadCountMax - 1}+` : String(count);
 }
 
-export function RoomList({ rooms, activeRoom, onSelect, onCreate, onJoin, onLeave }: RoomListProps) {
+export function RoomList({ rooms, activeRoom, reading, onSelect, onCreate, onJoin, onLeave }: RoomListProps) {
   const [name, setName] = useState('');
   const [error, setError] = useState<string | null>(null);
   const joined = rooms.filter((room) => room.joined);
@@ -56,6 +58,8 @@ export function RoomList({ rooms, activeRoom, onSelect, onCreate, onJoin, onLeav
       <h3 className="panel__title">Rooms</h3>
       <ul className="rooms__list">
         {joined.map((room) => {
+          const unread = room.name === reading ? 0 : room.unreadCount;
+          const mentions = room.name === reading ? 0 : room.mentionCount;
           return (
             <li key={room.name} className={room.name === activeRoom ? 'rooms__item rooms__item--active' : 'rooms__item'}>
               <button
@@ -66,14 +70,14 @@ export function RoomList({ rooms, activeRoom, onSelect, onCreate, onJoin, onLeav
               >
                 <span className="rooms__name"># {room.name}</span>
                 <span className="rooms__count">{members(room.memberCount)}</span>
-                {room.mentionCount > 0 && (
-                  <span className="badge badge--mention" aria-label={`${room.mentionCount} mentioning you`}>
-                    @{room.mentionCount}
+                {mentions > 0 && (
+                  <span className="badge badge--mention" aria-label={`${mentions} mentioning you`}>
+                    @{mentions}
                   </span>
                 )}
-                {room.unreadCount > 0 && (
-                  <span className="badge" aria-label={`${countLabel(room.unreadCount)} unread`}>
-                    {countLabel(room.unreadCount)}
+                {unread > 0 && (
+                  <span className="badge" aria-label={`${countLabel(unread)} unread`}>
+                    {countLabel(unread)}
                   </span>
                 )}
               </button>
