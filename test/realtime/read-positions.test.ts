@@ -4,17 +4,15 @@
  * nothing stored.
  */
 import type { ApiError, ChatMessage, PublicUser, ReadState, RoomSummary } from '../../node/shared/protocol';
-import { register, type ChatSocket, type LoggedIn } from '../support/client';
-import { startTestServer, type TestServer } from '../support/server';
-import { newClientId, nextEvent, recordEvents, request, requestData, socketsClosedAfterEach } from './helpers';
+import type { ChatSocket, LoggedIn } from '../support/client';
+import { newClientId, nextEvent, recordEvents, request, requestData, serverWithThreePeople } from './helpers';
 
-let server: TestServer;
+const stage = serverWithThreePeople();
 /** Alice owns the rooms; Bob is a member of them; Carol is not. */
 let alice: LoggedIn;
 let bob: LoggedIn;
 let carol: LoggedIn;
-const connectTo = socketsClosedAfterEach();
-const connect = (who: LoggedIn) => connectTo(server.url, who);
+const connect = (who: LoggedIn) => stage.connect(who);
 
 /** A new room of Alice's that Bob joined, so that each test counts from zero. */
 async function newRoom(name: string): Promise<{ a: ChatSocket; b: ChatSocket }> {
@@ -24,13 +22,8 @@ async function newRoom(name: string): Promise<{ a: ChatSocket; b: ChatSocket }> 
   return { a, b };
 }
 
-beforeAll(async () => {
-  server = await startTestServer();
-  [alice, bob, carol] = await Promise.all([register(server.url), register(server.url), register(server.url)]);
-}, 120_000);
-
-afterAll(async () => {
-  await server?.stop();
+beforeAll(() => {
+  [alice, bob, carol] = stage.people;
 });
 
 const post = (socket: ChatSocket, room: string, body: string): Promise<ChatMessage> => requestData(socket, 'message:send', { room, clientId: newClientId(), body });
@@ -41,7 +34,7 @@ async function listed(socket: ChatSocket, room: string): Promise<RoomSummary | u
 
 /** Every membership row with xmin: an UPDATE, even to the same values, changes it. */
 async function positionsStored(): Promise<unknown[]> {
-  return (await server.db.query('SELECT xmin::text, * FROM room_members ORDER BY room_id, user_id')).rows;
+  return (await stage.server.db.query('SELECT xmin::text, * FROM room_members ORDER BY room_id, user_id')).rows;
 }
 
 test('a joiner has read the history; others’ messages after the position count as unread, those mentioning them as mentions', async () => {
