@@ -310,7 +310,8 @@ export function useChat(api: Api, self: PublicUser, onUnauthorized: () => void):
       members(room) {
         let members = membersCache.current.get(room);
         if (!members) {
-          members = roomMembers(requireSocket(), room);
+          // Not connected: a rejected promise, like any failed answer, rather than a throw in the composer's onChange.
+          members = Promise.resolve().then(() => roomMembers(requireSocket(), room));
           membersCache.current.set(room, members);
           // A failed answer is not kept: the next `@` asks again.
           members.catch(() => membersCache.current.delete(room));
