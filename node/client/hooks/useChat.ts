@@ -2,7 +2,7 @@
  * The live side of the chat screen: one socket.io connection per logged-in mount, its events
  * turned into reducer actions, and the commands the components call (send, join, page back…).
  */
-import { useCallback, useEffect, useLayoutEffect, useMemo, useReducer, useRef } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useReducer, useRef, useState } from 'react';
 import { DEFAULT_ROOM, type PublicUser } from '../../shared/protocol';
 import { ApiError, type Api } from '../lib/api';
 import { newClientId } from '../lib/clientId';
@@ -30,6 +30,8 @@ import { nextExpiry, shouldSendTyping } from '../state/typing';
 
 /** Messages per history request: enough to fill a tall screen, small enough to answer fast. */
 export const HISTORY_PAGE_SIZE = 50;
+/** At most one room:read this often (ms): in a busy room, one request a second rather than one a message. */
+const MARK_READ_INTERVAL_MS = 1000;
 
 export interface ChatController {
   state: ChatState;
@@ -75,8 +77,8 @@ export function useChat(api: Api, self: PublicUser, onUnauthorized: () => void):
   const lastTypingSentAt = useRef<number | null>(null);
   /** Member lists by room, kept until the room's member count changes. */
   const membersCache = useRef(new Map<string, Promise<PublicUser[]>>());
-  /** The last room:read asked for, so a render before its answer does not ask again. */
-  const readAsked = useRef<string | null>(null);
+  /** Marking read: whether a room:read awaits its answer, and when the last one went. */
+  const markingRef = useRef({ inFlight: false, lastAt: 0 });
   const unauthorizedRef = useRef(onUnauthorized);
   useLayoutEffect(() => {
     unauthorizedRef.current = onUnauthorized;
@@ -214,22 +216,36 @@ export function useChat(api: Api, self: PublicUser, onUnauthorized: () => void):
     return () => document.removeEventListener('visibilitychange', report);
   }, []);
 
-  // The reader reads the open room: its newest message is marked read on the server (and so on their other devices).
+  // The reader reads the open room: its newest message is marked read on the server (and so on their other devices),
+  // one request at a time, so that a busy room does not use up the socket's rate limit for reads.
   const toMark = readable(state);
   const markRoom = toMark?.room ?? null;
   const markId = toMark?.messageId ?? null;
+  const [markTurn, setMarkTurn] = useState(0);
   useEffect(() => {
     const socket = socketRef.current;
-    const asked = `${markRoom}:${markId}`;
-    if (markRoom === null || markId === null || !socket?.connected || readAsked.current === asked) return;
-    readAsked.current = asked;
-    markRead(socket, { room: markRoom, messageId: markId })
-      .then((read) => dispatch({ type: 'room:read', state: read }))
-      .catch(() => {
-        // Asked again at the next change (a reconnect, a new message): the position stays where the server has it.
-        readAsked.current = null;
-      });
-  }, [markRoom, markId, state.connection]);
+    const marking = markingRef.current;
+    if (markRoom === null || markId === null || !socket?.connected || marking.inFlight) return;
+    const wait = marking.lastAt + MARK_READ_INTERVAL_MS - Date.now();
+    if (wait > 0) {
+      const timer = setTimeout(() => setMarkTurn((turn) => turn + 1), wait);
+      return () => clearTimeout(timer);
+    }
+    marking.inFlight = true;
+    marking.lastAt = Date.now();
+    markRead(socket, { room: markRoom, messageId: markId }).then(
+      (read) => {
+        marking.inFlight = false;
+        dispatch({ type: 'room:read', state: read });
+        // Newer messages may have come meanwhile.
+        setMarkTurn((turn) => turn + 1);
+      },
+      () => {
+        // Tried again at the next change (a new message, a reconnect): the position stays where the server has it.
+        marking.inFlight = false;
+      },
+    );
+  }, [markRoom, markId, state.connection, markTurn]);
 
   // One timer for the earliest typing indicator to expire.
   useEffect(() => {
