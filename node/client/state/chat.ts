@@ -180,6 +180,27 @@ function receive(state: ChatState, messages: ChatMessage[], live: boolean): Chat
   return next;
 }
 
+/**
+ * A message deleted live no longer counts, if it was counted: someone else's, after the read position, held here as
+ * not yet deleted, in a room not being read, with the count below the server's cap (above it, the true count is unknown).
+ */
+function uncountDeleted(state: ChatState, changed: ChatMessage): RoomSummary[] {
+  const summary = state.rooms.find((room) => room.name === changed.room);
+  const held = viewOf(state, changed.room).messages.find((message) => message.id === changed.id);
+  const counted =
+    summary?.joined === true &&
+    !isReading(state, changed.room) &&
+    changed.deletedAt !== null &&
+    changed.user.id !== state.selfId &&
+    changed.id > summary.lastReadId &&
+    summary.unreadCount > 0 &&
+    summary.unreadCount < LIMITS.unreadCountMax &&
+    held?.deletedAt === null;
+  if (!counted) return state.rooms;
+  const mentioned = held.mentions.includes(state.users[state.selfId]?.username ?? '');
+  return upsertRoom(state.rooms, { ...summary, unreadCount: summary.unreadCount - 1, mentionCount: Math.max(summary.mentionCount - (mentioned ? 1 : 0), 0) });
+}
+
 /** A read position only moves forward: an older answer arriving late changes nothing. */
 function applyRead(state: ChatState, read: ReadState): ChatState {
   const summary = state.rooms.find((room) => room.name === read.name);
@@ -262,8 +283,10 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
       // Back to the tab: what came meanwhile in the open room is marked, as when a room is opened.
       return action.visible && !state.visible ? markNewMessages(next, next.activeRoom) : next;
     }
-    case 'message:changed':
-      return changeFocused(changeInView(state, action.message), action.message);
+    case 'message:changed': {
+      const rooms = uncountDeleted(state, action.message);
+      return changeFocused(changeInView(rooms === state.rooms ? state : { ...state, rooms }, action.message), action.message);
+    }
     case 'message:pending':
       // Who writes wants to see their message among the latest ones.
       return updateView(state.focus?.room === action.message.room ? { ...state, focus: null } : state, action.message.room, (view) => ({ ...view, messages: addPending(view.messages, action.message) }));

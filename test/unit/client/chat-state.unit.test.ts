@@ -214,6 +214,16 @@ describe('unread and mention counts, the "new" divider and marking read', () => 
     expect(counts(chatReducer(state, { type: 'messages', messages: [message(24, 'random')] }), 'random')).toEqual([20, 5, 2]);
   });
 
+  it('uncounts an unread message deleted live, and its mention', () => {
+    const state = run(rooms, live(mentioning(21, 'random'), message(22, 'random')));
+    const deleted = (held: ChatMessage): ChatAction => ({ type: 'message:changed', message: { ...held, body: '', mentions: [], deletedAt: new Date(0).toISOString(), revision: 1 } });
+    const once = chatReducer(state, deleted(mentioning(21, 'random')));
+    expect(counts(once, 'random')).toEqual([20, 4, 1]);
+    // Deleted again (a repeat), or one it never counted (read already): nothing changes.
+    expect(counts(chatReducer(once, deleted(mentioning(21, 'random'))), 'random')).toEqual([20, 4, 1]);
+    expect(counts(chatReducer(once, deleted(message(19, 'random'))), 'random')).toEqual([20, 4, 1]);
+  });
+
   it('does not count in the open room while the tab is visible, but does while it is hidden', () => {
     expect(counts(run(rooms, live(mentioning(11, 'general'))), 'general')).toEqual([10, 0, 0]);
     expect(counts(run(rooms, { type: 'visibility', visible: false }, live(mentioning(11, 'general'))), 'general')).toEqual([10, 1, 1]);
