@@ -25,12 +25,12 @@ export async function startBareServer(port = 0, host = '127.0.0.1'): Promise<Bar
     const user = { id: 0, username: socket.id, avatarUrl: '' };
     const join = (name: string): RoomJoined => {
       void socket.join(name);
-      return { room: { name, kind: 'public', memberCount: io.sockets.adapter.rooms.get(name)?.size ?? 1, joined: true, ownerId: null }, online: [] };
+      return { room: { name, kind: 'public', memberCount: io.sockets.adapter.rooms.get(name)?.size ?? 1, joined: true, ownerId: null, lastReadId: 0, unreadCount: 0, mentionCount: 0 }, online: [] };
     };
     socket.on('room:create', ({ name }, ack) => ack({ data: join(name) }));
     socket.on('room:join', ({ name }, ack) => ack({ data: join(name) }));
     socket.on('message:send', ({ room, clientId, body }, ack) => {
-      const message: ChatMessage = { id: nextMessageId++, room, clientId, body, createdAt: new Date().toISOString(), user, editedAt: null, deletedAt: null, revision: 0 };
+      const message: ChatMessage = { id: nextMessageId++, room, clientId, body, createdAt: new Date().toISOString(), user, editedAt: null, deletedAt: null, revision: 0, mentions: [] };
       io.to(room).emit('message:new', message);
       ack({ data: message });
     });

@@ -61,7 +61,7 @@ export async function startServer(config: Config, clients: Clients, logger: Logg
       prepare: (socket) => joinRoomsOnConnect(socket, { rooms, membership }),
     },
     features: [
-      (socket, socketLogger) => registerRoomHandlers(socket, { logger: socketLogger, rooms, presence: realtime.presence, membership }),
+      (socket, socketLogger) => registerRoomHandlers(socket, { logger: socketLogger, rooms, reading: services.reading, presence: realtime.presence, membership }),
       (socket, socketLogger) => registerUserHandlers(socket, { logger: socketLogger, directory: services.directory }),
       (socket, socketLogger) => registerMessageHandlers(socket, { logger: socketLogger, messages, onAnswered: (seconds, result) => metrics.messageAnswered(seconds, result) }),
       (socket, socketLogger) => registerSearchHandlers(socket, { logger: socketLogger, search: services.search }),
@@ -106,7 +106,7 @@ export async function startServer(config: Config, clients: Clients, logger: Logg
       endSession: (sessionId) => realtime.endSession(sessionId),
     }),
   );
-  api.use(createRoomsRouter(rooms, membership));
+  api.use(createRoomsRouter(rooms, services.reading, membership));
   api.use(createUsersRouter(services.directory));
   api.use(createMessagesRouter(messages));
   api.use(createSearchRouter(services.search));

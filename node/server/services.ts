@@ -9,7 +9,7 @@ import type { Clients } from './clients';
 import type { Config } from './config';
 import type { Logger } from './logger';
 import { MessageRepository, MessageService, MessageWriter, type MessageAnnouncer, type MessageWriterObserver } from './messages';
-import { RoomRepository, RoomService } from './rooms';
+import { ReadingService, RoomRepository, RoomService, type ReadAnnouncer } from './rooms';
 import { SearchRepository, SearchService } from './search';
 import { UserDirectory, UserProfiles, UserRepository } from './users';
 
@@ -22,6 +22,7 @@ export interface Services {
   avatars: AvatarService;
   avatarStorage: AvatarStorage;
   rooms: RoomService;
+  reading: ReadingService;
   messages: MessageService;
   search: SearchService;
   /** The batching writer in front of PostgreSQL, for its queue depth. */
@@ -32,8 +33,8 @@ export interface ServiceDeps {
   config: Config;
   clients: Clients;
   logger: Logger;
-  /** Where stored messages and changed profiles are announced (socket.io). */
-  announcer: MessageAnnouncer & { userUpdated(user: PublicUser): void };
+  /** Where stored messages, moved read positions and changed profiles are announced (socket.io). */
+  announcer: MessageAnnouncer & ReadAnnouncer & { userUpdated(user: PublicUser): void };
   /** Called after an event was committed to the outbox. */
   onEventStored: () => void;
   /** What the message writer reports to (metrics). */
@@ -44,7 +45,8 @@ export function createServices({ config, clients, logger, announcer, onEventStor
   const { db } = clients;
   const users = new UserRepository(db);
   const profiles = new UserProfiles(config.CDN_PREFIX);
-  const rooms = new RoomService(new RoomRepository(db), profiles);
+  const roomRepository = new RoomRepository(db);
+  const rooms = new RoomService(roomRepository, profiles);
   const messageRepository = new MessageRepository(db, profiles);
   const messageWriter = new MessageWriter(
     messageRepository,
@@ -61,6 +63,7 @@ export function createServices({ config, clients, logger, announcer, onEventStor
     avatars: new AvatarService({ logger, storage: avatarStorage, users, profiles, onProfileChanged: (user) => announcer.userUpdated(user) }),
     avatarStorage,
     rooms,
+    reading: new ReadingService(roomRepository, announcer),
     messages,
     messageWriter,
     search: new SearchService(new SearchRepository(db), messages),

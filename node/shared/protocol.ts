@@ -21,6 +21,8 @@ export const LIMITS = {
   passwordMaxLength: 256,
   clientIdMaxLength: 64,
   historyPageMax: 100,
+  /** Unread counts stop here: a client shows this many as "99+" (counting further would read a long history). */
+  unreadCountMax: 100,
   /** A search query, in characters after trimming. */
   searchQueryMaxLength: 200,
   searchPageMax: 50,
@@ -62,7 +64,16 @@ export interface RoomSummary {
   ownerId: number | null;
   /** A direct conversation's members, the user included, so that clients can title it by the others' names. */
   members?: PublicUser[];
+  /** The newest message id the user has read here (0: none; always 0 when not joined). */
+  lastReadId: number;
+  /** Messages of others after lastReadId that are not deleted, up to LIMITS.unreadCountMax (0 when not joined). */
+  unreadCount: number;
+  /** Of those, the ones that mention the user (not capped). */
+  mentionCount: number;
 }
+
+/** The user's read position in a room and the counts after it (room:read, and the answer to it). */
+export type ReadState = Pick<RoomSummary, 'name' | 'lastReadId' | 'unreadCount' | 'mentionCount'>;
 
 /** What a room's audience hears when its member count changes (room:updated): everyone for a public room, the members for the others. */
 export type RoomUpdate = Pick<RoomSummary, 'name' | 'memberCount' | 'members'>;
@@ -84,6 +95,11 @@ export interface ChatMessage {
    * messages of one room are numbered 1, 2, 3… in the order they happened: a higher revision is the newer state.
    */
   revision: number;
+  /**
+   * The usernames this message mentions (`@name`, node/shared/mentions.ts), lower-cased: only members of the room
+   * when it was sent, never the sender. Resolved once when it is stored: an edit neither adds nor removes mentions.
+   */
+  mentions: string[];
 }
 
 // ---- Errors: REST answers { error, code } with a 4xx/5xx status, acknowledgements { error, code } ----
@@ -187,6 +203,11 @@ export interface InviteRequest {
   userId: number;
 }
 
+/** POST /api/rooms/:name/read: moves the read position forward to this message of the room; answers the ReadState. */
+export interface MarkReadRequest {
+  messageId: number;
+}
+
 export const CSRF_HEADER = 'x-csrf-token';
 
 // ---- socket.io ----
@@ -219,6 +240,8 @@ export interface ClientToServerEvents {
   'dm:start': (payload: { userIds: number[] }, ack: AckCallback<RoomJoined>) => void;
   /** The people picker: users whose name starts with the prefix, not the caller, no bots, at most LIMITS.userSearchMax. */
   'users:find': (payload: { prefix: string }, ack: AckCallback<PublicUser[]>) => void;
+  /** Moves the user's read position in the room forward to this message (never back); answers the position now held. */
+  'room:read': (payload: { room: string; messageId: number }, ack: AckCallback<ReadState>) => void;
   'message:send': (payload: { room: string; clientId: string; body: string }, ack: AckCallback<ChatMessage>) => void;
   /**
    * Rooms the client has seen, each with what it holds (see SyncCursor; a bare number is the newest message id
@@ -258,5 +281,7 @@ export interface ServerToClientEvents {
   'conversation:added': (room: RoomSummary) => void;
   /** The user was removed from a private room (or left it elsewhere): the client drops it. */
   'conversation:removed': (payload: { name: string }) => void;
+  /** The user's read position in a room moved (on this or another of their devices): to all of the user's sockets. */
+  'room:read': (state: ReadState) => void;
   'user:updated': (user: PublicUser) => void;
 }

@@ -1,9 +1,11 @@
 /**
  * Two people in two browsers (Debian's chromium) against the real server: they register, chat, start a direct
- * message, edit and delete messages, page back through history, search and open an old message in its room, one uploads an
- * avatar that the other sees, one drops off and comes back.
+ * message, edit and delete messages, mention each other (a hidden tab gets a notification, for a mention and for a
+ * direct message), page back through history, search and open an old message in its room, one uploads an avatar
+ * that the other sees, one drops off and comes back.
  * Screenshots go to test-results/ (chat.png, chat-search.png and chat-formatting.png at desktop width, chat-phone*.png
- * and chat-formatting-phone.png at 390 px, chat-xss.png, one per step such as chat-edit-delete.png and chat-dm.png).
+ * and chat-formatting-phone.png at 390 px, chat-xss.png, one per step such as chat-edit-delete.png, chat-dm.png and
+ * chat-mention.png).
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -11,6 +13,7 @@ import type { Browser, BrowserContext, ConsoleMessage, Page, WebSocketRoute } fr
 import { newUser, type TestUser } from '../support/client';
 import { ROOT } from '../support/resources';
 import { startTestServer, type TestServer } from '../support/server';
+import { waitFor } from '../support/wait';
 import { lettersAndDigits, RENDERED_ELEMENTS, XSS_PAYLOADS } from '../support/xss';
 import { ensureClientBuild, launchChromium, makePng } from './support';
 
@@ -409,6 +412,87 @@ describe('two people chatting in the browser', () => {
     }
     // Nothing of it was said in general.
     expect(await bodies(pageA, 'just between us').count()).toBe(0);
+  });
+
+  it('one mentions the other, whose hidden tab gets a notification, a mention badge and a "new" divider', async () => {
+    // Permission is the reader's to give, by a click: the button offers it; nothing asked on load.
+    await pageB.getByRole('button', { name: 'Enable notifications' }).waitFor();
+    // Granted here instead of through the browser's prompt; every `new Notification` is recorded.
+    await contextB.grantPermissions(['notifications'], { origin: server.url });
+    await contextB.addInitScript(() => {
+      const shown: { title: string; body: string | undefined }[] = [];
+      const Original = window.Notification;
+      function RecordingNotification(title: string, options?: NotificationOptions) {
+        shown.push({ title, body: options?.body });
+      }
+      Object.defineProperty(RecordingNotification, 'permission', { get: () => Original.permission });
+      Object.assign(window, { Notification: RecordingNotification, shownNotifications: shown });
+    });
+    await pageB.reload();
+    await pageB.getByRole('heading', { name: '# general' }).waitFor();
+    await pageB.locator('.online__name', { hasText: alice.username }).waitFor();
+    expect(await pageB.getByRole('button', { name: 'Enable notifications' }).count()).toBe(0);
+
+    // B's tab goes to the background.
+    await pageB.evaluate(() => {
+      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+      Object.defineProperty(document, 'hidden', { configurable: true, get: () => true });
+      document.dispatchEvent(new Event('visibilitychange'));
+    });
+
+    // A types `@` and the start of B's name: the members are suggested; Enter takes the one chosen.
+    await composer(pageA).fill('');
+    await composer(pageA).pressSequentially(`the deploy is done, @${bob.username.slice(0, 5)}`);
+    const suggestion = pageA.getByRole('option', { name: bob.username });
+    await suggestion.waitFor();
+    expect(await pageA.getByRole('option', { name: alice.username }).count()).toBe(0);
+    await pageA.screenshot({ path: path.join(RESULTS, 'chat-mention-suggestions.png') });
+    await composer(pageA).press('Enter');
+    await suggestion.waitFor({ state: 'detached' });
+    expect(await composer(pageA).inputValue()).toBe(`the deploy is done, @${bob.username} `);
+    await composer(pageA).pressSequentially('have a look `@not-a-mention`');
+    await composer(pageA).press('Enter');
+
+    // B's hidden tab shows a notification: who, where, and the text without its Markdown.
+    await pageB.waitForFunction(() => (window as unknown as { shownNotifications: unknown[] }).shownNotifications.length > 0);
+    expect(await pageB.evaluate(() => (window as unknown as { shownNotifications: unknown[] }).shownNotifications)).toEqual([
+      { title: `${alice.username} in #general`, body: `the deploy is done, @${bob.username} have a look @not-a-mention` },
+    ]);
+    // The room counts it, as unread and as a mention, though it is open: nobody is looking.
+    const general = pageB.locator('.rooms__open', { hasText: '# general' });
+    await general.getByLabel('1 mentioning you').waitFor();
+    await general.getByLabel('1 unread').waitFor();
+    await pageB.screenshot({ path: path.join(RESULTS, 'chat-mention-hidden.png') });
+
+    // Back to the tab: a "new" divider above the message, the mention of B highlighted, and the room marked read.
+    await pageB.evaluate(() => {
+      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'visible' });
+      Object.defineProperty(document, 'hidden', { configurable: true, get: () => false });
+      document.dispatchEvent(new Event('visibilitychange'));
+    });
+    const divider = pageB.getByRole('separator', { name: 'New messages' });
+    await divider.waitFor();
+    const mentionMessage = pageB.locator('.message', { hasText: 'the deploy is done' });
+    expect(await divider.evaluate((element, id) => element.nextElementSibling?.getAttribute('data-id') === id, await mentionMessage.getAttribute('data-id'))).toBe(true);
+    expect(await mentionMessage.locator('.mention--self').textContent()).toBe(`@${bob.username}`);
+    expect(await mentionMessage.locator('code').textContent()).toBe('@not-a-mention');
+    expect(await general.locator('.badge').count()).toBe(0);
+    await pageB.screenshot({ path: path.join(RESULTS, 'chat-mention.png') });
+
+    // Marked read on the server (the client tells it in the background): after a reload nothing is unread.
+    const mentionId = Number(await mentionMessage.getAttribute('data-id'));
+    await waitFor(async () => {
+      const { rows } = await server.db.query<{ last_read_id: string }>(
+        "SELECT rm.last_read_id FROM room_members rm JOIN users u ON u.id = rm.user_id JOIN rooms r ON r.id = rm.room_id WHERE u.username = $1 AND r.name = 'general'",
+        [bob.username],
+      );
+      return Number(rows[0]?.last_read_id) >= mentionId;
+    });
+    await pageB.reload();
+    await pageB.getByRole('heading', { name: '# general' }).waitFor();
+    await bodies(pageB, 'the deploy is done').waitFor();
+    expect(await general.locator('.badge').count()).toBe(0);
+    expect(await pageB.getByRole('separator', { name: 'New messages' }).count()).toBe(0);
   });
 
   it('loads older history while scrolling up and keeps the reader’s place', async () => {

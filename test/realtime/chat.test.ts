@@ -123,7 +123,7 @@ test('presence lists a user with two tabs once and drops them when both close', 
   const aliceIn = nextEvent(watcher, 'presence', (p) => p.room === 'presence-room' && onlineNames(p).includes(alice.user.username));
   const tab1 = await connect(alice);
   const joined = await requestData(tab1, 'room:join', { name: 'presence-room' });
-  expect(joined.room).toEqual({ name: 'presence-room', kind: 'public', memberCount: 2, joined: true, ownerId: bob.user.id });
+  expect(joined.room).toEqual({ name: 'presence-room', kind: 'public', memberCount: 2, joined: true, ownerId: bob.user.id, lastReadId: 0, unreadCount: 0, mentionCount: 0 });
   expect(onlineNames(joined).sort()).toEqual([alice.user.username, bob.user.username].sort());
   expect(onlineNames(await aliceIn).sort()).toEqual([alice.user.username, bob.user.username].sort());
 
@@ -177,14 +177,14 @@ test('rooms: create, list with member counts, join and leave with room:updated b
   const [a, b] = await Promise.all([connect(alice), connect(bob)]);
   const created = nextEvent(b, 'room:updated', (room) => room.name === 'team-room');
   expect(await requestData(a, 'room:create', { name: 'team-room' })).toEqual({
-    room: { name: 'team-room', kind: 'public', memberCount: 1, joined: true, ownerId: alice.user.id },
+    room: { name: 'team-room', kind: 'public', memberCount: 1, joined: true, ownerId: alice.user.id, lastReadId: 0, unreadCount: 0, mentionCount: 0 },
     online: [expect.objectContaining({ id: alice.user.id })],
   });
   expect(await created).toEqual({ name: 'team-room', memberCount: 1 });
   expect(await request(b, 'room:create', { name: 'team-room' })).toEqual({ error: 'room team-room already exists', code: 'conflict' });
 
   const listed = await requestData(b, 'room:list');
-  expect(listed.find((room) => room.name === 'team-room')).toEqual({ name: 'team-room', kind: 'public', memberCount: 1, joined: false, ownerId: alice.user.id });
+  expect(listed.find((room) => room.name === 'team-room')).toEqual({ name: 'team-room', kind: 'public', memberCount: 1, joined: false, ownerId: alice.user.id, lastReadId: 0, unreadCount: 0, mentionCount: 0 });
   expect(listed.find((room) => room.name === 'general')).toEqual(expect.objectContaining({ joined: true, ownerId: null }));
 
   const joinedBroadcast = nextEvent(a, 'room:updated', (room) => room.name === 'team-room' && room.memberCount === 2);
@@ -197,7 +197,7 @@ test('rooms: create, list with member counts, join and leave with room:updated b
 
   const rest = await bob.session.request<RoomSummary[]>('GET', '/api/rooms');
   expect(rest.status).toBe(200);
-  expect(rest.body.find((room) => room.name === 'team-room')).toEqual({ name: 'team-room', kind: 'public', memberCount: 2, joined: true, ownerId: alice.user.id });
+  expect(rest.body.find((room) => room.name === 'team-room')).toEqual({ name: 'team-room', kind: 'public', memberCount: 2, joined: true, ownerId: alice.user.id, lastReadId: 0, unreadCount: 1, mentionCount: 0 });
 
   const leftBroadcast = nextEvent(a, 'room:updated', (room) => room.name === 'team-room' && room.memberCount === 1);
   expect(await request(b, 'room:leave', { name: 'team-room' })).toEqual({ data: true });

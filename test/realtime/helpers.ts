@@ -1,6 +1,7 @@
 /** Conversation helpers for socket.io tests: acknowledged emits and waiting for the next matching event. */
 import type { ClientToServerEvents, ServerToClientEvents } from '../../node/shared/protocol';
-import { connectSocket, type ApiSession, type ChatSocket, type LoggedIn } from '../support/client';
+import { connectSocket, register, type ApiSession, type ChatSocket, type LoggedIn } from '../support/client';
+import { startTestServer, type TestServer } from '../support/server';
 
 /** The acknowledgement callback is the last parameter of every acknowledged event. */
 type AckCallbackOf<E extends keyof ClientToServerEvents> = Parameters<ClientToServerEvents[E]> extends [...unknown[], infer Last] ? Last : never;
@@ -81,4 +82,35 @@ export function socketsClosedAfterEach(): (url: string, who: LoggedIn) => Promis
 export async function restAnswer(session: ApiSession, method: string, path: string, json?: unknown): Promise<{ status: number; body: unknown }> {
   const { status, body } = await session.request(method, path, json === undefined ? {} : { json });
   return { status, body };
+}
+
+/**
+ * A test file's server and three people registered on it, made before its tests (the server is stopped after them);
+ * sockets opened with connect() are closed after each test. Read them inside tests and hooks.
+ */
+export function serverWithThreePeople(): { readonly server: TestServer; readonly people: [LoggedIn, LoggedIn, LoggedIn]; connect(who: LoggedIn): Promise<ChatSocket> } {
+  let started: { server: TestServer; people: [LoggedIn, LoggedIn, LoggedIn] } | undefined;
+  let server: TestServer | undefined;
+  const connectTo = socketsClosedAfterEach();
+  beforeAll(async () => {
+    server = await startTestServer();
+    const url = server.url;
+    started = { server, people: await Promise.all([register(url), register(url), register(url)]) };
+  }, 120_000);
+  afterAll(async () => {
+    await server?.stop();
+  });
+  const current = () => {
+    if (!started) throw new Error('the server is not started yet: read it inside tests and hooks');
+    return started;
+  };
+  return {
+    get server() {
+      return current().server;
+    },
+    get people() {
+      return current().people;
+    },
+    connect: (who) => connectTo(current().server.url, who),
+  };
 }

@@ -3,21 +3,18 @@
  * history after a reload, sync for a client that was offline, and bad input that changes nothing stored.
  */
 import type { ApiError, ChatMessage, HistoryResponse } from '../../node/shared/protocol';
-import { register, type ChatSocket, type LoggedIn } from '../support/client';
-import { startTestServer, type TestServer } from '../support/server';
-import { newClientId, nextEvent, recordEvents, request, requestData, socketsClosedAfterEach } from './helpers';
+import type { ChatSocket, LoggedIn } from '../support/client';
+import { newClientId, nextEvent, recordEvents, request, requestData, serverWithThreePeople } from './helpers';
 
-let server: TestServer;
+const stage = serverWithThreePeople();
 /** Alice owns alices-room; Bob is a member of it; Carol is not. */
 let alice: LoggedIn;
 let bob: LoggedIn;
 let carol: LoggedIn;
-const connectTo = socketsClosedAfterEach();
-const connect = (who: LoggedIn) => connectTo(server.url, who);
+const connect = (who: LoggedIn) => stage.connect(who);
 
 beforeAll(async () => {
-  server = await startTestServer();
-  [alice, bob, carol] = await Promise.all([register(server.url), register(server.url), register(server.url)]);
+  [alice, bob, carol] = stage.people;
   const [a, b] = await Promise.all([connect(alice), connect(bob)]);
   await requestData(a, 'room:create', { name: 'alices-room' });
   await requestData(b, 'room:join', { name: 'alices-room' });
@@ -25,18 +22,14 @@ beforeAll(async () => {
   b.close();
 }, 120_000);
 
-afterAll(async () => {
-  await server?.stop();
-});
-
 async function post(socket: ChatSocket, body: string, room = 'alices-room'): Promise<ChatMessage> {
   return requestData(socket, 'message:send', { room, clientId: newClientId(), body });
 }
 
 /** Every stored message and room counter, with xmin: an UPDATE, even to the same values, changes it. */
 async function everythingStored(): Promise<unknown[]> {
-  const messages = await server.db.query('SELECT xmin::text, * FROM messages ORDER BY id');
-  const rooms = await server.db.query('SELECT xmin::text, * FROM rooms ORDER BY id');
+  const messages = await stage.server.db.query('SELECT xmin::text, * FROM messages ORDER BY id');
+  const rooms = await stage.server.db.query('SELECT xmin::text, * FROM rooms ORDER BY id');
   return [messages.rows, rooms.rows];
 }
 
@@ -57,7 +50,7 @@ test('an author edits their message: everyone in the room hears message:updated,
   expect(edited.revision).toBeGreaterThan(0);
   expect(await heard).toEqual(edited);
 
-  const { rows } = await server.db.query('SELECT body, edited_at IS NOT NULL AS edited, deleted_at FROM messages WHERE id = $1', [sent.id]);
+  const { rows } = await stage.server.db.query('SELECT body, edited_at IS NOT NULL AS edited, deleted_at FROM messages WHERE id = $1', [sent.id]);
   expect(rows).toEqual([{ body: 'hello world', edited: true, deleted_at: null }]);
   expect((await history(bob)).find((message) => message.id === sent.id)).toEqual(edited);
 
@@ -80,9 +73,9 @@ test('an author deletes their message: message:deleted carries the placeholder, 
   expect(deleted).toEqual({ ...sent, body: '', deletedAt: expect.any(String), revision: expect.any(Number) });
   expect(await heard).toEqual(deleted);
 
-  const { rows } = await server.db.query('SELECT body, deleted_at IS NOT NULL AS deleted FROM messages WHERE id = $1', [sent.id]);
+  const { rows } = await stage.server.db.query('SELECT body, deleted_at IS NOT NULL AS deleted FROM messages WHERE id = $1', [sent.id]);
   expect(rows).toEqual([{ body: null, deleted: true }]);
-  const everyBody = await server.db.query<{ body: string | null }>('SELECT body FROM messages');
+  const everyBody = await stage.server.db.query<{ body: string | null }>('SELECT body FROM messages');
   expect(everyBody.rows.map((row) => row.body)).not.toContain('a secret I regret');
   // The row stays where it was: the placeholder keeps its place in the history.
   expect((await history(alice)).find((message) => message.id === sent.id)).toEqual(deleted);
@@ -184,7 +177,7 @@ test('REST edits and deletes need the CSRF token and a session, and are announce
   const sent = await post(a, 'edited over REST');
   const before = await everythingStored();
   expect((await alice.session.request('PATCH', `/api/messages/${sent.id}`, { json: { body: 'no token' }, csrf: false })).status).toBe(403);
-  expect((await fetch(`${server.url}/api/messages/${sent.id}`, { method: 'DELETE' })).status).toBe(403);
+  expect((await fetch(`${stage.server.url}/api/messages/${sent.id}`, { method: 'DELETE' })).status).toBe(403);
   expect(await everythingStored()).toEqual(before);
 
   const updated = nextEvent(b, 'message:updated', (message) => message.id === sent.id);
@@ -236,6 +229,6 @@ test('revisions of a room count its changes in order, so the newest one seen is 
   const revisions = changes.map((change) => change.revision).sort((x, y) => x - y);
   const first = Math.min(...revisions);
   expect(revisions).toEqual([0, 1, 2, 3, 4, 5].map((step) => first + step));
-  const { rows } = await server.db.query<{ message_revision: string }>("SELECT message_revision FROM rooms WHERE name = 'alices-room'");
+  const { rows } = await stage.server.db.query<{ message_revision: string }>("SELECT message_revision FROM rooms WHERE name = 'alices-room'");
   expect(Number(rows[0]?.message_revision)).toBe(first + 5);
 });

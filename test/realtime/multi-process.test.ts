@@ -1,6 +1,7 @@
 /**
  * Two server processes (the production build, `node build/.../main.js`) on one database and one Redis prefix:
- * the Redis adapter carries messages (new, edited, deleted), presence, typing and room updates from one to the other.
+ * the Redis adapter carries messages (new, edited, deleted), presence, typing, room updates and read positions from one
+ * to the other.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -158,6 +159,15 @@ test('a DM started on one process reaches the other at once; a member removed th
   await requestData(a, 'message:send', { room: 'general', clientId: newClientId(), body: 'barrier across' });
   await Promise.all([removed, barrier]);
   expect(bobHeard).toEqual(['general']);
+});
+
+test("a read position moved on one process reaches the user's sockets on the other", async () => {
+  const [a, bobOnFirst, bobOnSecond] = await Promise.all([connect(alice, first), connect(bob, first), connect(bob, second)]);
+  const sent = await requestData(a, 'message:send', { room: 'general', clientId: newClientId(), body: `read me, @${bob.user.username}` });
+  const heard = nextEvent(bobOnSecond, 'room:read', (state) => state.name === 'general' && state.lastReadId === sent.id);
+  const answer = await requestData(bobOnFirst, 'room:read', { room: 'general', messageId: sent.id });
+  expect(answer).toEqual({ name: 'general', lastReadId: sent.id, unreadCount: 0, mentionCount: 0 });
+  expect(await heard).toEqual(answer);
 });
 
 test("a logout on one process ends that session's sockets on the other at once, and only them", async () => {

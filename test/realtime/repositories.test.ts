@@ -88,7 +88,7 @@ test('connecting, creating a room and posting open no explicit transaction, and 
   const pool = statementsOnly(db);
   const rooms = new RoomService(new RoomRepository(pool), profiles);
   await rooms.roomsOnConnect(userId);
-  expect(await rooms.create(userId, 'no-tx-room')).toEqual({ name: 'no-tx-room', kind: 'public', memberCount: 1, joined: true, ownerId: userId });
+  expect(await rooms.create(userId, 'no-tx-room')).toEqual({ name: 'no-tx-room', kind: 'public', memberCount: 1, joined: true, ownerId: userId, lastReadId: 0, unreadCount: 0, mentionCount: 0 });
   // Racing creators: one room, one creator as its only member, the rest told the name is taken.
   const race = await Promise.allSettled([otherUserId, userId, otherUserId].map((creator) => rooms.create(creator, 'raced-room')));
   expect(race.filter((result) => result.status === 'fulfilled')).toHaveLength(1);

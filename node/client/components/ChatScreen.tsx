@@ -3,12 +3,13 @@ import { useEffect, useRef, useState } from 'react';
 import type { SelfUser } from '../../shared/protocol';
 import type { Api } from '../lib/api';
 import { useChat } from '../hooks/useChat';
-import { conversationTitle, viewOf } from '../state/chat';
+import { conversationTitle, isReading, viewOf } from '../state/chat';
 import { typingLine } from '../state/typing';
 import { Composer } from './Composer';
 import { DirectList } from './DirectList';
 import { MembersPanel } from './MembersPanel';
 import { MessageList } from './MessageList';
+import { NotificationsButton } from './NotificationsButton';
 import { OnlineList } from './OnlineList';
 import { ProfilePanel } from './ProfilePanel';
 import { RoomList, roomMark } from './RoomList';
@@ -33,7 +34,8 @@ export function ChatScreen(props: { api: Api; self: SelfUser; onSignedOut: () =>
   const active = state.rooms.find((room) => room.name === state.activeRoom);
   const title = conversationTitle(active, state.activeRoom, state.selfId);
   const markedTitle = titleOf(state.activeRoom);
-  const unreadTotal = state.rooms.reduce((total, room) => total + (room.joined ? viewOf(state, room.name).unread : 0), 0);
+  const reading = isReading(state, state.activeRoom) ? state.activeRoom : null;
+  const unreadTotal = state.rooms.reduce((total, room) => total + (room.joined && room.name !== reading ? room.unreadCount : 0), 0);
 
   // Unread messages in other rooms show in the tab's title too, for a reader in another tab.
   useEffect(() => {
@@ -90,7 +92,7 @@ export function ChatScreen(props: { api: Api; self: SelfUser; onSignedOut: () =>
         <RoomList
           rooms={state.rooms.filter((room) => room.kind !== 'direct')}
           activeRoom={state.activeRoom}
-          unread={(name) => viewOf(state, name).unread}
+          reading={reading}
           onSelect={openRoom}
           onCreate={async (name, isPrivate) => {
             await chat.createRoom(name, isPrivate);
@@ -106,7 +108,7 @@ export function ChatScreen(props: { api: Api; self: SelfUser; onSignedOut: () =>
           conversations={state.rooms.filter((room) => room.kind === 'direct')}
           activeRoom={state.activeRoom}
           selfId={state.selfId}
-          unread={(name) => viewOf(state, name).unread}
+          reading={reading}
           onSelect={openRoom}
           onLeave={chat.leaveRoom}
           findUsers={chat.findUsers}
@@ -116,6 +118,7 @@ export function ChatScreen(props: { api: Api; self: SelfUser; onSignedOut: () =>
           <MembersPanel room={active} selfId={state.selfId} members={chat.members} findUsers={chat.findUsers} onInvite={chat.invite} onRemove={chat.removeMember} />
         )}
         <OnlineList title={markedTitle} online={view.online} users={state.users} selfId={state.selfId} onStartDirect={messagePerson} />
+        <NotificationsButton />
       </aside>
       <button type="button" className="scrim" aria-label="Close the room list" tabIndex={-1} onClick={() => setDrawerOpen(false)} />
       <main className="room">
@@ -155,6 +158,7 @@ export function ChatScreen(props: { api: Api; self: SelfUser; onSignedOut: () =>
           view={view}
           users={state.users}
           selfId={state.selfId}
+          selfName={me.username}
           ownsRoom={state.rooms.some((room) => room.name === state.activeRoom && room.ownerId === state.selfId)}
           onLoadOlder={() => chat.loadOlder(state.activeRoom)}
           onEdit={chat.editMessage}
@@ -168,7 +172,7 @@ export function ChatScreen(props: { api: Api; self: SelfUser; onSignedOut: () =>
         <p className="typing" aria-live="polite">
           {typing ?? ''}
         </p>
-        <Composer room={state.activeRoom} title={markedTitle} onSend={chat.send} onTyping={chat.notifyTyping} />
+        <Composer room={state.activeRoom} title={markedTitle} selfId={state.selfId} onSend={chat.send} onTyping={chat.notifyTyping} members={chat.members} />
       </main>
     </div>
   );

@@ -5,12 +5,14 @@ import { useAttempt } from '../hooks/useAttempt';
 import { conversationTitle } from '../state/chat';
 import { PeopleSearch } from './PeopleSearch';
 import { FormError } from './FormError';
+import { UnreadBadges } from './UnreadBadges';
 
 interface DirectListProps {
   conversations: RoomSummary[];
   activeRoom: string;
   selfId: number;
-  unread: (room: string) => number;
+  /** The conversation being read (open, tab visible): its counts are being marked read, so none show. */
+  reading: string | null;
   onSelect: (room: string) => void;
   onLeave: (room: string) => Promise<void>;
   findUsers: (prefix: string) => Promise<PublicUser[]>;
@@ -20,7 +22,7 @@ interface DirectListProps {
 /** The others one may pick besides oneself. */
 const MAX_OTHERS = LIMITS.directMaxPeople - 1;
 
-export function DirectList({ conversations, activeRoom, selfId, unread, onSelect, onLeave, findUsers, onStart }: DirectListProps) {
+export function DirectList({ conversations, activeRoom, selfId, reading, onSelect, onLeave, findUsers, onStart }: DirectListProps) {
   const [picking, setPicking] = useState(false);
   const [picked, setPicked] = useState<PublicUser[]>([]);
   const { error, setError, attempt } = useAttempt();
@@ -38,13 +40,12 @@ export function DirectList({ conversations, activeRoom, selfId, unread, onSelect
       {conversations.length === 0 && <p className="panel__empty">No direct messages yet</p>}
       <ul className="rooms__list">
         {conversations.map((room) => {
-          const count = unread(room.name);
           const title = conversationTitle(room, room.name, selfId);
           return (
             <li key={room.name} className={room.name === activeRoom ? 'rooms__item rooms__item--active' : 'rooms__item'}>
               <button type="button" className="rooms__open" aria-current={room.name === activeRoom ? 'page' : undefined} onClick={() => onSelect(room.name)}>
                 <span className="rooms__name">@ {title}</span>
-                {count > 0 && <span className="badge" aria-label={`${count} unread`}>{count}</span>}
+                <UnreadBadges room={room} reading={reading} />
               </button>
               {/* A one-to-one conversation cannot be left; a group can. */}
               {room.memberCount > 2 && (

@@ -3,9 +3,10 @@
  * where it was; new messages scroll into view only when the reader is already at the bottom. A reader
  * further up gets a "New messages" button instead, which takes them down. Own messages can be edited in place;
  * own messages, and every message in a room the user owns, can be deleted. A message opened from a search is
- * shown with its neighbours instead, centred and marked, until the reader goes back to the latest messages.
+ * shown with its neighbours instead, centred and marked, until the reader goes back to the latest messages. A "new"
+ * divider marks where the reader had read to when they came to the room.
  */
-import { useEffect, useLayoutEffect, useRef, useState } from 'react';
+import { Fragment, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { PublicUser } from '../../shared/protocol';
 import type { Focus, RoomView } from '../state/chat';
 import type { ListedMessage } from '../state/messages';
@@ -27,6 +28,8 @@ interface MessageListProps {
   view: RoomView;
   users: Readonly<Record<number, PublicUser>>;
   selfId: number;
+  /** Mentions of this name are highlighted more strongly. */
+  selfName: string;
   /** The user owns the room: they may delete anyone's message in it. */
   ownsRoom: boolean;
   onLoadOlder: () => void;
@@ -58,13 +61,16 @@ function continues(previous: ListedMessage | undefined, message: ListedMessage):
 
 const timeFormats = messageTimeFormats();
 
-export function MessageList({ room, title, view, users, selfId, ownsRoom, onLoadOlder, onEdit, onDelete, onRetry, onDiscard, focus, onCloseFocus, onStartDirect }: MessageListProps) {
+export function MessageList({ room, title, view, users, selfId, selfName, ownsRoom, onLoadOlder, onEdit, onDelete, onRetry, onDiscard, focus, onCloseFocus, onStartDirect }: MessageListProps) {
   const scroller = useRef<HTMLDivElement>(null);
   const snapshot = useRef<ScrollSnapshot>({ shown: null, firstKey: undefined, lastKey: undefined, scrollHeight: 0, scrollTop: 0, atBottom: true });
   const { history } = view;
   const messages = focus ? focus.messages : view.messages;
   const shown = focus ? `${room}@${focus.messageId}` : room;
   const focusedId = focus?.messageId;
+  // The "new" divider goes above the first message of someone else after the read position the reader came with.
+  const newAfter = focus ? null : view.newAfter;
+  const firstNewKey = newAfter === null ? undefined : messages.find((message) => message.id !== null && message.id > newAfter && message.user.id !== selfId)?.key;
   // Paging back belongs to the room's own list, not to the window around an opened message.
   const loadOlder = focus ? undefined : onLoadOlder;
   const now = new Date();
@@ -173,76 +179,82 @@ export function MessageList({ room, title, view, users, selfId, ownsRoom, onLoad
           const own = message.user.id === selfId;
           const changeable = message.status === 'sent' && message.deletedAt === null && editing !== message.key;
           return (
-            <li
-              key={message.key}
-              className={[
-                'message',
-                grouped && 'message--continued',
-                message.user.id === selfId && 'message--own',
-                message.status !== 'sent' && `message--${message.status}`,
-                message.id === focusedId && 'message--focused',
-                message.deletedAt !== null && 'message--deleted',
-              ]
-                .filter(Boolean)
-                .join(' ')}
-              data-author={author.username}
-              data-id={message.id ?? undefined}
-            >
-              <div className="message__gutter">{grouped ? null : <Avatar user={author} />}</div>
-              <div className="message__main">
-                {!grouped && (
-                  <div className="message__meta">
-                    {message.user.id === selfId ? (
-                      <>
-                        <span className="message__author">{author.username}</span>
-                        <span className="message__you">(you)</span>
-                      </>
-                    ) : (
-                      <button type="button" className="message__author person" title={`Message ${author.username}`} onClick={() => onStartDirect(author.id)}>
-                        {author.username}
+            <Fragment key={message.key}>
+              {message.key === firstNewKey && (
+                <li className="messages__divider" role="separator" aria-label="New messages">
+                  <span>new</span>
+                </li>
+              )}
+              <li
+                className={[
+                  'message',
+                  grouped && 'message--continued',
+                  message.user.id === selfId && 'message--own',
+                  message.status !== 'sent' && `message--${message.status}`,
+                  message.id === focusedId && 'message--focused',
+                  message.deletedAt !== null && 'message--deleted',
+                ]
+                  .filter(Boolean)
+                  .join(' ')}
+                data-author={author.username}
+                data-id={message.id ?? undefined}
+              >
+                <div className="message__gutter">{grouped ? null : <Avatar user={author} />}</div>
+                <div className="message__main">
+                  {!grouped && (
+                    <div className="message__meta">
+                      {message.user.id === selfId ? (
+                        <>
+                          <span className="message__author">{author.username}</span>
+                          <span className="message__you">(you)</span>
+                        </>
+                      ) : (
+                        <button type="button" className="message__author person" title={`Message ${author.username}`} onClick={() => onStartDirect(author.id)}>
+                          {author.username}
+                        </button>
+                      )}
+                      <time className="message__time" dateTime={message.createdAt} title={timeFormats.full.format(created)}>
+                        {messageTimeLabel(created, now, timeFormats)}
+                      </time>
+                    </div>
+                  )}
+                  {message.deletedAt !== null ? (
+                    <p className="message__body message__body--deleted">message deleted</p>
+                  ) : editing === message.key ? (
+                    <MessageEditor initial={message.body} onSave={(body) => onEdit(message, body)} onClose={() => stopEditing(message.key)} />
+                  ) : (
+                    <div className="message__body">
+                      <MessageText body={message.body} mentions={message.mentions} selfName={selfName} />
+                    </div>
+                  )}
+                  {message.editedAt !== null && message.deletedAt === null && editing !== message.key && (
+                    <span className="message__edited" title={`Edited ${timeFormats.full.format(new Date(message.editedAt))}`}>
+                      (edited)
+                    </span>
+                  )}
+                  {changeable && (own || ownsRoom) && (
+                    <MessageActions
+                      author={own ? 'you' : author.username}
+                      editKey={message.key}
+                      onEdit={own ? () => setEditing(message.key) : undefined}
+                      onDelete={() => deleteMessage(message)}
+                    />
+                  )}
+                  {message.status === 'pending' && <span className="message__status">Sending…</span>}
+                  {message.status === 'failed' && (
+                    <span className="message__status message__status--failed" role="alert">
+                      Not sent: {message.error}{' '}
+                      <button type="button" className="link-button" onClick={() => onRetry(message)}>
+                        Retry
+                      </button>{' '}
+                      <button type="button" className="link-button" onClick={() => onDiscard(message)}>
+                        Discard
                       </button>
-                    )}
-                    <time className="message__time" dateTime={message.createdAt} title={timeFormats.full.format(created)}>
-                      {messageTimeLabel(created, now, timeFormats)}
-                    </time>
-                  </div>
-                )}
-                {message.deletedAt !== null ? (
-                  <p className="message__body message__body--deleted">message deleted</p>
-                ) : editing === message.key ? (
-                  <MessageEditor initial={message.body} onSave={(body) => onEdit(message, body)} onClose={() => stopEditing(message.key)} />
-                ) : (
-                  <div className="message__body">
-                    <MessageText body={message.body} />
-                  </div>
-                )}
-                {message.editedAt !== null && message.deletedAt === null && editing !== message.key && (
-                  <span className="message__edited" title={`Edited ${timeFormats.full.format(new Date(message.editedAt))}`}>
-                    (edited)
-                  </span>
-                )}
-                {changeable && (own || ownsRoom) && (
-                  <MessageActions
-                    author={own ? 'you' : author.username}
-                    editKey={message.key}
-                    onEdit={own ? () => setEditing(message.key) : undefined}
-                    onDelete={() => deleteMessage(message)}
-                  />
-                )}
-                {message.status === 'pending' && <span className="message__status">Sending…</span>}
-                {message.status === 'failed' && (
-                  <span className="message__status message__status--failed" role="alert">
-                    Not sent: {message.error}{' '}
-                    <button type="button" className="link-button" onClick={() => onRetry(message)}>
-                      Retry
-                    </button>{' '}
-                    <button type="button" className="link-button" onClick={() => onDiscard(message)}>
-                      Discard
-                    </button>
-                  </span>
-                )}
-              </div>
-            </li>
+                    </span>
+                  )}
+                </div>
+              </li>
+            </Fragment>
           );
         })}
       </ol>

@@ -1,20 +1,52 @@
 /**
  * A message body rendered from its Markdown tree (lib/markdown.ts) as React elements: every string goes in as a
  * text child, which React escapes, so nothing typed can become markup or an attribute other than a checked link.
- * New kinds of node (mentions, say) get a case in `renderNode`.
+ * Mentions are found in text nodes only, so an `@name` in code stays code.
  */
 import { Fragment, memo, type ReactNode } from 'react';
+import { MENTION_PATTERN } from '../../shared/mentions';
 import { httpUrl, parseMessage, type MarkdownNode } from '../lib/markdown';
 
 /** The new tab gets no handle on this page (`noopener`), no Referer (`noreferrer`), and no ranking from us (`nofollow`). */
 export const LINK_REL = 'noopener noreferrer nofollow';
 
-function renderNodes(nodes: readonly MarkdownNode[]): ReactNode[] {
-  return nodes.map((node, index) => renderNode(node, index));
+/** Who the message mentions (as the server resolved them) and who is reading it. */
+interface MentionContext {
+  mentions: readonly string[];
+  selfName: string;
 }
 
-function renderNode({ token, children }: MarkdownNode, key: number): ReactNode {
-  const inner = renderNodes(children);
+/**
+ * Text with each `@name` the message mentions in a highlight (stronger for the reader's own name); an `@name` that
+ * mentions nobody (not a member when it was sent) stays plain text.
+ */
+function renderText(text: string, { mentions, selfName }: MentionContext): ReactNode {
+  if (mentions.length === 0) return text;
+  const parts: ReactNode[] = [];
+  let from = 0;
+  for (const match of text.matchAll(MENTION_PATTERN)) {
+    const name = (match[2] as string).toLowerCase();
+    if (!mentions.includes(name)) continue;
+    const at = match.index + (match[1] as string).length;
+    parts.push(text.slice(from, at));
+    const mention = text.slice(at, match.index + match[0].length);
+    parts.push(
+      <span key={at} className={name === selfName ? 'mention mention--self' : 'mention'}>
+        {mention}
+      </span>,
+    );
+    from = match.index + match[0].length;
+  }
+  parts.push(text.slice(from));
+  return parts;
+}
+
+function renderNodes(nodes: readonly MarkdownNode[], context: MentionContext): ReactNode[] {
+  return nodes.map((node, index) => renderNode(node, index, context));
+}
+
+function renderNode({ token, children }: MarkdownNode, key: number, context: MentionContext): ReactNode {
+  const inner = renderNodes(children, context);
   switch (token.type) {
     case 'inline':
       // Its content is the source text its children were parsed from.
@@ -58,6 +90,8 @@ function renderNode({ token, children }: MarkdownNode, key: number): ReactNode {
         </a>
       );
     }
+    case 'text':
+      return <Fragment key={key}>{renderText(token.content, context)}</Fragment>;
     case 'softbreak':
     case 'hardbreak':
       // The body keeps line breaks (white-space: pre-wrap), as typed.
@@ -73,7 +107,9 @@ function renderNode({ token, children }: MarkdownNode, key: number): ReactNode {
   }
 }
 
+const NO_MENTIONS: readonly string[] = [];
+
 /** Parsed once per body: the list re-renders on every typing notice and message. */
-export const MessageText = memo(function MessageText({ body }: { body: string }) {
-  return <>{renderNodes(parseMessage(body))}</>;
+export const MessageText = memo(function MessageText({ body, mentions = NO_MENTIONS, selfName = '' }: { body: string } & Partial<MentionContext>) {
+  return <>{renderNodes(parseMessage(body), { mentions, selfName })}</>;
 });

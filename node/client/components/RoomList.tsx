@@ -1,13 +1,18 @@
-/** The rooms the user is in, the public ones they may join, and a form to create one, public or private. */
+/**
+ * The rooms the user is in, each with its unread count and, apart, how many of those mention the user; the public
+ * ones they may join; and a form to create one, public or private.
+ */
 import { useState, type FormEvent } from 'react';
 import { DEFAULT_ROOM, LIMITS, type RoomSummary } from '../../shared/protocol';
 import { FormError } from './FormError';
 import { useAttempt } from '../hooks/useAttempt';
+import { UnreadBadges } from './UnreadBadges';
 
 interface RoomListProps {
   rooms: RoomSummary[];
   activeRoom: string;
-  unread: (room: string) => number;
+  /** The room the reader is reading (open, tab visible): its counts are being marked read, so none show. */
+  reading: string | null;
   onSelect: (room: string) => void;
   onCreate: (room: string, isPrivate: boolean) => Promise<void>;
   onJoin: (room: string) => Promise<void>;
@@ -25,7 +30,7 @@ export function roomMark(room: Pick<RoomSummary, 'kind'> | undefined): string {
   return '#';
 }
 
-export function RoomList({ rooms, activeRoom, unread, onSelect, onCreate, onJoin, onLeave }: RoomListProps) {
+export function RoomList({ rooms, activeRoom, reading, onSelect, onCreate, onJoin, onLeave }: RoomListProps) {
   const [name, setName] = useState('');
   const [isPrivate, setPrivate] = useState(false);
   // The server's refusal is shown under the list.
@@ -50,9 +55,7 @@ export function RoomList({ rooms, activeRoom, unread, onSelect, onCreate, onJoin
     <section className="panel rooms" aria-label="Rooms">
       <h3 className="panel__title">Rooms</h3>
       <ul className="rooms__list">
-        {joined.map((room) => {
-          const count = unread(room.name);
-          return (
+        {joined.map((room) => (
             <li key={room.name} className={room.name === activeRoom ? 'rooms__item rooms__item--active' : 'rooms__item'}>
               <button
                 type="button"
@@ -64,7 +67,7 @@ export function RoomList({ rooms, activeRoom, unread, onSelect, onCreate, onJoin
                   {roomMark(room)} {room.name}
                 </span>
                 <span className="rooms__count">{members(room.memberCount)}</span>
-                {count > 0 && <span className="badge" aria-label={`${count} unread`}>{count}</span>}
+                <UnreadBadges room={room} reading={reading} />
               </button>
               {room.name !== DEFAULT_ROOM && (
                 <button type="button" className="rooms__leave" aria-label={`Leave ${room.name}`} onClick={() => void attempt(() => onLeave(room.name))}>
@@ -72,8 +75,7 @@ export function RoomList({ rooms, activeRoom, unread, onSelect, onCreate, onJoin
                 </button>
               )}
             </li>
-          );
-        })}
+        ))}
       </ul>
       {others.length > 0 && (
         <>

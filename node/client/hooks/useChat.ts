@@ -2,7 +2,7 @@
  * The live side of the chat screen: one socket.io connection per logged-in mount, its events
  * turned into reducer actions, and the commands the components call (send, join, page back…).
  */
-import { useCallback, useEffect, useLayoutEffect, useMemo, useReducer, useRef } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useReducer, useRef, useState } from 'react';
 import { DEFAULT_ROOM, type PublicUser } from '../../shared/protocol';
 import { ApiError, type Api } from '../lib/api';
 import { newClientId } from '../lib/clientId';
@@ -21,6 +21,7 @@ import {
   leaveRoom,
   listMembers,
   listRooms,
+  markRead,
   messagesAround,
   removeMember,
   sendMessage,
@@ -28,12 +29,15 @@ import {
   syncRooms,
   type ChatSocket,
 } from '../lib/socket';
-import { chatReducer, initialChatState, olderPageCursor, syncCursor, unconfirmed, viewOf, type ChatAction, type ChatState } from '../state/chat';
+import { notifies, showNotification } from '../lib/notifications';
+import { chatReducer, initialChatState, olderPageCursor, readable, syncCursor, unconfirmed, viewOf, type ChatAction, type ChatState } from '../state/chat';
 import { pendingMessage, type ListedMessage } from '../state/messages';
 import { nextExpiry, shouldSendTyping } from '../state/typing';
 
 /** Messages per history request: enough to fill a tall screen, small enough to answer fast. */
 export const HISTORY_PAGE_SIZE = 50;
+/** At most one room:read this often (ms): in a busy room, one request a second rather than one a message. */
+const MARK_READ_INTERVAL_MS = 1000;
 
 export interface ChatController {
   state: ChatState;
@@ -44,7 +48,10 @@ export interface ChatController {
   startDirect(userIds: number[]): Promise<void>;
   /** The people picker: users whose name starts with the prefix. */
   findUsers(prefix: string): Promise<PublicUser[]>;
-  /** A conversation's members (only its members may ask). */
+  /**
+   * A conversation's members (only its members may ask), for the members panel and `@name` completion: asked once
+   * a conversation, again after its member count changed.
+   */
   members(name: string): Promise<PublicUser[]>;
   /** The owner of a private room adds someone to it. */
   invite(name: string, userId: number): Promise<void>;
@@ -87,6 +94,10 @@ export function useChat(api: Api, self: PublicUser, onUnauthorized: () => void):
   const socketRef = useRef<ChatSocket | null>(null);
   const historyInFlight = useRef(new Set<string>());
   const lastTypingSentAt = useRef<number | null>(null);
+  /** Member lists by room, kept until the room's member count changes. */
+  const membersCache = useRef(new Map<string, Promise<PublicUser[]>>());
+  /** Marking read: whether a room:read awaits its answer, and when the last one went. */
+  const markingRef = useRef({ inFlight: false, lastAt: 0 });
   const unauthorizedRef = useRef(onUnauthorized);
   useLayoutEffect(() => {
     unauthorizedRef.current = onUnauthorized;
@@ -196,12 +207,21 @@ export function useChat(api: Api, self: PublicUser, onUnauthorized: () => void):
       // A refusal by the server's middleware is not retried by socket.io: try again later ourselves.
       if (!socket.active) setTimeout(() => socket.connect(), 3000);
     });
-    socket.on('message:new', (message) => act({ type: 'messages', messages: [message] }));
+    socket.on('message:new', (message) => {
+      act({ type: 'messages', messages: [message], live: true });
+      const reader = stateRef.current.users[stateRef.current.selfId] ?? self;
+      const conversation = stateRef.current.rooms.find((room) => room.name === message.room);
+      if (document.visibilityState === 'hidden' && notifies(message, reader, conversation)) showNotification(message, conversation);
+    });
+    socket.on('room:read', (read) => act({ type: 'room:read', state: read }));
     socket.on('message:updated', (message) => act({ type: 'message:changed', message }));
     socket.on('message:deleted', (message) => act({ type: 'message:changed', message }));
     socket.on('presence', ({ room, online }) => act({ type: 'presence', room, online }));
     socket.on('typing', ({ room, user }) => act({ type: 'typing', room, user, now: Date.now() }));
-    socket.on('room:updated', (room) => act({ type: 'room:updated', room }));
+    socket.on('room:updated', (room) => {
+      membersCache.current.delete(room.name);
+      act({ type: 'room:updated', room });
+    });
     socket.on('conversation:added', (room) => act({ type: 'room:summary', room }));
     socket.on('conversation:removed', ({ name }) => act({ type: 'conversation:removed', name }));
     socket.on('user:updated', (user) => act({ type: 'user:updated', user }));
@@ -211,7 +231,45 @@ export function useChat(api: Api, self: PublicUser, onUnauthorized: () => void):
       socket.disconnect();
       socketRef.current = null;
     };
-  }, [deliver, loadFirstPageIfNeeded]);
+  }, [deliver, loadFirstPageIfNeeded, self]);
+
+  useEffect(() => {
+    const report = () => dispatch({ type: 'visibility', visible: document.visibilityState === 'visible' });
+    report();
+    document.addEventListener('visibilitychange', report);
+    return () => document.removeEventListener('visibilitychange', report);
+  }, []);
+
+  // The reader reads the open room: its newest message is marked read on the server (and so on their other devices),
+  // one request at a time, so that a busy room does not use up the socket's rate limit for reads.
+  const toMark = readable(state);
+  const markRoom = toMark?.room ?? null;
+  const markId = toMark?.messageId ?? null;
+  const [markTurn, setMarkTurn] = useState(0);
+  useEffect(() => {
+    const socket = socketRef.current;
+    const marking = markingRef.current;
+    if (markRoom === null || markId === null || !socket?.connected || marking.inFlight) return;
+    const wait = marking.lastAt + MARK_READ_INTERVAL_MS - Date.now();
+    if (wait > 0) {
+      const timer = setTimeout(() => setMarkTurn((turn) => turn + 1), wait);
+      return () => clearTimeout(timer);
+    }
+    marking.inFlight = true;
+    marking.lastAt = Date.now();
+    markRead(socket, { room: markRoom, messageId: markId }).then(
+      (read) => {
+        marking.inFlight = false;
+        dispatch({ type: 'room:read', state: read });
+        // Newer messages may have come meanwhile.
+        setMarkTurn((turn) => turn + 1);
+      },
+      () => {
+        // Tried again at the next change (a new message, a reconnect): the position stays where the server has it.
+        marking.inFlight = false;
+      },
+    );
+  }, [markRoom, markId, state.connection, markTurn]);
 
   // One timer for the earliest typing indicator to expire.
   useEffect(() => {
@@ -232,7 +290,20 @@ export function useChat(api: Api, self: PublicUser, onUnauthorized: () => void):
   // Stable across renders: components that read with them (people picker, members panel) ask again only when what
   // they ask about changes.
   const findPeople = useCallback(async (prefix: string) => findUsers(requireSocket(), prefix), [requireSocket]);
-  const members = useCallback(async (name: string) => listMembers(requireSocket(), name), [requireSocket]);
+  const members = useCallback(
+    (name: string) => {
+      let answer = membersCache.current.get(name);
+      if (!answer) {
+        // Not connected: a rejected promise, like any failed answer, rather than a throw in the caller's handler.
+        answer = Promise.resolve().then(() => listMembers(requireSocket(), name));
+        membersCache.current.set(name, answer);
+        // A failed answer is not kept: the next request asks again.
+        answer.catch(() => membersCache.current.delete(name));
+      }
+      return answer;
+    },
+    [requireSocket],
+  );
 
   return useMemo<ChatController>(() => {
     const openRoom = async (name: string, join: (socket: ChatSocket) => ReturnType<typeof joinRoom>) => {

@@ -75,3 +75,16 @@ function nest(tokens: readonly Token[]): MarkdownNode[] {
 export function parseMessage(body: string): MarkdownNode[] {
   return nest(parser.parse(body, {}));
 }
+
+/** A message body as plain text, without its Markdown marks (a notification's excerpt): the text of every node, in order. */
+export function plainText(body: string): string {
+  const textOf = (nodes: readonly MarkdownNode[]): string =>
+    nodes
+      .map(({ token, children }) => {
+        if (token.type === 'softbreak' || token.type === 'hardbreak') return ' ';
+        if (token.type === 'text' || token.type === 'code_inline' || token.type === 'fence') return token.content;
+        return textOf(children) + (token.block && token.nesting === 1 ? ' ' : '');
+      })
+      .join('');
+  return textOf(parseMessage(body)).replace(/\s+/g, ' ').trim();
+}

@@ -3,7 +3,7 @@
  * that unwrap `{data}` / `{error}` acknowledgements.
  */
 import { io, type Socket } from 'socket.io-client';
-import type { Ack, AroundResponse, ChatMessage, ClientToServerEvents, ErrorCode, PublicUser, RoomJoined, RoomSummary, ServerToClientEvents, SyncCursor } from '../../shared/protocol';
+import type { Ack, AroundResponse, ChatMessage, ClientToServerEvents, ErrorCode, PublicUser, ReadState, RoomJoined, RoomSummary, ServerToClientEvents, SyncCursor } from '../../shared/protocol';
 
 export type ChatSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -101,3 +101,8 @@ export async function editMessage(socket: ChatSocket, payload: { id: number; bod
 export async function deleteMessage(socket: ChatSocket, id: number): Promise<ChatMessage> {
   return unwrap(await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('message:delete', { id }));
 }
+
+export async function markRead(socket: ChatSocket, payload: { room: string; messageId: number }): Promise<ReadState> {
+  return unwrap(await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('room:read', payload));
+}
+

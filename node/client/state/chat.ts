@@ -7,7 +7,9 @@ import {
   type AroundResponse,
   type ChatMessage,
   type HistoryResponse,
+  LIMITS,
   type PublicUser,
+  type ReadState,
   type RoomJoined,
   type RoomSummary,
   type RoomUpdate,
@@ -33,7 +35,11 @@ export interface RoomView {
   history: HistoryState;
   online: PublicUser[];
   typing: TypingState;
-  unread: number;
+  /**
+   * Where the "new" divider goes: after this message id, the read position when the reader came to the room
+   * (opened it, or came back to the tab) with unread messages in it; null for none.
+   */
+  newAfter: number | null;
 }
 
 /**
@@ -60,6 +66,8 @@ export interface ChatState {
   /** The last problem worth telling the user (a refused room name, a failed request). */
   notice: string | null;
   focus: Focus | null;
+  /** The tab is visible: messages arriving in the open room are read as they come. */
+  visible: boolean;
 }
 
 export type ChatAction =
@@ -76,7 +84,11 @@ export type ChatAction =
   | { type: 'history:loading'; room: string }
   | { type: 'history:page'; room: string; page: HistoryResponse }
   | { type: 'history:failed'; room: string; error: string }
-  | { type: 'messages'; messages: ChatMessage[] }
+  /** Messages stored on the server; `live` for message:new, which the room list's counts do not hold yet. */
+  | { type: 'messages'; messages: ChatMessage[]; live?: boolean }
+  /** The user's read position in a room moved (the answer to room:read, or another device's). */
+  | { type: 'room:read'; state: ReadState }
+  | { type: 'visibility'; visible: boolean }
   /** A message was edited or deleted (live event, or the answer to the user's own edit or delete). */
   | { type: 'message:changed'; message: ChatMessage }
   | { type: 'message:pending'; message: ListedMessage }
@@ -93,12 +105,15 @@ export type ChatAction =
   | { type: 'focus:refresh'; room: string; messageId: number; window: AroundResponse }
   | { type: 'focus:close' };
 
+/** The read state of a room the user is not in. */
+const NOTHING_READ = { lastReadId: 0, unreadCount: 0, mentionCount: 0 } as const;
+
 const EMPTY_VIEW: RoomView = {
   messages: [],
   history: { loaded: false, loading: false, hasMore: true, error: null },
   online: [],
   typing: {},
-  unread: 0,
+  newAfter: null,
 };
 
 export function initialChatState(self: PublicUser): ChatState {
@@ -111,6 +126,7 @@ export function initialChatState(self: PublicUser): ChatState {
     users: { [self.id]: self },
     notice: null,
     focus: null,
+    visible: true,
   };
 }
 
@@ -133,22 +149,76 @@ function upsertRoom(rooms: RoomSummary[], room: RoomSummary): RoomSummary[] {
   return [...others, room].sort((a, b) => a.name.localeCompare(b.name));
 }
 
-function receive(state: ChatState, messages: ChatMessage[]): ChatState {
+/** Whether the reader sees the room's new messages as they arrive: it is open, the tab visible, no search result shown. */
+export function isReading(state: ChatState, room: string): boolean {
+  return state.visible && state.activeRoom === room && state.focus?.room !== room;
+}
+
+/**
+ * Counts live messages that are news to the reader: others' messages after the read position, not held before, in a
+ * room they are not reading. (Messages from a sync or a history page are in the counts the server already gave.)
+ */
+function countUnread(state: ChatState, room: string, view: RoomView, messages: ChatMessage[]): RoomSummary[] {
+  const summary = state.rooms.find((candidate) => candidate.name === room);
+  if (!summary?.joined || isReading(state, room)) return state.rooms;
+  const held = new Set(view.messages.map((message) => message.id));
+  const self = state.users[state.selfId]?.username;
+  const news = messages.filter((message) => message.user.id !== state.selfId && message.id > summary.lastReadId && message.deletedAt === null && !held.has(message.id));
+  if (news.length === 0) return state.rooms;
+  const mentions = news.filter((message) => self !== undefined && message.mentions.includes(self)).length;
+  const counted = { ...summary, unreadCount: Math.min(summary.unreadCount + news.length, LIMITS.unreadCountMax), mentionCount: summary.mentionCount + mentions };
+  return upsertRoom(state.rooms, counted);
+}
+
+function receive(state: ChatState, messages: ChatMessage[], live: boolean): ChatState {
   const byRoom = new Map<string, ChatMessage[]>();
   for (const message of messages) byRoom.set(message.room, [...(byRoom.get(message.room) ?? []), message]);
   let next: ChatState = { ...state, users: rememberUsers(state.users, messages.map((message) => message.user)) };
   for (const [room, roomMessages] of byRoom) {
+    if (live) next = { ...next, rooms: countUnread(next, room, viewOf(next, room), roomMessages) };
     next = updateView(next, room, (view) => {
-      const merged = mergeMessages(view.messages, roomMessages);
-      const fresh = merged.length - view.messages.length;
-      const countsAsUnread = room !== state.activeRoom && roomMessages.some((message) => message.user.id !== state.selfId);
       // A message from someone clears their typing line at once rather than at its expiry.
       const authors = new Set(roomMessages.map((message) => message.user.id));
       const typing = Object.fromEntries(Object.entries(view.typing).filter(([id]) => !authors.has(Number(id))));
-      return { ...view, messages: merged, typing, unread: countsAsUnread ? view.unread + Math.max(fresh, 0) : view.unread };
+      return { ...view, messages: mergeMessages(view.messages, roomMessages), typing };
     });
   }
   return next;
+}
+
+/**
+ * A message deleted live no longer counts, if it was counted: someone else's, after the read position, held here as
+ * not yet deleted, in a room not being read, with the count below the server's cap (above it, the true count is unknown).
+ */
+function uncountDeleted(state: ChatState, changed: ChatMessage): RoomSummary[] {
+  const summary = state.rooms.find((room) => room.name === changed.room);
+  const held = viewOf(state, changed.room).messages.find((message) => message.id === changed.id);
+  const counted =
+    summary?.joined === true &&
+    !isReading(state, changed.room) &&
+    changed.deletedAt !== null &&
+    changed.user.id !== state.selfId &&
+    changed.id > summary.lastReadId &&
+    summary.unreadCount > 0 &&
+    summary.unreadCount < LIMITS.unreadCountMax &&
+    held?.deletedAt === null;
+  if (!counted) return state.rooms;
+  const mentioned = held.mentions.includes(state.users[state.selfId]?.username ?? '');
+  return upsertRoom(state.rooms, { ...summary, unreadCount: summary.unreadCount - 1, mentionCount: Math.max(summary.mentionCount - (mentioned ? 1 : 0), 0) });
+}
+
+/** A read position only moves forward: an older answer arriving late changes nothing. */
+function applyRead(state: ChatState, read: ReadState): ChatState {
+  const summary = state.rooms.find((room) => room.name === read.name);
+  if (!summary?.joined || read.lastReadId < summary.lastReadId) return state;
+  return { ...state, rooms: upsertRoom(state.rooms, { ...summary, ...read }) };
+}
+
+/** Puts the "new" divider at the read position of a room the reader comes to, if anything after it is unread. */
+function markNewMessages(state: ChatState, room: string): ChatState {
+  const summary = state.rooms.find((candidate) => candidate.name === room);
+  const newAfter = summary && summary.unreadCount > 0 ? summary.lastReadId : null;
+  return updateView(state, room, (view) => ({ ...view, newAfter }));
 }
 
 function changeInView(state: ChatState, changed: ChatMessage): ChatState {
@@ -173,11 +243,14 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
     case 'rooms': {
       const rooms = [...action.rooms].sort((a, b) => a.name.localeCompare(b.name));
       const activeStillJoined = rooms.some((room) => room.name === state.activeRoom && room.joined);
-      return { ...state, rooms, activeRoom: activeStillJoined ? state.activeRoom : DEFAULT_ROOM };
+      const next = { ...state, rooms, activeRoom: activeStillJoined ? state.activeRoom : DEFAULT_ROOM };
+      // The first list after loading the page: the open room gets its divider as if it had just been opened.
+      return viewOf(next, next.activeRoom).newAfter === null ? markNewMessages(next, next.activeRoom) : next;
     }
     case 'room:updated': {
       const existing = state.rooms.find((room) => room.name === action.room.name);
-      return { ...state, rooms: upsertRoom(state.rooms, { kind: 'public', joined: false, ownerId: null, ...existing, ...action.room }) };
+      const known = existing ?? { kind: 'public' as const, joined: false, ownerId: null, ...NOTHING_READ };
+      return { ...state, rooms: upsertRoom(state.rooms, { ...known, ...action.room }) };
     }
     case 'room:joined': {
       const { room, online } = action.joined;
@@ -206,9 +279,18 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
     case 'history:failed':
       return updateView(state, action.room, (view) => ({ ...view, history: { ...view.history, loading: false, error: action.error } }));
     case 'messages':
-      return receive(state, action.messages);
-    case 'message:changed':
-      return changeFocused(changeInView(state, action.message), action.message);
+      return receive(state, action.messages, action.live ?? false);
+    case 'room:read':
+      return applyRead(state, action.state);
+    case 'visibility': {
+      const next = { ...state, visible: action.visible };
+      // Back to the tab: what came meanwhile in the open room is marked, as when a room is opened.
+      return action.visible && !state.visible ? markNewMessages(next, next.activeRoom) : next;
+    }
+    case 'message:changed': {
+      const rooms = uncountDeleted(state, action.message);
+      return changeFocused(changeInView(rooms === state.rooms ? state : { ...state, rooms }, action.message), action.message);
+    }
     case 'message:pending':
       // Who writes wants to see their message among the latest ones.
       return updateView(state.focus?.room === action.message.room ? { ...state, focus: null } : state, action.message.room, (view) => ({ ...view, messages: addPending(view.messages, action.message) }));
@@ -258,8 +340,9 @@ function focusOf({ room, messageId, window }: { room: string; messageId: number;
  * a private room or a DM is invisible to non-members, so it goes from the list too.
  */
 function forget(state: ChatState, name: string): ChatState {
-  // The member count is the server's to tell (room:updated), which may arrive before or after this.
-  const rooms = state.rooms.flatMap((room) => (room.name !== name ? [room] : room.kind === 'public' ? [{ ...room, joined: false }] : []));
+  // The member count is the server's to tell (room:updated), which may arrive before or after this. The read
+  // position left with the membership.
+  const rooms = state.rooms.flatMap((room) => (room.name !== name ? [room] : room.kind === 'public' ? [{ ...room, joined: false, ...NOTHING_READ }] : []));
   const views = Object.fromEntries(Object.entries(state.views).filter(([room]) => room !== name));
   const next = { ...state, rooms, views };
   return state.activeRoom === name ? selectRoom(next, DEFAULT_ROOM) : next;
@@ -273,7 +356,19 @@ export function conversationTitle(room: RoomSummary | undefined, name: string, s
 }
 
 function selectRoom(state: ChatState, name: string): ChatState {
-  return updateView({ ...state, activeRoom: name, focus: state.focus?.room === name ? state.focus : null }, name, (view) => ({ ...view, unread: 0 }));
+  return markNewMessages({ ...state, activeRoom: name, focus: state.focus?.room === name ? state.focus : null }, name);
+}
+
+/**
+ * The message to mark read in the open room, when the reader is reading it and the newest message it holds is past
+ * the read position; null otherwise.
+ */
+export function readable(state: ChatState): { room: string; messageId: number } | null {
+  const room = state.activeRoom;
+  const summary = state.rooms.find((candidate) => candidate.name === room);
+  if (!summary?.joined || !isReading(state, room)) return null;
+  const newest = newestId(viewOf(state, room).messages);
+  return newest > summary.lastReadId ? { room, messageId: newest } : null;
 }
 
 /**

@@ -20,6 +20,8 @@ export interface ListedMessage {
   deletedAt: string | null;
   /** The room's change number of the message's latest edit or delete; 0 if never changed. */
   revision: number;
+  /** Usernames the message mentions (resolved by the server; none while pending). */
+  mentions: string[];
   status: MessageStatus;
   /** Why the server refused it (only when status is 'failed'). */
   error?: string;
@@ -45,6 +47,7 @@ export function pendingMessage(input: { room: string; clientId: string; body: st
     editedAt: null,
     deletedAt: null,
     revision: 0,
+    mentions: [],
     status: 'pending',
   };
 }

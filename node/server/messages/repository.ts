@@ -1,3 +1,4 @@
+import { mentionCandidates } from '../../shared/mentions';
 import type { AroundResponse, ChatMessage, PublicUser } from '../../shared/protocol';
 import type { Queryable } from '../db';
 import type { UserProfiles } from '../users';
@@ -33,12 +34,19 @@ interface StoredRow {
   user_id: string;
   username: string;
   avatar_key: string | null;
+  mentions: string[];
 }
 
-/** Selects StoredRow columns from a source `m` shaped like the messages table. */
+/**
+ * Selects StoredRow columns from a source `m` shaped like the messages table. Who a deleted message mentioned goes
+ * with its text.
+ */
 const SELECT_FROM = (source: string) => `
   SELECT m.id, r.name AS room, m.client_id, m.body, m.created_at, m.edited_at, m.deleted_at, m.revision,
-         u.id AS user_id, u.username, u.avatar_key
+         u.id AS user_id, u.username, u.avatar_key,
+         CASE WHEN m.deleted_at IS NULL THEN ARRAY(
+           SELECT mu.username FROM message_mentions mm JOIN users mu ON mu.id = mm.user_id WHERE mm.message_id = m.id ORDER BY mu.username
+         ) ELSE '{}' END AS mentions
     FROM ${source} m JOIN rooms r ON r.id = m.room_id JOIN users u ON u.id = m.user_id`;
 
 /** Who may change a message: its author, and the owner of its room (delete only), if the caller can see it at all. */
@@ -73,6 +81,7 @@ export class MessageRepository {
       editedAt: row.edited_at?.toISOString() ?? null,
       deletedAt: row.deleted_at?.toISOString() ?? null,
       revision: Number(row.revision),
+      mentions: row.mentions,
     };
   }
 
@@ -96,7 +105,7 @@ export class MessageRepository {
       if (inserted) {
         return {
           created: true,
-          message: { id: inserted.id, room: row.room, clientId: row.clientId, body: row.body, createdAt: inserted.createdAt, user: row.user, editedAt: null, deletedAt: null, revision: 0 },
+          message: { id: inserted.id, room: row.room, clientId: row.clientId, body: row.body, createdAt: inserted.createdAt, user: row.user, editedAt: null, deletedAt: null, revision: 0, mentions: inserted.mentions },
         };
       }
       const message = stored.get(key);
@@ -105,19 +114,45 @@ export class MessageRepository {
     });
   }
 
-  /** The INSERT of insertBatch: new rows' ids and times by (user, client id). */
-  private async insertNew(rows: readonly MessageRow[]): Promise<Map<string, { id: number; createdAt: string }>> {
+  /**
+   * The INSERT of insertBatch: new rows' ids, times and mentions by (user, client id). The mentions are stored by the
+   * same statement: each `@name` of a body (outside code) that names a member of its room at this moment, other than
+   * the sender.
+   */
+  private async insertNew(rows: readonly MessageRow[]): Promise<Map<string, { id: number; createdAt: string; mentions: string[] }>> {
+    const candidates = rows.flatMap((row) => mentionCandidates(row.body).map((name) => ({ row, name })));
     const statement = () =>
-      this.db.query<{ id: string; user_id: string; client_id: string; created_at: Date }>(
-        `INSERT INTO messages (room_id, user_id, client_id, body)
-         SELECT i.room_id, i.user_id, i.client_id, i.body
-           FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[]) WITH ORDINALITY AS i(room_id, user_id, client_id, body, position)
-           JOIN rooms r ON r.id = i.room_id
-           JOIN users u ON u.id = i.user_id
-          ORDER BY i.position
-         ON CONFLICT (user_id, client_id) DO NOTHING
-         RETURNING id, user_id, client_id, created_at`,
-        [rows.map((row) => row.roomId), rows.map((row) => row.userId), rows.map((row) => row.clientId), rows.map((row) => row.body)],
+      this.db.query<{ id: string; user_id: string; client_id: string; created_at: Date; mentions: string[] }>(
+        `WITH inserted AS (
+           INSERT INTO messages (room_id, user_id, client_id, body)
+           SELECT i.room_id, i.user_id, i.client_id, i.body
+             FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[]) WITH ORDINALITY AS i(room_id, user_id, client_id, body, position)
+             JOIN rooms r ON r.id = i.room_id
+             JOIN users u ON u.id = i.user_id
+            ORDER BY i.position
+           ON CONFLICT (user_id, client_id) DO NOTHING
+           RETURNING id, room_id, user_id, client_id, created_at
+         ), resolved AS (
+           SELECT DISTINCT i.id AS message_id, u.id AS user_id, u.username, i.room_id
+             FROM unnest($5::bigint[], $6::text[], $7::text[]) AS c(user_id, client_id, name)
+             JOIN inserted i ON i.user_id = c.user_id AND i.client_id = c.client_id
+             JOIN users u ON u.username = c.name AND u.id <> i.user_id
+             JOIN room_members rm ON rm.room_id = i.room_id AND rm.user_id = u.id
+         ), stored_mentions AS (
+           INSERT INTO message_mentions (message_id, user_id, room_id) SELECT message_id, user_id, room_id FROM resolved
+         )
+         SELECT i.id, i.user_id, i.client_id, i.created_at,
+                ARRAY(SELECT resolved.username FROM resolved WHERE resolved.message_id = i.id ORDER BY resolved.username) AS mentions
+           FROM inserted i`,
+        [
+          rows.map((row) => row.roomId),
+          rows.map((row) => row.userId),
+          rows.map((row) => row.clientId),
+          rows.map((row) => row.body),
+          candidates.map(({ row }) => row.userId),
+          candidates.map(({ row }) => row.clientId),
+          candidates.map(({ name }) => name),
+        ],
       );
     let result;
     try {
@@ -128,7 +163,9 @@ export class MessageRepository {
       if ((error as { code?: unknown }).code !== FOREIGN_KEY_VIOLATION) throw error;
       result = await statement();
     }
-    return new Map(result.rows.map((row) => [keyOf(Number(row.user_id), row.client_id), { id: Number(row.id), createdAt: row.created_at.toISOString() }]));
+    return new Map(
+      result.rows.map((row) => [keyOf(Number(row.user_id), row.client_id), { id: Number(row.id), createdAt: row.created_at.toISOString(), mentions: row.mentions }]),
+    );
   }
 
   private async findByClientIds(rows: readonly MessageRow[]): Promise<Map<string, ChatMessage>> {

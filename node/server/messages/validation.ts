@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { LIMITS } from '../../shared/protocol';
 import { conversationNameSchema } from '../rooms';
-import { NOT_AN_OBJECT } from '../validation';
+import { NOT_AN_OBJECT, storedMessageIdSchema, wholeIdSchema } from '../validation';
 
 /** Length in characters (code points), as PostgreSQL's length() counts them: an emoji is one, not two. */
 export function characterCount(text: string): number {
@@ -26,14 +26,8 @@ export const clientIdSchema = z
   .refine((id) => characterCount(id) <= LIMITS.clientIdMaxLength, `client id is longer than ${LIMITS.clientIdMaxLength} characters`)
   .refine((id) => !id.includes('\u0000'), 'client id contains a NUL character');
 
-/** A whole number within the PostgreSQL bigint range that JavaScript numbers hold exactly. */
-const wholeIdSchema = z.number({ error: 'expected a message id' }).int('expected a whole message id').max(Number.MAX_SAFE_INTEGER, 'message id is too large');
-
 /** A message id, where 0 stands for "none yet" (a sync from a client that holds no message of a room). */
 export const messageIdSchema = wholeIdSchema.min(0, 'expected a message id of 0 or more');
-
-/** The id of a stored message (they start at 1). */
-export const storedMessageIdSchema = wholeIdSchema.min(1, 'expected a message id of 1 or more');
 
 /** A stored message's id written in a URL (a path segment or a query parameter). */
 const messageIdTextSchema = (problem: string) => z.string().regex(/^[0-9]{1,16}$/, problem).transform(Number).pipe(messageIdSchema.min(1, problem));

@@ -7,7 +7,7 @@ import type http from 'node:http';
 import type { RequestHandler } from 'express';
 import type { RedisClientType } from 'redis';
 import { Server } from 'socket.io';
-import type { ChatMessage, PublicUser } from '../../shared/protocol';
+import type { ChatMessage, PublicUser, ReadState } from '../../shared/protocol';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import { attachRedisAdapter } from './adapter';
@@ -15,7 +15,7 @@ import { authenticateSockets, type SocketIdentity } from './authentication';
 import { closeConnections, handleConnections, type RegisterHandlers } from './lifecycle';
 import { isSameOrigin } from './origin';
 import { Presence } from './presence';
-import { roomChannel, sessionChannel, type ChatServer } from './types';
+import { roomChannel, sessionChannel, userChannel, type ChatServer } from './types';
 
 export { SESSION_RECHECK_MS } from './session';
 
@@ -39,6 +39,8 @@ export interface Realtime {
   messageUpdated(message: ChatMessage): void;
   /** Tells the room's members, on every process, about a deleted message (its placeholder). */
   messageDeleted(message: ChatMessage): void;
+  /** Tells every socket of the user, on every process, that their read position in a room moved. */
+  readPositionMoved(userId: number, state: ReadState): void;
   /** Tells every client that a user's profile (avatar) changed. */
   userUpdated(user: PublicUser): void;
   /** Disconnects the sockets of one login session (on every process); the user's other sessions stay. */
@@ -87,6 +89,9 @@ export function createRealtime(httpServer: http.Server, deps: RealtimeDeps): Rea
     },
     messageDeleted(message) {
       io.to(roomChannel(message.room)).emit('message:deleted', message);
+    },
+    readPositionMoved(userId, state) {
+      io.to(userChannel(userId)).emit('room:read', state);
     },
     userUpdated(user) {
       // The stored profile is what counts; clients see it when they reconnect to a running process.

@@ -1,4 +1,4 @@
-import type { ConversationKind, RoomSummary } from '../../shared/protocol';
+import { LIMITS, type ConversationKind, type ReadState, type RoomSummary } from '../../shared/protocol';
 import type { Queryable } from '../db';
 import type { ProfileRow } from '../users';
 
@@ -32,6 +32,36 @@ interface RoomRow {
 const ownerIdOf = (createdBy: string | null): number | null => (createdBy === null ? null : Number(createdBy));
 
 const recordOf = (row: RoomRow): RoomRecord => ({ id: Number(row.id), name: row.name, kind: row.kind });
+
+/**
+ * The read state of user $1 in room `r`, whose membership row is `me` (NULL columns when not a member: all zero).
+ * Unread: others' messages after the position, not deleted, counted on the (room_id, id) index up to the cap ($2).
+ * Mentions: a range of the (user_id, room_id, message_id) index of message_mentions.
+ */
+const READ_STATE_COLUMNS = `
+  coalesce(me.last_read_id, 0) AS last_read_id,
+  (SELECT count(*) FROM (
+     SELECT 1 FROM messages x WHERE x.room_id = r.id AND x.id > me.last_read_id AND x.user_id <> $1 AND x.deleted_at IS NULL LIMIT $2
+   ) capped) AS unread_count,
+  (SELECT count(*) FROM message_mentions mm JOIN messages x ON x.id = mm.message_id
+    WHERE mm.user_id = $1 AND mm.room_id = r.id AND mm.message_id > me.last_read_id AND x.deleted_at IS NULL) AS mention_count`;
+
+interface ReadStateRow {
+  name: string;
+  last_read_id: string;
+  unread_count: string;
+  mention_count: string;
+}
+
+const readStateOf = (row: ReadStateRow): ReadState => ({
+  name: row.name,
+  lastReadId: Number(row.last_read_id),
+  unreadCount: Number(row.unread_count),
+  mentionCount: Number(row.mention_count),
+});
+
+/** What became of a request to move a read position: no such room for this user, no such message in it, or the position now. */
+export type MarkReadOutcome = 'not_member' | 'no_message' | { state: ReadState; moved: boolean };
 
 /** SQL for rooms and membership; ids come back from pg as strings (bigint) and leave here as numbers. */
 export class RoomRepository {
@@ -124,10 +154,11 @@ export class RoomRepository {
     return recordOf(rows[0] as RoomRow);
   }
 
-  /** True when the user was not a member before. */
+  /** True when the user was not a member before. A new member has read everything so far: history is not news. */
   async addMember(roomId: number, userId: number): Promise<boolean> {
     const { rowCount } = await this.db.query(
-      'INSERT INTO room_members (room_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING',
+      `INSERT INTO room_members (room_id, user_id, last_read_id)
+       VALUES ($1, $2, (SELECT coalesce(max(id), 0) FROM messages WHERE room_id = $1)) ON CONFLICT DO NOTHING`,
       [roomId, userId],
     );
     return rowCount === 1;
@@ -146,26 +177,61 @@ export class RoomRepository {
 
   /**
    * What the user may see, by name: every public room, and the private rooms and DMs they are a member of; each
-   * with its member count and whether they are in it, and a DM with its members.
+   * with its member count, whether they are in it and their read state there, and a DM with its members.
    */
   async listForUser(userId: number): Promise<ListedRoom[]> {
-    const { rows } = await this.db.query<RoomRow & { member_count: string; joined: boolean }>(
-      `SELECT r.id, r.name, r.kind, r.created_by, count(m.user_id) AS member_count, bool_or(m.user_id = $1) IS TRUE AS joined
-         FROM rooms r LEFT JOIN room_members m ON m.room_id = r.id
-        GROUP BY r.id
-       HAVING r.kind = 'public' OR bool_or(m.user_id = $1)
+    const { rows } = await this.db.query<RoomRow & ReadStateRow & { member_count: string; joined: boolean }>(
+      `SELECT r.id, r.name, r.kind, r.created_by, (SELECT count(*) FROM room_members m WHERE m.room_id = r.id) AS member_count,
+              me.user_id IS NOT NULL AS joined, ${READ_STATE_COLUMNS}
+         FROM rooms r LEFT JOIN room_members me ON me.room_id = r.id AND me.user_id = $1
+        WHERE r.kind = 'public' OR me.user_id IS NOT NULL
         ORDER BY r.name`,
-      [userId],
+      [userId, LIMITS.unreadCountMax],
     );
     const directMembers = await this.membersOf(rows.filter((row) => row.kind === 'direct').map((row) => Number(row.id)));
     return rows.map((row) => ({
-      name: row.name,
+      ...readStateOf(row),
       kind: row.kind,
       memberCount: Number(row.member_count),
       joined: row.joined,
       ownerId: ownerIdOf(row.created_by),
       members: directMembers.get(Number(row.id)),
     }));
+  }
+
+  /**
+   * Moves the user's read position in the named room forward to `messageId`, which must be a message of that room;
+   * a position already past it stays. One statement: the membership row is locked while it moves, so two devices
+   * marking at once end at the higher of the two.
+   */
+  async markRead(name: string, userId: number, messageId: number): Promise<MarkReadOutcome> {
+    const { rows } = await this.db.query<{ room_id: string; has_message: boolean; moved: boolean }>(
+      `WITH me AS (
+         SELECT rm.room_id FROM room_members rm JOIN rooms r ON r.id = rm.room_id WHERE r.name = $1 AND rm.user_id = $2
+       ), target AS (
+         SELECT m.id FROM messages m JOIN me ON m.room_id = me.room_id WHERE m.id = $3
+       ), moved AS (
+         UPDATE room_members rm SET last_read_id = target.id FROM me, target
+          WHERE rm.room_id = me.room_id AND rm.user_id = $2 AND rm.last_read_id < target.id
+         RETURNING rm.last_read_id
+       )
+       SELECT me.room_id, EXISTS (SELECT 1 FROM target) AS has_message, EXISTS (SELECT 1 FROM moved) AS moved FROM me`,
+      [name, userId, messageId],
+    );
+    const row = rows[0];
+    if (!row) return 'not_member';
+    if (!row.has_message) return 'no_message';
+    // A new statement: its snapshot sees the position this one (or a concurrent one) committed.
+    return { state: await this.readState(Number(row.room_id), userId), moved: row.moved };
+  }
+
+  /** The user's read state in one room they are a member of. */
+  async readState(roomId: number, userId: number): Promise<ReadState> {
+    const { rows } = await this.db.query<ReadStateRow>(
+      `SELECT r.name, ${READ_STATE_COLUMNS} FROM rooms r JOIN room_members me ON me.room_id = r.id AND me.user_id = $1 WHERE r.id = $3`,
+      [userId, LIMITS.unreadCountMax, roomId],
+    );
+    return readStateOf(rows[0] as ReadStateRow);
   }
 
   async namesOfMember(userId: number): Promise<string[]> {

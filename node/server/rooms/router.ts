@@ -1,11 +1,12 @@
 import { Router } from 'express';
-import type { PublicUser, RoomSummary } from '../../shared/protocol';
+import type { PublicUser, ReadState, RoomSummary } from '../../shared/protocol';
 import { DomainError } from '../errors';
 import { requireUser, sessionUserId } from '../session-user';
 import { parseInput } from '../validation';
 import type { MembershipFanout } from './membership';
+import type { ReadingService } from './reading';
 import type { RoomService } from './service';
-import { conversationNameSchema, createRoomPayload, inviteRequestSchema, startDirectPayload, userIdParamSchema } from './validation';
+import { conversationNameSchema, createRoomPayload, inviteRequestSchema, markReadRequestSchema, startDirectPayload, userIdParamSchema } from './validation';
 
 /** A conversation named in the path; a malformed name is a room that does not exist. */
 function conversationParam(name: unknown): string {
@@ -16,9 +17,9 @@ function conversationParam(name: unknown): string {
 
 /**
  * Conversations over REST, mounted under /api, only for logged-in users: GET and POST /rooms, GET, POST and DELETE
- * /rooms/:name/members[/:userId], POST /dms. Membership changes reach the sockets as the socket events' do.
+ * /rooms/:name/members[/:userId], POST /rooms/:name/read, POST /dms. Membership changes reach the sockets as the socket events' do.
  */
-export function createRoomsRouter(rooms: RoomService, membership: MembershipFanout): Router {
+export function createRoomsRouter(rooms: RoomService, reading: ReadingService, membership: MembershipFanout): Router {
   const router = Router();
   router.get('/rooms', requireUser, async (req, res) => {
     const body: RoomSummary[] = await rooms.list(sessionUserId(req));
@@ -31,6 +32,12 @@ export function createRoomsRouter(rooms: RoomService, membership: MembershipFano
     membership.created(room);
     membership.join([userId], room.name);
     res.status(201).json(room);
+  });
+  router.post('/rooms/:name/read', requireUser, async (req, res) => {
+    const room = conversationParam(req.params.name);
+    const { messageId } = parseInput(markReadRequestSchema, req.body);
+    const body: ReadState = await reading.markRead(sessionUserId(req), room, messageId);
+    res.json(body);
   });
   router.get('/rooms/:name/members', requireUser, async (req, res) => {
     const body: PublicUser[] = await rooms.members(sessionUserId(req), conversationParam(req.params.name));

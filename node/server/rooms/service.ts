@@ -17,6 +17,9 @@ const noSuchRoom = (name: string) => new DomainError('not_found', `no room named
 /** A new DM's key: '@' and 20 random hex digits (LIMITS.directNamePattern). */
 const newDirectKey = (): string => `@${randomBytes(10).toString('hex')}`;
 
+/** The read state of someone with nothing unread (a room just created, or just left). */
+const NOTHING_READ = { lastReadId: 0, unreadCount: 0, mentionCount: 0 } as const;
+
 /** Use cases of rooms, private rooms, direct conversations and membership. */
 export class RoomService {
   /** Room ids by name: rooms are never renamed, so an id only goes stale when its room is deleted (see forget). */
@@ -50,14 +53,14 @@ export class RoomService {
   async create(userId: number, name: string, isPrivate = false): Promise<RoomSummary> {
     const room = await this.rooms.createWithMember(name, isPrivate ? 'private' : 'public', userId);
     if (!room) throw new DomainError('conflict', `room ${name} already exists`);
-    return { name: room.name, kind: room.kind, memberCount: 1, joined: true, ownerId: userId };
+    return { ...NOTHING_READ, name: room.name, kind: room.kind, memberCount: 1, joined: true, ownerId: userId };
   }
 
   /** Idempotent: joining a room twice changes nothing. Only public rooms take people who are not members yet. */
   async join(userId: number, name: string): Promise<MembershipChange> {
     const room = await this.visible(userId, name);
     const changed = room.isMember ? false : await this.rooms.addMember(room.id, userId);
-    return { room: await this.summaryOf(room), changed };
+    return { room: await this.summaryOf(room, userId), changed };
   }
 
   /** A one-to-one DM cannot be left (there would be nobody to talk to, and starting it again must find it). */
@@ -67,7 +70,7 @@ export class RoomService {
     const room = await this.visible(userId, name);
     if (room.isPair) throw new DomainError('invalid', 'a one-to-one conversation cannot be left');
     const changed = await this.rooms.removeMember(room.id, userId);
-    return { room: { ...(await this.summaryOf(room)), joined: false }, changed };
+    return { room: { ...(await this.summaryOf(room, undefined)), joined: false }, changed };
   }
 
   /**
@@ -86,7 +89,7 @@ export class RoomService {
     const memberIds = [userId, ...others];
     const { room, created } = await this.rooms.createDirect(newDirectKey(), memberIds);
     // Nobody owns a DM: an owner could delete the others' messages.
-    return { room: await this.summaryOf({ ...room, ownerId: null }), changed: created };
+    return { room: await this.summaryOf({ ...room, ownerId: null }, userId), changed: created };
   }
 
   /** The owner of a private room adds someone to it; inviting a member again changes nothing. */
@@ -94,7 +97,7 @@ export class RoomService {
     const room = await this.ownedPrivateRoom(ownerId, name);
     if (!(await this.rooms.people([userId])).has(userId)) throw new DomainError('not_found', `no user with id ${userId}`);
     const changed = await this.rooms.addMember(room.id, userId);
-    return { room: await this.summaryOf(room), changed };
+    return { room: await this.summaryOf(room, ownerId), changed };
   }
 
   /** The owner of a private room removes a member; removing someone who is not in it changes nothing. */
@@ -102,7 +105,7 @@ export class RoomService {
     const room = await this.ownedPrivateRoom(ownerId, name);
     if (userId === ownerId) throw new DomainError('invalid', 'the owner cannot be removed: leave the room instead');
     const changed = await this.rooms.removeMember(room.id, userId);
-    return { room: await this.summaryOf(room), changed };
+    return { room: await this.summaryOf(room, ownerId), changed };
   }
 
   /** A conversation's members, for its members only. */
@@ -154,9 +157,13 @@ export class RoomService {
     return room;
   }
 
-  /** The conversation as its members see it. */
-  private async summaryOf(room: RoomRecord & { ownerId: number | null }): Promise<RoomSummary> {
-    const summary: RoomSummary = { name: room.name, kind: room.kind, memberCount: await this.rooms.memberCount(room.id), joined: true, ownerId: room.ownerId };
+  /** The conversation as its members see it, with the read state of `readBy` (none for someone who just left it). */
+  private async summaryOf(room: RoomRecord & { ownerId: number | null }, readBy: number | undefined): Promise<RoomSummary> {
+    const [memberCount, readState] = await Promise.all([
+      this.rooms.memberCount(room.id),
+      readBy === undefined ? { ...NOTHING_READ, name: room.name } : this.rooms.readState(room.id, readBy),
+    ]);
+    const summary: RoomSummary = { ...readState, kind: room.kind, memberCount, joined: true, ownerId: room.ownerId };
     if (room.kind !== 'direct') return summary;
     return { ...summary, members: this.profilesOf((await this.rooms.membersOf([room.id])).get(room.id) ?? []) };
   }

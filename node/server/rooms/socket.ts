@@ -1,5 +1,5 @@
 /**
- * The conversations' socket events: list, create, join, leave, invite, remove, members, starting a DM, typing; and
+ * The conversations' socket events: list, create, join, leave, invite, remove, members, read, starting a DM, typing; and
  * the rooms a socket joins when it connects.
  */
 import type { RoomJoined, RoomSummary } from '../../shared/protocol';
@@ -9,12 +9,14 @@ import type { Presence } from '../realtime/presence';
 import { bucketsOf } from '../realtime/token-bucket';
 import { roomChannel, userChannel, type ChatServerSocket } from '../realtime/types';
 import type { MembershipFanout } from './membership';
+import type { ReadingService } from './reading';
 import type { MembershipChange, RoomService } from './service';
-import { createRoomPayload, memberPayload, roomPayload, startDirectPayload, typingPayload } from './validation';
+import { createRoomPayload, markReadPayload, memberPayload, roomPayload, startDirectPayload, typingPayload } from './validation';
 
 export interface RoomSocketDeps {
   logger: Logger;
   rooms: RoomService;
+  reading: ReadingService;
   presence: Presence;
   membership: MembershipFanout;
 }
@@ -27,7 +29,7 @@ export async function joinRoomsOnConnect(socket: ChatServerSocket, { rooms, memb
   if (defaultRoomUpdate) membership.updated('public', defaultRoomUpdate);
 }
 
-export function registerRoomHandlers(socket: ChatServerSocket, { logger, rooms, presence, membership }: RoomSocketDeps): void {
+export function registerRoomHandlers(socket: ChatServerSocket, { logger, rooms, reading, presence, membership }: RoomSocketDeps): void {
   const user = () => socket.data.user;
   const buckets = bucketsOf(socket);
 
@@ -97,6 +99,12 @@ export function registerRoomHandlers(socket: ChatServerSocket, { logger, rooms, 
       membership.started(change);
       return { room: change.room, online: await presence.online(change.room.name) };
     },
+  });
+
+  onAcked(socket, logger, 'room:read', {
+    schema: markReadPayload,
+    bucket: buckets.read,
+    handle: ({ room, messageId }) => reading.markRead(user().id, room, messageId),
   });
 
   // Not acknowledged: a typing notice that is dropped (bad payload, not in the room, too many) simply expires.

@@ -1,7 +1,7 @@
 /** What clients send about rooms: every handler parses its payload with one of these first. */
 import { z } from 'zod';
 import { LIMITS } from '../../shared/protocol';
-import { NOT_AN_OBJECT } from '../validation';
+import { NOT_AN_OBJECT, storedMessageIdSchema } from '../validation';
 
 /** A name people choose for a room (public or private). */
 export const roomNameSchema = z
@@ -46,3 +46,8 @@ export const startDirectPayload = z.object(
 );
 
 export const typingPayload = z.object({ room: conversationNameSchema }, { error: NOT_AN_OBJECT });
+
+export const markReadPayload = z.object({ room: conversationNameSchema, messageId: storedMessageIdSchema }, { error: NOT_AN_OBJECT });
+
+/** The JSON body of POST /api/rooms/:name/read. */
+export const markReadRequestSchema = markReadPayload.pick({ messageId: true });

@@ -1,12 +1,12 @@
 import type { ChatMessage, PublicUser, RoomSummary } from '../../../node/shared/protocol';
-import { chatReducer, conversationTitle, initialChatState, olderPageCursor, syncCursor, unconfirmed, viewOf, type ChatAction, type ChatState } from '../../../node/client/state/chat';
+import { chatReducer, conversationTitle, initialChatState, olderPageCursor, readable, syncCursor, unconfirmed, viewOf, type ChatAction, type ChatState } from '../../../node/client/state/chat';
 import { pendingMessage } from '../../../node/client/state/messages';
 
 const alice: PublicUser = { id: 1, username: 'alice', avatarUrl: '/avatars/default/alice.svg' };
 const bob: PublicUser = { id: 2, username: 'bob', avatarUrl: '/avatars/default/bob.svg' };
 
 function message(id: number, room = 'general', user: PublicUser = bob): ChatMessage {
-  return { id, room, clientId: `c-${id}`, body: `#${id}`, createdAt: new Date(id * 1000).toISOString(), user, editedAt: null, deletedAt: null, revision: 0 };
+  return { id, room, clientId: `c-${id}`, body: `#${id}`, createdAt: new Date(id * 1000).toISOString(), user, editedAt: null, deletedAt: null, revision: 0, mentions: [] };
 }
 
 const run = (...actions: ChatAction[]): ChatState => actions.reduce(chatReducer, initialChatState(alice));
@@ -59,12 +59,6 @@ describe('reconnecting', () => {
 });
 
 describe('rooms, people and notices', () => {
-  it('counts unread messages from others in rooms that are not open, and clears them on opening', () => {
-    const state = run(page('random', [], false), { type: 'messages', messages: [message(1, 'random'), message(2, 'random', alice), message(3, 'general')] });
-    expect(viewOf(state, 'random').unread).toBe(2);
-    expect(viewOf(state, 'general').unread).toBe(0);
-    expect(viewOf(chatReducer(state, { type: 'room:select', name: 'random' }), 'random').unread).toBe(0);
-  });
 
   it('keeps the newest profile of each user so an avatar change shows on old messages', () => {
     const updated = { ...bob, avatarUrl: '/avatars/bob-2.png' };
@@ -78,26 +72,26 @@ describe('rooms, people and notices', () => {
     // (The count stays as the server last said: its room:updated may come before or after the leave's answer.)
     const joined = run({
       type: 'room:joined',
-      joined: { room: { name: 'random', kind: 'public', memberCount: 2, joined: true, ownerId: bob.id }, online: [bob] },
+      joined: { room: { name: 'random', kind: 'public', memberCount: 2, joined: true, ownerId: bob.id, lastReadId: 0, unreadCount: 0, mentionCount: 0 }, online: [bob] },
       activate: true,
     });
     expect(joined.activeRoom).toBe('random');
     expect(viewOf(joined, 'random').online).toEqual([bob]);
     const left = chatReducer(joined, { type: 'room:left', name: 'random' });
     expect(left.activeRoom).toBe('general');
-    expect(left.rooms).toEqual([{ name: 'random', kind: 'public', memberCount: 2, joined: false, ownerId: bob.id }]);
+    expect(left.rooms).toEqual([{ name: 'random', kind: 'public', memberCount: 2, joined: false, ownerId: bob.id, lastReadId: 0, unreadCount: 0, mentionCount: 0 }]);
     expect(left.views.random).toBeUndefined();
   });
 
   it('updates member counts from room:updated without changing whether the user is in the room', () => {
     const state = run(
-      { type: 'rooms', rooms: [{ name: 'general', kind: 'public', memberCount: 1, joined: true, ownerId: null }] },
+      { type: 'rooms', rooms: [{ name: 'general', kind: 'public', memberCount: 1, joined: true, ownerId: null, lastReadId: 0, unreadCount: 0, mentionCount: 0 }] },
       { type: 'room:updated', room: { name: 'general', memberCount: 5 } },
       { type: 'room:updated', room: { name: 'new', memberCount: 1 } },
     );
     expect(state.rooms).toEqual([
-      { name: 'general', kind: 'public', memberCount: 5, joined: true, ownerId: null },
-      { name: 'new', kind: 'public', memberCount: 1, joined: false, ownerId: null },
+      { name: 'general', kind: 'public', memberCount: 5, joined: true, ownerId: null, lastReadId: 0, unreadCount: 0, mentionCount: 0 },
+      { name: 'new', kind: 'public', memberCount: 1, joined: false, ownerId: null, lastReadId: 0, unreadCount: 0, mentionCount: 0 },
     ]);
   });
 
@@ -157,7 +151,7 @@ describe('edits and deletes', () => {
       [1, '#1 edited', true, false],
       [2, '', false, true],
     ]);
-    expect(viewOf(next, 'general').unread).toBe(0);
+    expect(next.rooms).toEqual([]);
   });
 
   it('leaves out a change to a message it does not hold, and any change to a room it has not loaded', () => {
@@ -219,8 +213,8 @@ describe('edits and deletes', () => {
 
 describe('direct conversations and private rooms', () => {
   const carol: PublicUser = { id: 3, username: 'carol', avatarUrl: '/avatars/default/carol.svg' };
-  const dm: RoomSummary = { name: '@0123456789abcdef0123', kind: 'direct', memberCount: 3, joined: true, ownerId: null, members: [alice, bob, carol] };
-  const hidden: RoomSummary = { name: 'hidden', kind: 'private', memberCount: 2, joined: true, ownerId: bob.id };
+  const dm: RoomSummary = { name: '@0123456789abcdef0123', kind: 'direct', memberCount: 3, joined: true, ownerId: null, members: [alice, bob, carol], lastReadId: 0, unreadCount: 0, mentionCount: 0 };
+  const hidden: RoomSummary = { name: 'hidden', kind: 'private', memberCount: 2, joined: true, ownerId: bob.id, lastReadId: 0, unreadCount: 0, mentionCount: 0 };
 
   it('lists a conversation it was added to, with its members remembered, and titles a DM by the others', () => {
     const state = run({ type: 'room:summary', room: dm });
@@ -242,5 +236,60 @@ describe('direct conversations and private rooms', () => {
     expect(state.rooms).toEqual([]);
     expect(state.views.hidden).toBeUndefined();
     expect(state.activeRoom).toBe('general');
+  });
+});
+
+describe('unread and mention counts, the "new" divider and marking read', () => {
+  const summary = (name: string, lastReadId: number, unreadCount = 0, mentionCount = 0): RoomSummary => ({ name, kind: 'public', memberCount: 2, joined: true, ownerId: null, lastReadId, unreadCount, mentionCount });
+  const rooms: ChatAction = { type: 'rooms', rooms: [summary('general', 10), summary('random', 20, 3, 1)] };
+  const live = (...messages: ChatMessage[]): ChatAction => ({ type: 'messages', messages, live: true });
+  const mentioning = (id: number, room: string): ChatMessage => ({ ...message(id, room), mentions: ['alice'] });
+  const counts = (state: ChatState, room: string) => {
+    const found = state.rooms.find((candidate) => candidate.name === room);
+    return [found?.lastReadId, found?.unreadCount, found?.mentionCount];
+  };
+
+  it('counts live messages of others after the read position in rooms not being read, mentions of the reader apart', () => {
+    const state = run(rooms, live(message(21, 'random'), mentioning(22, 'random'), message(23, 'random', alice), message(19, 'random')));
+    expect(counts(state, 'random')).toEqual([20, 5, 2]);
+    // The same message again (a reconnect's sync, a repeat) is not counted twice; a sync's messages are in the server's counts.
+    expect(counts(chatReducer(state, live(message(21, 'random'))), 'random')).toEqual([20, 5, 2]);
+    expect(counts(chatReducer(state, { type: 'messages', messages: [message(24, 'random')] }), 'random')).toEqual([20, 5, 2]);
+  });
+
+  it('uncounts an unread message deleted live, and its mention', () => {
+    const state = run(rooms, live(mentioning(21, 'random'), message(22, 'random')));
+    const deleted = (held: ChatMessage): ChatAction => ({ type: 'message:changed', message: { ...held, body: '', mentions: [], deletedAt: new Date(0).toISOString(), revision: 1 } });
+    const once = chatReducer(state, deleted(mentioning(21, 'random')));
+    expect(counts(once, 'random')).toEqual([20, 4, 1]);
+    // Deleted again (a repeat), or one it never counted (read already): nothing changes.
+    expect(counts(chatReducer(once, deleted(mentioning(21, 'random'))), 'random')).toEqual([20, 4, 1]);
+    expect(counts(chatReducer(once, deleted(message(19, 'random'))), 'random')).toEqual([20, 4, 1]);
+  });
+
+  it('does not count in the open room while the tab is visible, but does while it is hidden', () => {
+    expect(counts(run(rooms, live(mentioning(11, 'general'))), 'general')).toEqual([10, 0, 0]);
+    expect(counts(run(rooms, { type: 'visibility', visible: false }, live(mentioning(11, 'general'))), 'general')).toEqual([10, 1, 1]);
+  });
+
+  it('marks the newest message of the room being read, and only while it is read', () => {
+    const state = run(rooms, page('general', [12, 11], false));
+    expect(readable(state)).toEqual({ room: 'general', messageId: 12 });
+    expect(readable(chatReducer(state, { type: 'visibility', visible: false }))).toBeNull();
+    expect(readable(chatReducer(state, { type: 'room:read', state: { name: 'general', lastReadId: 12, unreadCount: 0, mentionCount: 0 } }))).toBeNull();
+  });
+
+  it('takes read positions from the server only forward, whichever device moved them', () => {
+    const state = run(rooms, { type: 'room:read', state: { name: 'random', lastReadId: 25, unreadCount: 1, mentionCount: 0 } });
+    expect(counts(state, 'random')).toEqual([25, 1, 0]);
+    expect(chatReducer(state, { type: 'room:read', state: { name: 'random', lastReadId: 21, unreadCount: 4, mentionCount: 1 } })).toBe(state);
+  });
+
+  it('puts the "new" divider at the read position of a room opened with unread messages, and when the tab comes back', () => {
+    const opened = run(rooms, { type: 'room:select', name: 'random' });
+    expect(viewOf(opened, 'random').newAfter).toBe(20);
+    expect(viewOf(opened, 'general').newAfter).toBeNull();
+    const back = run(rooms, { type: 'visibility', visible: false }, live(message(11, 'general')), { type: 'visibility', visible: true });
+    expect(viewOf(back, 'general').newAfter).toBe(10);
   });
 });

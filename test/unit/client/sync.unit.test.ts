@@ -4,7 +4,7 @@ import type { ChatMessage, PublicUser } from '../../../node/shared/protocol';
 const bob: PublicUser = { id: 2, username: 'bob', avatarUrl: '/avatars/default/bob.svg' };
 
 function message(id: number, revision = 0, room = 'general'): ChatMessage {
-  return { id, room, clientId: `c-${id}`, body: `#${id}`, createdAt: new Date(id * 1000).toISOString(), user: bob, editedAt: null, deletedAt: null, revision };
+  return { id, room, clientId: `c-${id}`, body: `#${id}`, createdAt: new Date(id * 1000).toISOString(), user: bob, editedAt: null, deletedAt: null, revision, mentions: [] };
 }
 
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, index) => from + index);
