@@ -52,7 +52,7 @@ const usernames = (users: { username: string }[] | undefined) => (users ?? []).m
 test('a one-to-one conversation is one per pair: started twice, from either side or at once, it is the same', async () => {
   const first = await rooms.startDirect(ann, [ben]);
   expect(first.changed).toBe(true);
-  expect(first.room).toEqual({ name: expect.stringMatching(LIMITS.directNamePattern), kind: 'direct', memberCount: 2, joined: true, ownerId: null, members: [expect.objectContaining({ username: 'ann' }), expect.objectContaining({ username: 'ben' })] });
+  expect(first.room).toEqual({ name: expect.stringMatching(LIMITS.directNamePattern), kind: 'direct', memberCount: 2, joined: true, ownerId: null, members: [expect.objectContaining({ username: 'ann' }), expect.objectContaining({ username: 'ben' })], lastReadId: 0, unreadCount: 0, mentionCount: 0 });
   const again = await rooms.startDirect(ben, [ann, ann, ben]);
   expect(again).toEqual({ room: first.room, changed: false });
 
@@ -89,7 +89,7 @@ test('starting a conversation with nobody, oneself, too many, unknown people or 
 
 test('a private room is known only to its members; its owner invites and removes, a member may leave', async () => {
   const created = await rooms.create(ann, 'secret-plans', true);
-  expect(created).toEqual({ name: 'secret-plans', kind: 'private', memberCount: 1, joined: true, ownerId: ann });
+  expect(created).toEqual({ name: 'secret-plans', kind: 'private', memberCount: 1, joined: true, ownerId: ann, lastReadId: 0, unreadCount: 0, mentionCount: 0 });
   await rooms.create(ann, 'open-plans');
   const missing = { code: 'not_found', message: 'no room named secret-plans' };
 
@@ -106,7 +106,7 @@ test('a private room is known only to its members; its owner invites and removes
   const invited = await rooms.invite(ann, 'secret-plans', ben);
   expect(invited).toEqual({ room: expect.objectContaining({ name: 'secret-plans', memberCount: 2 }), changed: true });
   expect(await rooms.invite(ann, 'secret-plans', ben)).toEqual({ room: expect.objectContaining({ memberCount: 2 }), changed: false });
-  expect((await rooms.list(ben)).find((room) => room.name === 'secret-plans')).toEqual({ name: 'secret-plans', kind: 'private', memberCount: 2, joined: true, ownerId: ann });
+  expect((await rooms.list(ben)).find((room) => room.name === 'secret-plans')).toEqual({ name: 'secret-plans', kind: 'private', memberCount: 2, joined: true, ownerId: ann, lastReadId: 0, unreadCount: 0, mentionCount: 0 });
   expect(usernames(await rooms.members(ben, 'secret-plans'))).toEqual(['ann', 'ben']);
 
   const before = await stored();

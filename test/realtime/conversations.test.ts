@@ -46,7 +46,8 @@ test('a DM started on one side appears live on the other, and both talk in it wi
   const sent = await requestData(b, 'message:send', { room: started.room.name, clientId: newClientId(), body: 'hi ann' });
   expect(await heard).toEqual(sent);
   // History and the room list carry it like any room.
-  expect((await requestData(a, 'room:list')).find((room) => room.name === started.room.name)).toEqual(started.room);
+  // Ben's message is unread for Ann until her client marks it read.
+  expect((await requestData(a, 'room:list')).find((room) => room.name === started.room.name)).toEqual({ ...started.room, unreadCount: 1 });
   const history = await ann.session.request<{ messages: { body: string }[] }>('GET', `/api/rooms/${encodeURIComponent(started.room.name)}/messages`);
   expect(history.body.messages.map((message) => message.body)).toEqual(['hi ann']);
 
@@ -86,6 +87,9 @@ test("the owner invites into a private room and removes again: the removed membe
     memberCount: 2,
     joined: true,
     ownerId: ann.user.id,
+    lastReadId: 0,
+    unreadCount: 0,
+    mentionCount: 0,
   });
   await added;
   expect(ids(await requestData(b, 'room:members', { name: 'inner-circle' }))).toEqual(ids([ann.user, ben.user]));
@@ -188,5 +192,5 @@ test('bad input on every new route gets a clear error and stores nothing', async
 
   // And a private room made over REST is the owner's alone.
   const created = await call('POST', '/api/rooms', { name: 'rest-private', private: true });
-  expect(created).toEqual({ status: 201, body: { name: 'rest-private', kind: 'private', memberCount: 1, joined: true, ownerId: ann.user.id } });
+  expect(created).toEqual({ status: 201, body: { name: 'rest-private', kind: 'private', memberCount: 1, joined: true, ownerId: ann.user.id, lastReadId: 0, unreadCount: 0, mentionCount: 0 } });
 });

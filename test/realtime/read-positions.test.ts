@@ -50,7 +50,7 @@ test('a joiner has read the history; others’ messages after the position count
   expect(first.mentions).toEqual([bob.user.username]);
   expect(own.mentions).toEqual([alice.user.username]);
 
-  expect(await listed(b, 'counted')).toEqual({ name: 'counted', memberCount: 2, joined: true, ownerId: alice.user.id, lastReadId: old.id, unreadCount: 2, mentionCount: 2 });
+  expect(await listed(b, 'counted')).toEqual({ name: 'counted', kind: 'public', memberCount: 2, joined: true, ownerId: alice.user.id, lastReadId: old.id, unreadCount: 2, mentionCount: 2 });
   expect(await listed(a, 'counted')).toMatchObject({ lastReadId: 0, unreadCount: 1, mentionCount: 1 });
   // Carol is no member: nothing of hers is counted.
   expect(await listed(await connect(carol), 'counted')).toMatchObject({ joined: false, lastReadId: 0, unreadCount: 0, mentionCount: 0 });
@@ -112,10 +112,15 @@ test('room:members lists public profiles to members only, by socket and by REST'
   expect((await bob.session.request('GET', '/api/rooms/listed/members')).body).toEqual(expected);
 
   const c = await connect(carol);
-  for (const name of ['listed', 'no-such-room']) {
-    expect(await request(c, 'room:members', { name })).toEqual({ error: `no room named ${name}`, code: 'not_found' });
+  // A public room may be joined, so it is no secret that it exists: a non-member is told to join first.
+  const refusals = [
+    { name: 'listed', status: 403, answer: { error: 'you are not a member of listed: join it first', code: 'forbidden' } },
+    { name: 'no-such-room', status: 404, answer: { error: 'no room named no-such-room', code: 'not_found' } },
+  ];
+  for (const { name, status, answer } of refusals) {
+    expect(await request(c, 'room:members', { name })).toEqual(answer);
     const response = await carol.session.request<ApiError>('GET', `/api/rooms/${name}/members`);
-    expect([response.status, response.body]).toEqual([404, { error: `no room named ${name}`, code: 'not_found' }]);
+    expect([response.status, response.body]).toEqual([status, answer]);
   }
 });
 
