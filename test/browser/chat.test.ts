@@ -414,7 +414,7 @@ describe('two people chatting in the browser', () => {
     expect(await bodies(pageA, 'just between us').count()).toBe(0);
   });
 
-  it('one mentions the other, whose hidden tab gets a notification, a mention badge and a "new" divider', async () => {
+  it('one mentions the other, whose hidden tab gets a notification (and one for a direct message), a mention badge and a "new" divider', async () => {
     // Permission is the reader's to give, by a click: the button offers it; nothing asked on load.
     await pageB.getByRole('button', { name: 'Enable notifications' }).waitFor();
     // Granted here instead of through the browser's prompt; every `new Notification` is recorded.
@@ -463,6 +463,16 @@ describe('two people chatting in the browser', () => {
     await general.getByLabel('1 mentioning you').waitFor();
     await general.getByLabel('1 unread').waitFor();
     await pageB.screenshot({ path: path.join(RESULTS, 'chat-mention-hidden.png') });
+
+    // A direct message notifies the hidden tab too, mention or not, titled by its sender alone.
+    const shown = () => pageB.evaluate(() => (window as unknown as { shownNotifications: unknown[] }).shownNotifications);
+    await pageA.locator('.rooms__open', { hasText: `@ ${bob.username}` }).click();
+    await pageA.getByRole('heading', { name: `@ ${bob.username}` }).waitFor();
+    await say(pageA, 'and a word in private');
+    await pageB.waitForFunction(() => (window as unknown as { shownNotifications: unknown[] }).shownNotifications.length > 1);
+    expect((await shown())[1]).toEqual({ title: alice.username, body: 'and a word in private' });
+    await pageA.locator('.rooms__open', { hasText: '# general' }).click();
+    await pageA.getByRole('heading', { name: '# general' }).waitFor();
 
     // Back to the tab: a "new" divider above the message, the mention of B highlighted, and the room marked read.
     await pageB.evaluate(() => {
