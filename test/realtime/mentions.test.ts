@@ -56,7 +56,7 @@ test('one batch stores its messages with their mentions: members only, each once
   const announcer = recordingAnnouncer();
   const batched = new MessageService(repository, batching, rooms, announcer);
   const { messages } = createMessageService(db, rooms, announcer);
-  await rooms.idOf('team');
+  await rooms.requireId('team');
   const send = (user: PublicUser, clientId: string, body: string, service = messages) => service.send({ user, room: 'team', clientId, body }, 'bot');
 
   const sent = await Promise.all([

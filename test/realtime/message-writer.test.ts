@@ -54,7 +54,7 @@ async function stack(settings: Partial<MessageWriterSettings>) {
     { batchWritten: (size, created) => batches.push({ size, created }), refusedBusy: () => undefined },
   );
   const messages = new MessageService(new MessageRepository(db, profiles), writer, rooms, announcer);
-  await rooms.idOf('general');
+  await rooms.requireId('general');
   return { messages, rooms, batches, announcer, writer };
 }
 
@@ -112,7 +112,7 @@ test('two sends of one client id in one batch store one message, both answered w
 test('a row whose room was deleted meanwhile fails alone; the rest of its batch is stored', async () => {
   const { messages, rooms, batches } = await stack({ batchSize: 3 });
   // The room's id is remembered from an earlier send, then the room goes.
-  await rooms.idOf('doomed');
+  await rooms.requireId('doomed');
   await db.query("DELETE FROM rooms WHERE name = 'doomed'");
   const results = await Promise.allSettled([
     send(messages, alice, 'bad-1', 'to a deleted room', 'doomed'),

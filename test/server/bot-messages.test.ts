@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import amqp, { type ChannelModel, type ConfirmChannel } from 'amqplib';
 import type { ChatMessage } from '../../node/shared/protocol';
 import { connectSocket, register, type ChatSocket } from '../support/client';
+import { requestData } from '../realtime/helpers';
 import { startTestServer, type TestServer } from '../support/server';
 import { waitFor } from '../support/wait';
 
@@ -79,8 +80,23 @@ test('invalid bot messages are rejected without requeue, logged, and post nothin
   // A real user is not a bot: nobody may post in their name through the queue.
   const human = await register(server.url);
   await publish({ type: 'bot.message', id: randomUUID(), bot: human.user.username, room: 'general', text: 'I am not a bot' });
-  await waitFor(async () => (await queueIsEmpty()) && server.logs.filter((line) => /bot message/.test(String(line.msg))).length >= 3);
+  // A bot posts in public rooms only: a DM's key is no room name to it (invalid), and a private room is answered as
+  // a room that does not exist.
+  const owner = await register(server.url);
+  const socket = await connectSocket(server.url, owner.cookie);
+  try {
+    const { room: dm } = await requestData(socket, 'dm:start', { userIds: [human.user.id] });
+    await requestData(socket, 'room:create', { name: 'bots-keep-out', private: true });
+    for (const room of [dm.name, 'bots-keep-out']) await publish({ type: 'bot.message', id: randomUUID(), bot: 'greeter', room, text: 'let me in' });
+  } finally {
+    socket.close();
+  }
+  await waitFor(async () => (await queueIsEmpty()) && server.logs.filter((line) => /bot message/.test(String(line.msg))).length >= 5);
   expect(await storedBodies()).toEqual(before);
-  expect(server.logs.filter((line) => line.msg === 'invalid bot message rejected')).toHaveLength(2);
-  expect(server.logs.some((line) => line.msg === 'bot message not posted' && line.requeue === false)).toBe(true);
+  expect(server.logs.filter((line) => line.msg === 'invalid bot message rejected')).toHaveLength(3);
+  const notPosted = server.logs.filter((line) => line.msg === 'bot message not posted');
+  expect(notPosted.map((line) => [line.requeue, (line.err as { message?: unknown } | undefined)?.message])).toEqual([
+    [false, `no bot user named ${human.user.username}`],
+    [false, 'no room named bots-keep-out'],
+  ]);
 });

@@ -16,7 +16,7 @@ export interface NewMessage {
 
 /**
  * Why the sender may post in the room: a person whose socket is in the room (membership held by the socket, kept
- * exact by joins and leaves), a person whose membership must be looked up, or a bot (any existing room).
+ * exact by joins and leaves), a person whose membership must be looked up, or a bot (any public room).
  */
 export type PostingRight = 'member' | 'check-membership' | 'bot';
 
@@ -67,6 +67,7 @@ export class MessageService {
 
   private async roomIdFor(input: NewMessage, right: PostingRight): Promise<number> {
     if (right === 'check-membership') return (await this.rooms.requireMember(input.user.id, input.room)).id;
+    if (right === 'bot') return this.rooms.requirePublicId(input.room);
     return this.rooms.requireId(input.room);
   }
 

@@ -2,6 +2,9 @@ import { LIMITS, type ConversationKind, type ReadState, type RoomSummary } from 
 import type { Queryable } from '../db';
 import type { ProfileRow } from '../users';
 
+/** What never changes of a conversation: its id and kind. */
+export type RoomKey = Pick<RoomRecord, 'id' | 'kind'>;
+
 export interface RoomRecord {
   id: number;
   name: string;
@@ -78,9 +81,9 @@ export class RoomRepository {
     return row && { ...recordOf(row), isMember: row.is_member, ownerId: ownerIdOf(row.created_by), isPair: row.is_pair };
   }
 
-  async findId(name: string): Promise<number | undefined> {
-    const { rows } = await this.db.query<{ id: string }>('SELECT id FROM rooms WHERE name = $1', [name]);
-    return rows[0] ? Number(rows[0].id) : undefined;
+  async findKey(name: string): Promise<RoomKey | undefined> {
+    const { rows } = await this.db.query<{ id: string; kind: ConversationKind }>('SELECT id, kind FROM rooms WHERE name = $1', [name]);
+    return rows[0] && { id: Number(rows[0].id), kind: rows[0].kind };
   }
 
   /**

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { DEFAULT_ROOM, LIMITS, type PublicUser, type RoomSummary, type RoomUpdate } from '../../shared/protocol';
 import { DomainError } from '../errors';
 import type { ProfileRow, UserProfiles } from '../users';
-import type { RoomAccess, RoomRecord, RoomRepository } from './repository';
+import type { RoomAccess, RoomKey, RoomRecord, RoomRepository } from './repository';
 
 /** What changed in a conversation's membership, for the entry point to tell the sockets (see membership.ts). */
 export interface MembershipChange {
@@ -22,21 +22,24 @@ const NOTHING_READ = { lastReadId: 0, unreadCount: 0, mentionCount: 0 } as const
 
 /** Use cases of rooms, private rooms, direct conversations and membership. */
 export class RoomService {
-  /** Room ids by name: rooms are never renamed, so an id only goes stale when its room is deleted (see forget). */
-  private readonly ids = new Map<string, number>();
+  /**
+   * Ids and kinds by name: conversations are never renamed nor change kind, so an entry only goes stale when its
+   * conversation is deleted (see forget).
+   */
+  private readonly ids = new Map<string, RoomKey>();
 
   constructor(
     private readonly rooms: RoomRepository,
     private readonly profiles: UserProfiles,
   ) {}
 
-  /** The room's id, from memory after the first lookup; undefined when there is no such room. */
-  async idOf(name: string): Promise<number | undefined> {
+  /** The conversation's id and kind, from memory after the first lookup; undefined when there is no such one. */
+  private async lookUp(name: string): Promise<RoomKey | undefined> {
     const known = this.ids.get(name);
     if (known !== undefined) return known;
-    const id = await this.rooms.findId(name);
-    if (id !== undefined) this.ids.set(name, id);
-    return id;
+    const found = await this.rooms.findKey(name);
+    if (found !== undefined) this.ids.set(name, found);
+    return found;
   }
 
   /** Drops a remembered id that turned out to belong to a deleted room. */
@@ -136,10 +139,18 @@ export class RoomService {
     return room;
   }
 
+  /** The conversation's id, for a sender whose socket holds its membership. */
   async requireId(name: string): Promise<number> {
-    const id = await this.idOf(name);
-    if (id === undefined) throw noSuchRoom(name);
-    return id;
+    const found = await this.lookUp(name);
+    if (found === undefined) throw noSuchRoom(name);
+    return found.id;
+  }
+
+  /** The id of a room bots may post in: a public one. A bot is a member of no private room or DM and answers nobody there. */
+  async requirePublicId(name: string): Promise<number> {
+    const found = await this.lookUp(name);
+    if (found?.kind !== 'public') throw noSuchRoom(name);
+    return found.id;
   }
 
   /** The room if the user may know it exists: a public room, or one they are a member of. */
