@@ -9,7 +9,8 @@ log() { printf 'bootstrap: %s\n' "$*" >&2; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # buildah and debootstrap: the node image test builds and runs the image (test/deploy/node-image.test.ts).
-debian_packages=(nginx-light chromium python3-pika python3-psycopg2 python3-pytest unzip buildah debootstrap)
+# fonts-noto-color-emoji: the browser test's screenshots show the 🔒 of private rooms as browsers do, not as a box.
+debian_packages=(nginx-light chromium fonts-noto-color-emoji python3-pika python3-psycopg2 python3-pytest unzip buildah debootstrap)
 missing=()
 for package in "${debian_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")

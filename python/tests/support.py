@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import secrets
 import shutil
 import signal
@@ -94,10 +95,24 @@ class Vhost:
         raise AssertionError(f"queue {queue} does not exist")
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+# Below Linux's ephemeral range (32768-60999). A port the kernel hands out for bind(0) lies in that range, where it
+# also picks the local ports of outgoing connections: the booting node's own connections (to epmd, from its CLI)
+# took a port probed there and freed again before the node could listen on it (eaddrinuse, once in many runs).
+PRIVATE_PORTS = range(20000, 32768)
+
+
+def free_port(avoid: frozenset[int] = frozenset()) -> int:
+    """A port below the ephemeral range that nothing listens on now, and not one of `avoid`."""
+    while True:
+        port = random.choice(PRIVATE_PORTS)
+        if port in avoid:
+            continue
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return port
 
 
 class PrivateRabbitNode:
@@ -123,7 +138,7 @@ class PrivateRabbitNode:
             "HOME": str(self.workdir),  # where the CLI and the node find the cookie
             "RABBITMQ_NODENAME": self.name,
             "RABBITMQ_NODE_PORT": str(self.port),
-            "RABBITMQ_DIST_PORT": str(free_port()),
+            "RABBITMQ_DIST_PORT": str(free_port(avoid=frozenset({self.port}))),
             "RABBITMQ_CONFIG_FILE": str(self.workdir / "rabbitmq.conf"),
             "RABBITMQ_ADVANCED_CONFIG_FILE": str(self.workdir / "advanced.config"),  # absent: none
             "RABBITMQ_CONF_ENV_FILE": str(self.workdir / "rabbitmq-env.conf"),

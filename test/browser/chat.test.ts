@@ -1,11 +1,11 @@
 /**
- * Two people in two browsers (Debian's chromium) against the real server: they register, chat, start a direct
- * message, edit and delete messages, mention each other (a hidden tab gets a notification, for a mention and for a
+ * Two people in two browsers (Debian's chromium) against the real server: they register, chat, share a private room,
+ * start a direct message, edit and delete messages, mention each other (a hidden tab gets a notification, for a mention and for a
  * direct message), page back through history, search and open an old message in its room, one uploads an avatar
  * that the other sees, one drops off and comes back.
  * Screenshots go to test-results/ (chat.png, chat-search.png and chat-formatting.png at desktop width, chat-phone*.png
- * and chat-formatting-phone.png at 390 px, chat-xss.png, one per step such as chat-edit-delete.png, chat-dm.png and
- * chat-mention.png).
+ * and chat-formatting-phone.png at 390 px, chat-xss.png, one per step such as chat-edit-delete.png, chat-dm.png,
+ * chat-private.png and chat-mention.png).
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -412,6 +412,50 @@ describe('two people chatting in the browser', () => {
     }
     // Nothing of it was said in general.
     expect(await bodies(pageA, 'just between us').count()).toBe(0);
+    // What A read in the conversation is marked read on the server, though A went back to general at once.
+    await waitFor(async () => {
+      const { rows } = await server.db.query<{ read: boolean }>(
+        `SELECT rm.last_read_id >= (SELECT max(m.id) FROM messages m WHERE m.room_id = r.id) AS read
+           FROM room_members rm JOIN users u ON u.id = rm.user_id JOIN rooms r ON r.id = rm.room_id
+          WHERE u.username = $1 AND r.kind = 'direct'`,
+        [alice.username],
+      );
+      return rows[0]?.read === true;
+    });
+  });
+
+  it('a private room stays hidden from the other until its owner invites them from the members panel, and goes when they are removed', async () => {
+    // A fresh connection: the steps before used most of this socket's room changes (a burst of 5, then one per 2 s),
+    // and this step and the next two make five more.
+    await pageA.reload();
+    await pageA.getByRole('heading', { name: '# general' }).waitFor();
+    const room = `p${Date.now().toString(36)}`;
+    await pageA.getByLabel('New room name').fill(room);
+    await pageA.getByLabel('Private: invited people only').check();
+    await pageA.getByRole('button', { name: 'Create' }).click();
+    await pageA.getByRole('heading', { name: `🔒 ${room}` }).waitFor();
+    const panel = pageA.getByRole('region', { name: `Members of ${room}` });
+    await panel.locator('.members__user', { hasText: alice.username }).waitFor();
+    expect(await pageB.locator('.rooms__item', { hasText: room }).count()).toBe(0);
+
+    // A finds B by the start of the name and invites them: the panel lists B at once, and B's sidebar gets the room.
+    await panel.getByLabel(`Invite to ${room}`).fill(bob.username.slice(0, -2));
+    await panel.getByRole('list', { name: 'People found' }).getByRole('button', { name: bob.username }).click();
+    await panel.locator('.members__user', { hasText: bob.username }).waitFor();
+    const roomOfB = pageB.locator('.rooms__open', { hasText: `🔒 ${room}` });
+    await roomOfB.click();
+    await pageB.getByRole('heading', { name: `🔒 ${room}` }).waitFor();
+    await say(pageA, 'only for the invited');
+    await bodies(pageB, 'only for the invited').waitFor();
+    await pageA.screenshot({ path: path.join(RESULTS, 'chat-private.png') });
+
+    // Removed, B loses the room at once and is back in general; the panel no longer lists B.
+    await panel.getByRole('button', { name: `Remove ${bob.username}` }).click();
+    await roomOfB.waitFor({ state: 'detached' });
+    await pageB.getByRole('heading', { name: '# general' }).waitFor();
+    await panel.locator('.members__user', { hasText: bob.username }).waitFor({ state: 'detached' });
+    await pageA.locator('.rooms__open', { hasText: '# general' }).click();
+    await pageA.getByRole('heading', { name: '# general' }).waitFor();
   });
 
   it('one mentions the other, whose hidden tab gets a notification (and one for a direct message), a mention badge and a "new" divider', async () => {

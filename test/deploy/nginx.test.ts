@@ -11,7 +11,6 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { get, type IncomingHttpHeaders } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -19,6 +18,7 @@ import { gunzipSync } from 'node:zlib';
 import { nextEvent, requestData } from '../realtime/helpers';
 import { connectSocket, register, type ChatSocket } from '../support/client';
 import { startTestServer, type TestServer } from '../support/server';
+import { freePort } from '../support/tcp-gate';
 
 const root = path.resolve(__dirname, '../..');
 const template = readFileSync(path.join(root, 'node/nginx/nginx.conf'), 'utf8');
@@ -49,15 +49,6 @@ http {
     include ${serverConfig};
 }
 `;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (!address || typeof address === 'string') throw new Error('no port');
-  return address.port;
 }
 
 async function waitFor(url: string, nginx: ChildProcess, stderr: () => string): Promise<void> {

@@ -11,13 +11,27 @@ export interface TcpGate {
   close(): Promise<void>;
 }
 
-/** A port number that nothing listens on right now. */
-export async function freePort(): Promise<number> {
+/**
+ * Ports for the tests' own servers: below Linux's ephemeral range (32768-60999). A port the kernel hands out for
+ * listen(0) lies in that range, where it also picks the local ports of outgoing connections, so a connection made
+ * between the probe's close and the real server's listen (by any test file) could take it.
+ */
+const PRIVATE_PORTS = { first: 20000, count: 12768 };
+
+function canListen(port: number): Promise<boolean> {
   const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
+  return new Promise((resolve) => {
+    probe.once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
+}
+
+/** A port number below the ephemeral range that nothing listens on right now. */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = PRIVATE_PORTS.first + Math.floor(Math.random() * PRIVATE_PORTS.count);
+    if (await canListen(port)) return port;
+  }
 }
 
 export async function createTcpGate(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpGate> {

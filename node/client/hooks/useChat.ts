@@ -2,11 +2,12 @@
  * The live side of the chat screen: one socket.io connection per logged-in mount, its events
  * turned into reducer actions, and the commands the components call (send, join, page back…).
  */
-import { useCallback, useEffect, useLayoutEffect, useMemo, useReducer, useRef, useState } from 'react';
-import { DEFAULT_ROOM, type PublicUser } from '../../shared/protocol';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useReducer, useRef } from 'react';
+import { DEFAULT_ROOM, type PublicUser, type ReadState, type RoomSummary } from '../../shared/protocol';
 import { ApiError, type Api } from '../lib/api';
 import { newClientId } from '../lib/clientId';
 import { sendRetryDelay } from '../lib/retry';
+import { ReadMarks } from '../lib/read-marks';
 import { syncUntilCaughtUp } from '../lib/sync';
 import {
   AckError,
@@ -96,8 +97,12 @@ export function useChat(api: Api, self: PublicUser, onUnauthorized: () => void):
   const lastTypingSentAt = useRef<number | null>(null);
   /** Member lists by room, kept until the room's member count changes. */
   const membersCache = useRef(new Map<string, Promise<PublicUser[]>>());
-  /** Marking read: whether a room:read awaits its answer, and when the last one went. */
-  const markingRef = useRef({ inFlight: false, lastAt: 0 });
+  /** A conversation's summary after a membership change (its answer or the server's event): its members are asked anew. */
+  const summaryArrived = useCallback((room: RoomSummary) => {
+    membersCache.current.delete(room.name);
+    dispatch({ type: 'room:summary', room });
+  }, []);
+  const readMarksRef = useRef<ReadMarks<ReadState> | null>(null);
   const unauthorizedRef = useRef(onUnauthorized);
   useLayoutEffect(() => {
     unauthorizedRef.current = onUnauthorized;
@@ -164,6 +169,8 @@ export function useChat(api: Api, self: PublicUser, onUnauthorized: () => void):
     socketRef.current = socket;
     let connectedBefore = false;
     const act = (action: ChatAction) => dispatch(action);
+    const readMarks = new ReadMarks((mark) => markRead(socket, mark), (read: ReadState) => act({ type: 'room:read', state: read }), MARK_READ_INTERVAL_MS);
+    readMarksRef.current = readMarks;
 
     /**
      * After every (re)connect: rooms, what was missed, then the resends. Who is online needs no request:
@@ -222,16 +229,18 @@ export function useChat(api: Api, self: PublicUser, onUnauthorized: () => void):
       membersCache.current.delete(room.name);
       act({ type: 'room:updated', room });
     });
-    socket.on('conversation:added', (room) => act({ type: 'room:summary', room }));
+    socket.on('conversation:added', summaryArrived);
     socket.on('conversation:removed', ({ name }) => act({ type: 'conversation:removed', name }));
     socket.on('user:updated', (user) => act({ type: 'user:updated', user }));
     socket.connect();
     return () => {
+      readMarks.close();
+      readMarksRef.current = null;
       socket.removeAllListeners();
       socket.disconnect();
       socketRef.current = null;
     };
-  }, [deliver, loadFirstPageIfNeeded, self]);
+  }, [deliver, loadFirstPageIfNeeded, self, summaryArrived]);
 
   useEffect(() => {
     const report = () => dispatch({ type: 'visibility', visible: document.visibilityState === 'visible' });
@@ -240,36 +249,14 @@ export function useChat(api: Api, self: PublicUser, onUnauthorized: () => void):
     return () => document.removeEventListener('visibilitychange', report);
   }, []);
 
-  // The reader reads the open room: its newest message is marked read on the server (and so on their other devices),
-  // one request at a time, so that a busy room does not use up the socket's rate limit for reads.
+  // The reader reads the open room: its newest message is marked read on the server (and so on their other devices).
   const toMark = readable(state);
   const markRoom = toMark?.room ?? null;
   const markId = toMark?.messageId ?? null;
-  const [markTurn, setMarkTurn] = useState(0);
   useEffect(() => {
-    const socket = socketRef.current;
-    const marking = markingRef.current;
-    if (markRoom === null || markId === null || !socket?.connected || marking.inFlight) return;
-    const wait = marking.lastAt + MARK_READ_INTERVAL_MS - Date.now();
-    if (wait > 0) {
-      const timer = setTimeout(() => setMarkTurn((turn) => turn + 1), wait);
-      return () => clearTimeout(timer);
-    }
-    marking.inFlight = true;
-    marking.lastAt = Date.now();
-    markRead(socket, { room: markRoom, messageId: markId }).then(
-      (read) => {
-        marking.inFlight = false;
-        dispatch({ type: 'room:read', state: read });
-        // Newer messages may have come meanwhile.
-        setMarkTurn((turn) => turn + 1);
-      },
-      () => {
-        // Tried again at the next change (a new message, a reconnect): the position stays where the server has it.
-        marking.inFlight = false;
-      },
-    );
-  }, [markRoom, markId, state.connection, markTurn]);
+    if (markRoom === null || markId === null || state.connection !== 'online') return;
+    readMarksRef.current?.mark({ room: markRoom, messageId: markId });
+  }, [markRoom, markId, state.connection]);
 
   // One timer for the earliest typing indicator to expire.
   useEffect(() => {
@@ -325,10 +312,10 @@ export function useChat(api: Api, self: PublicUser, onUnauthorized: () => void):
       findUsers: findPeople,
       members,
       async invite(name, userId) {
-        dispatch({ type: 'room:summary', room: await inviteMember(requireSocket(), name, userId) });
+        summaryArrived(await inviteMember(requireSocket(), name, userId));
       },
       async removeMember(name, userId) {
-        dispatch({ type: 'room:summary', room: await removeMember(requireSocket(), name, userId) });
+        summaryArrived(await removeMember(requireSocket(), name, userId));
       },
       joinRoom: (name) => openRoom(name, (socket) => joinRoom(socket, name)),
       async leaveRoom(name) {
@@ -382,5 +369,5 @@ export function useChat(api: Api, self: PublicUser, onUnauthorized: () => void):
       notify: (notice) => dispatch({ type: 'notice', notice }),
       dismissNotice: () => dispatch({ type: 'notice', notice: null }),
     };
-  }, [api, state, self, deliver, loadHistory, loadFirstPageIfNeeded, requireSocket, findPeople, members]);
+  }, [api, state, self, deliver, loadHistory, loadFirstPageIfNeeded, requireSocket, findPeople, members, summaryArrived]);
 }
