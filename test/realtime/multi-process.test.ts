@@ -141,9 +141,10 @@ test('a DM started on one process reaches the other at once; a member removed th
   const { room } = await requestData(a, 'dm:start', { userIds: [bob.user.id] });
   expect(await added).toEqual(room);
   // Bob's socket on the other process joined it with the event: its send needs no join and reaches Alice.
-  const heard = nextEvent(a, 'message:new', (message) => message.room === room.name);
+  // Both hear it (Bob his own message too): after this, nothing more of the DM is on its way to Bob.
+  const heard = [a, b].map((socket) => nextEvent(socket, 'message:new', (message) => message.room === room.name));
   await requestData(b, 'message:send', { room: room.name, clientId: newClientId(), body: 'dm across' });
-  expect((await heard).body).toBe('dm across');
+  expect((await Promise.all(heard)).map((message) => message.body)).toEqual(['dm across', 'dm across']);
 
   await requestData(a, 'room:create', { name: 'cross-private', private: true });
   const invited = nextEvent(b, 'conversation:added', (summary) => summary.name === 'cross-private');
