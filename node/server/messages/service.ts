@@ -12,6 +12,13 @@ export interface NewMessage {
   room: string;
   clientId: string;
   body: string;
+  /**
+   * When the sender's connection began (ms since the epoch), for a person's send. A repeat of a message stored
+   * before it is a resend after a reconnect: the process that stored the message may have died between the commit
+   * and the broadcast, so the repeat is announced again (clients drop a message they hold, by its id). A repeat on
+   * the connection that sent it first is not announced again.
+   */
+  connectedAt?: number;
 }
 
 /**
@@ -43,7 +50,8 @@ export class MessageService {
 
   /**
    * Stores the message (committed with its batch), then announces it. A repeat of a client id this user already sent
-   * answers the stored message and is not announced again. Only a refused send reads the database first.
+   * answers the stored message, announced again only after a reconnect (see NewMessage.connectedAt). Only a refused
+   * send reads the database first.
    */
   async send(input: NewMessage, right: PostingRight): Promise<ChatMessage> {
     const body = parseInput(messageBodySchema, input.body);
@@ -61,8 +69,9 @@ export class MessageService {
       if (outcome.refused === 'user_gone') throw new DomainError('unauthorized', 'your account no longer exists');
       throw new DomainError('not_found', `no room named ${input.room}`);
     }
-    if (outcome.created) this.announcer.messageCreated(outcome.message);
-    return outcome.message;
+    const { created, message } = outcome;
+    if (created || (input.connectedAt !== undefined && Date.parse(message.createdAt) < input.connectedAt)) this.announcer.messageCreated(message);
+    return message;
   }
 
   private async roomIdFor(input: NewMessage, right: PostingRight): Promise<number> {
