@@ -9,7 +9,7 @@
  */
 import http from 'node:http';
 import { Server } from 'socket.io';
-import type { ChatMessage, ClientToServerEvents, RoomJoined, ServerToClientEvents } from '../node/shared/protocol';
+import { NOTHING_READ, type ChatMessage, type ClientToServerEvents, type RoomJoined, type ServerToClientEvents } from '../node/shared/protocol';
 
 export interface BareServer {
   port: number;
@@ -25,7 +25,7 @@ export async function startBareServer(port = 0, host = '127.0.0.1'): Promise<Bar
     const user = { id: 0, username: socket.id, avatarUrl: '' };
     const join = (name: string): RoomJoined => {
       void socket.join(name);
-      return { room: { name, kind: 'public', memberCount: io.sockets.adapter.rooms.get(name)?.size ?? 1, joined: true, ownerId: null, lastReadId: 0, unreadCount: 0, mentionCount: 0 }, online: [] };
+      return { room: { name, kind: 'public', memberCount: io.sockets.adapter.rooms.get(name)?.size ?? 1, joined: true, ownerId: null, ...NOTHING_READ }, online: [] };
     };
     socket.on('room:create', ({ name }, ack) => ack({ data: join(name) }));
     socket.on('room:join', ({ name }, ack) => ack({ data: join(name) }));

@@ -75,6 +75,9 @@ export interface RoomSummary {
 /** The user's read position in a room and the counts after it (room:read, and the answer to it). */
 export type ReadState = Pick<RoomSummary, 'name' | 'lastReadId' | 'unreadCount' | 'mentionCount'>;
 
+/** The read state with nothing read and nothing unread: a room one is not in, has just created or has just left. */
+export const NOTHING_READ = { lastReadId: 0, unreadCount: 0, mentionCount: 0 } as const satisfies Omit<ReadState, 'name'>;
+
 /** What a room's audience hears when its member count changes (room:updated): everyone for a public room, the members for the others. */
 export type RoomUpdate = Pick<RoomSummary, 'name' | 'memberCount' | 'members'>;
 

@@ -8,6 +8,7 @@ import {
   type ChatMessage,
   type HistoryResponse,
   LIMITS,
+  NOTHING_READ,
   type PublicUser,
   type ReadState,
   type RoomJoined,
@@ -105,8 +106,6 @@ export type ChatAction =
   | { type: 'focus:refresh'; room: string; messageId: number; window: AroundResponse }
   | { type: 'focus:close' };
 
-/** The read state of a room the user is not in. */
-const NOTHING_READ = { lastReadId: 0, unreadCount: 0, mentionCount: 0 } as const;
 
 const EMPTY_VIEW: RoomView = {
   messages: [],

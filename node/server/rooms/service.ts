@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { DEFAULT_ROOM, LIMITS, type PublicUser, type RoomSummary, type RoomUpdate } from '../../shared/protocol';
+import { DEFAULT_ROOM, LIMITS, NOTHING_READ, type PublicUser, type RoomSummary, type RoomUpdate } from '../../shared/protocol';
 import { DomainError } from '../errors';
 import type { ProfileRow, UserProfiles } from '../users';
 import type { RoomAccess, RoomKey, RoomRecord, RoomRepository } from './repository';
@@ -16,9 +16,6 @@ const noSuchRoom = (name: string) => new DomainError('not_found', `no room named
 
 /** A new DM's key: '@' and 20 random hex digits (LIMITS.directNamePattern). */
 const newDirectKey = (): string => `@${randomBytes(10).toString('hex')}`;
-
-/** The read state of someone with nothing unread (a room just created, or just left). */
-const NOTHING_READ = { lastReadId: 0, unreadCount: 0, mentionCount: 0 } as const;
 
 /** Use cases of rooms, private rooms, direct conversations and membership. */
 export class RoomService {
