@@ -54,9 +54,10 @@ export class MembershipFanout {
     else this.io.to(roomChannel(name)).emit('room:updated', update);
   }
 
-  /** A room was created: its member count is news to its audience. */
-  created(room: RoomSummary): void {
+  /** A room was created: its creator's sockets join it, and its member count is news to its audience. */
+  created(creatorId: number, room: RoomSummary): void {
     this.updated(room.kind, room);
+    this.join([creatorId], room.name);
   }
 
   /**

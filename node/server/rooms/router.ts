@@ -29,8 +29,7 @@ export function createRoomsRouter(rooms: RoomService, reading: ReadingService, m
     const userId = sessionUserId(req);
     const { name, private: isPrivate } = parseInput(createRoomPayload, req.body);
     const room = await rooms.create(userId, name, isPrivate);
-    membership.created(room);
-    membership.join([userId], room.name);
+    membership.created(userId, room);
     res.status(201).json(room);
   });
   router.post('/rooms/:name/read', requireUser, async (req, res) => {

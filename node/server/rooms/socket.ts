@@ -33,11 +33,7 @@ export function registerRoomHandlers(socket: ChatServerSocket, { logger, rooms, 
   const user = () => socket.data.user;
   const buckets = bucketsOf(socket);
 
-  /** Every tab of this user, on any server process, follows the membership: sends trust it (messages/socket.ts). */
-  async function joined(room: RoomSummary): Promise<RoomJoined> {
-    membership.join([user().id], room.name);
-    return { room, online: await presence.online(room.name) };
-  }
+  const withOnline = async (room: RoomSummary): Promise<RoomJoined> => ({ room, online: await presence.online(room.name) });
 
   onAcked(socket, logger, 'room:list', { bucket: buckets.read, handle: () => rooms.list(user().id) });
 
@@ -46,8 +42,8 @@ export function registerRoomHandlers(socket: ChatServerSocket, { logger, rooms, 
     bucket: buckets.roomChange,
     handle: async ({ name, private: isPrivate }) => {
       const room = await rooms.create(user().id, name, isPrivate);
-      membership.created(room);
-      return joined(room);
+      membership.created(user().id, room);
+      return withOnline(room);
     },
   });
 
@@ -57,7 +53,9 @@ export function registerRoomHandlers(socket: ChatServerSocket, { logger, rooms, 
     handle: async ({ name }) => {
       const { room, changed } = await rooms.join(user().id, name);
       if (changed) membership.updated(room.kind, room);
-      return joined(room);
+      // Every tab of this user, on any server process, follows the membership: sends trust it (messages/socket.ts).
+      membership.join([user().id], room.name);
+      return withOnline(room);
     },
   });
 
@@ -97,7 +95,7 @@ export function registerRoomHandlers(socket: ChatServerSocket, { logger, rooms, 
     handle: async ({ userIds }) => {
       const change = await rooms.startDirect(user().id, userIds);
       membership.started(change);
-      return { room: change.room, online: await presence.online(change.room.name) };
+      return withOnline(change.room);
     },
   });
 
