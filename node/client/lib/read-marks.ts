@@ -22,7 +22,6 @@ export class ReadMarks<Answer> {
     private readonly send: (mark: ReadMark) => Promise<Answer>,
     private readonly answered: (answer: Answer) => void,
     private readonly intervalMs: number,
-    private readonly now: () => number = Date.now,
   ) {}
 
   /** The reader has read the room up to this message. */
@@ -41,7 +40,7 @@ export class ReadMarks<Answer> {
   private pump(): void {
     const next = this.waiting.entries().next();
     if (next.done || this.inFlight || this.timer !== undefined) return;
-    const wait = this.lastSentAt + this.intervalMs - this.now();
+    const wait = this.lastSentAt + this.intervalMs - Date.now();
     if (wait > 0) {
       this.timer = setTimeout(() => {
         this.timer = undefined;
@@ -52,7 +51,7 @@ export class ReadMarks<Answer> {
     const [room, messageId] = next.value;
     this.waiting.delete(room);
     this.inFlight = true;
-    this.lastSentAt = this.now();
+    this.lastSentAt = Date.now();
     // A send that throws at once (no connection) fails like one that is refused.
     void Promise.resolve()
       .then(() => this.send({ room, messageId }))

@@ -29,7 +29,7 @@ describe('read marks', () => {
   it('sends one at a time, at most one a second, the newest per room, and a room left before its turn too', async () => {
     const { asked, send, answerNext } = server();
     const answered: ReadMark[] = [];
-    const marks = new ReadMarks(send, (answer: ReadMark) => answered.push(answer), 1000, () => Date.now());
+    const marks = new ReadMarks(send, (answer: ReadMark) => answered.push(answer), 1000);
     marks.mark({ room: 'general', messageId: 5 });
     await flush();
     expect(asked).toEqual([{ room: 'general', messageId: 5 }]);
@@ -62,7 +62,7 @@ describe('read marks', () => {
       asked.push(mark);
       return mark.room === 'left' ? Promise.reject(new Error('no room named left')) : Promise.resolve(mark);
     };
-    const marks = new ReadMarks(send, () => undefined, 1000, () => Date.now());
+    const marks = new ReadMarks(send, () => undefined, 1000);
     marks.mark({ room: 'left', messageId: 1 });
     marks.mark({ room: 'general', messageId: 2 });
     await flush();
