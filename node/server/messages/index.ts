@@ -5,4 +5,4 @@ export { createMessagesRouter } from './router';
 export { MessageService, type MessageAnnouncer, type NewMessage, type PostingRight } from './service';
 export { MessageWriter, type MessageWriterObserver, type MessageWriterSettings } from './writer';
 export { registerMessageHandlers } from './socket';
-export { characterCount, limitParameter, messageIdParameter, messageIdSchema } from './validation';
+export { limitParameter, messageIdParameter, messageIdSchema, typedTextSchema } from './validation';

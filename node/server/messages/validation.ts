@@ -11,14 +11,26 @@ export function characterCount(text: string): number {
   return count;
 }
 
-/** The stored body is the trimmed text; its length limit, in characters, applies after trimming. */
-export const messageBodySchema = z
-  .string({ error: 'expected the message text as a string' })
-  .transform((text) => text.trim())
-  .refine((text) => text.length > 0, 'message is empty')
-  .refine((text) => characterCount(text) <= LIMITS.messageMaxLength, `message is longer than ${LIMITS.messageMaxLength} characters`)
-  // PostgreSQL text cannot hold NUL; refusing it here gives a clear error instead of a failed insert.
-  .refine((text) => !text.includes('\u0000'), 'message contains a NUL character');
+/**
+ * Text as people type it (a message, a search), taken trimmed: not empty, at most `maxLength` characters after
+ * trimming, and without NUL, which PostgreSQL text cannot hold (a clear error instead of a failed statement).
+ */
+export function typedTextSchema({ noun, notAString, empty, maxLength }: { noun: string; notAString: string; empty: string; maxLength: number }) {
+  return z
+    .string({ error: notAString })
+    .transform((text) => text.trim())
+    .refine((text) => text.length > 0, empty)
+    .refine((text) => characterCount(text) <= maxLength, `${noun} is longer than ${maxLength} characters`)
+    .refine((text) => !text.includes('\u0000'), `${noun} contains a NUL character`);
+}
+
+/** The stored body is the trimmed text. */
+export const messageBodySchema = typedTextSchema({
+  noun: 'message',
+  notAString: 'expected the message text as a string',
+  empty: 'message is empty',
+  maxLength: LIMITS.messageMaxLength,
+});
 
 export const clientIdSchema = z
   .string({ error: 'expected a client id string' })

@@ -1,18 +1,18 @@
 /** What a search may ask: the query text, a cursor and a page size, over REST and over the socket. */
 import { z } from 'zod';
 import { LIMITS } from '../../shared/protocol';
-import { characterCount, limitParameter, messageIdParameter, messageIdSchema } from '../messages';
+import { limitParameter, messageIdParameter, messageIdSchema, typedTextSchema } from '../messages';
 import { NOT_AN_OBJECT } from '../validation';
 
 export const DEFAULT_SEARCH_PAGE = 20;
 
 /** The text typed into the search box, trimmed; its words are parsed by PostgreSQL (websearch_to_tsquery). */
-export const searchTextSchema = z
-  .string({ error: 'expected the search as a string' })
-  .transform((text) => text.trim())
-  .refine((text) => text.length > 0, 'search is empty: type a word to look for')
-  .refine((text) => characterCount(text) <= LIMITS.searchQueryMaxLength, `search is longer than ${LIMITS.searchQueryMaxLength} characters`)
-  .refine((text) => !text.includes('\u0000'), 'search contains a NUL character');
+export const searchTextSchema = typedTextSchema({
+  noun: 'search',
+  notAString: 'expected the search as a string',
+  empty: 'search is empty: type a word to look for',
+  maxLength: LIMITS.searchQueryMaxLength,
+});
 
 /** Query string of GET /api/search. */
 export const searchQuerySchema = z.object({
