@@ -6,9 +6,10 @@
 import { randomBytes } from 'node:crypto';
 import type { ChatMessage } from '../../node/shared/protocol';
 import { register, type ChatSocket, type LoggedIn } from '../support/client';
-import { startTestServer, type TestServer } from '../support/server';
-import { newClientId, nextEvent, request, requestData, restAnswer, socketsClosedAfterEach } from './helpers';
+import type { TestServer } from '../support/server';
+import { newClientId, nextEvent, request, requestData, restAnswer, serverWithThreePeople } from './helpers';
 
+const stage = serverWithThreePeople();
 let server: TestServer;
 let owner: LoggedIn;
 let member: LoggedIn;
@@ -18,7 +19,6 @@ let memberSocket: ChatSocket;
 let outsiderSocket: ChatSocket;
 /** Every event the outsider's socket received, as JSON. */
 const outsiderHeard: string[] = [];
-const connectTo = socketsClosedAfterEach();
 
 /** A conversation the outsider is not in, a message in it, and a well-formed name of the same kind that exists nowhere. */
 interface Target {
@@ -31,14 +31,14 @@ const targets: Target[] = [];
 /** A message id no message has. */
 const ghostMessageId = 987_654_321;
 
-beforeAll(async () => {
-  server = await startTestServer();
-  [owner, member, outsider] = await Promise.all([register(server.url), register(server.url), register(server.url)]);
-}, 120_000);
+beforeAll(() => {
+  server = stage.server;
+  [owner, member, outsider] = stage.people;
+});
 
 beforeEach(async () => {
   // Fresh sockets per test (the rate limits are per socket); the conversations are made once.
-  [ownerSocket, memberSocket, outsiderSocket] = await Promise.all([connectTo(server.url, owner), connectTo(server.url, member), connectTo(server.url, outsider)]);
+  [ownerSocket, memberSocket, outsiderSocket] = await Promise.all([stage.connect(owner), stage.connect(member), stage.connect(outsider)]);
   outsiderHeard.length = 0;
   outsiderSocket.onAny((event: string, payload: unknown) => outsiderHeard.push(JSON.stringify({ event, payload })));
   if (targets.length > 0) return;
@@ -52,10 +52,6 @@ beforeEach(async () => {
     const message = await requestData(memberSocket, 'message:send', { room: name, clientId: newClientId(), body: `classified ${label} zebra` });
     targets.push({ label, name, ghost, message });
   }
-});
-
-afterAll(async () => {
-  await server?.stop();
 });
 
 /** An answer to the ghost, written as if it were about the target: what the outsider must see for the target. */
@@ -84,7 +80,7 @@ test('over the socket, every path answers an outsider as for a conversation that
     const missing = { error: `no room named ${target.name}`, code: 'not_found' };
     const noMessage = { error: `no message with id ${target.message.id}`, code: 'not_found' };
     // A fresh socket for each pair of questions: they would soon empty one socket's rate limits.
-    const ask = async (event: Parameters<typeof request>[1], payload: unknown) => request(await connectTo(server.url, outsider), event, payload);
+    const ask = async (event: Parameters<typeof request>[1], payload: unknown) => request(await stage.connect(outsider), event, payload);
     await expectLikeMissing(target, (name) => ask('room:join', { name }), missing);
     await expectLikeMissing(target, (name) => ask('room:leave', { name }), missing);
     await expectLikeMissing(target, (name) => ask('room:members', { name }), missing);
@@ -136,7 +132,7 @@ test("no broadcast of the conversations reaches an outsider's socket: messages, 
     await requestData(memberSocket, 'message:delete', { id: sent.id });
     memberSocket.emit('typing', { room: target.name });
     // Presence: another socket of a member joins the conversation's socket.io room.
-    await connectTo(server.url, member);
+    await stage.connect(member);
   }
   // Membership of the private room changes: someone is invited and removed again, which changes its member count.
   const invitee = await register(server.url);

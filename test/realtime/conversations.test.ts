@@ -4,23 +4,19 @@
  */
 import type { PublicUser, RoomSummary } from '../../node/shared/protocol';
 import { register, type LoggedIn } from '../support/client';
-import { startTestServer, type TestServer } from '../support/server';
-import { newClientId, nextEvent, request, requestData, restAnswer, socketsClosedAfterEach } from './helpers';
+import type { TestServer } from '../support/server';
+import { newClientId, nextEvent, request, requestData, restAnswer, serverWithThreePeople } from './helpers';
 
+const stage = serverWithThreePeople();
 let server: TestServer;
 let ann: LoggedIn;
 let ben: LoggedIn;
 let cat: LoggedIn;
-const connectTo = socketsClosedAfterEach();
-const connect = (who: LoggedIn) => connectTo(server.url, who);
+const connect = (who: LoggedIn) => stage.connect(who);
 
-beforeAll(async () => {
-  server = await startTestServer();
-  [ann, ben, cat] = await Promise.all([register(server.url), register(server.url), register(server.url)]);
-}, 120_000);
-
-afterAll(async () => {
-  await server?.stop();
+beforeAll(() => {
+  server = stage.server;
+  [ann, ben, cat] = stage.people;
 });
 
 async function storedState(): Promise<unknown[]> {
