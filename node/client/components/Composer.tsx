@@ -4,7 +4,7 @@
  * Typing `@` and the start of a name suggests the room's members: arrows choose, Enter or Tab (or a click) takes
  * one, Escape closes the list.
  */
-import { useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useLayoutEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { LIMITS, type PublicUser } from '../../shared/protocol';
 import { completeMention, mentionQuery, suggestions, type MentionQuery } from '../state/mentions';
 import { Avatar } from './Avatar';
@@ -29,6 +29,8 @@ export function Composer({ room, title, selfId, onSend, onTyping, members }: Com
   const text = drafts[room] ?? '';
   const setText = (value: string) => setDrafts((current) => ({ ...current, [room]: value }));
   const input = useRef<HTMLTextAreaElement>(null);
+  /** Where the caret goes once a completed mention is in the text. */
+  const pendingCaret = useRef<number | null>(null);
   const length = text.trim().length;
   const tooLong = length > LIMITS.messageMaxLength;
   const rows = Math.min(text.split('\n').length, MAX_ROWS);
@@ -54,12 +56,20 @@ export function Composer({ room, title, selfId, onSend, onTyping, members }: Com
     const field = input.current;
     if (!query || !field) return;
     const completed = completeMention(text, query, field.selectionStart, member.username);
+    pendingCaret.current = completed.caret;
     setText(completed.text);
     setQuery(null);
     field.focus();
-    // After React has put the new text in.
-    requestAnimationFrame(() => field.setSelectionRange(completed.caret, completed.caret));
   }
+
+  // The caret goes after a completed mention as soon as React has put the new text in, before the next key is
+  // handled: placed later (a frame later, say), it jumped back over what was typed meanwhile.
+  useLayoutEffect(() => {
+    const caret = pendingCaret.current;
+    if (caret === null) return;
+    pendingCaret.current = null;
+    input.current?.setSelectionRange(caret, caret);
+  }, [text]);
 
   function submit() {
     if (length === 0 || tooLong) return;
