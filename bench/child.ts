@@ -20,7 +20,7 @@ export interface ChildServer {
  * What the node image sets for the process itself, beside the app's configuration (node/Dockerfile, werf.yaml), so
  * that the servers under test run as they would there; test/deploy/consistency.test.ts keeps the three equal.
  */
-export const IMAGE_PROCESS_ENV = { MALLOC_MMAP_THRESHOLD_: '131072' } as const;
+export const IMAGE_PROCESS_ENV = { MALLOC_MMAP_THRESHOLD_: '131072', NODE_OPTIONS: '--max-semi-space-size=16' } as const;
 
 /** Starts `node <script>` with stdout and stderr appended to logFile, in the node image's process environment. */
 export function spawnNodeScript(script: string, env: NodeJS.ProcessEnv, logFile: string, cwd: string): { child: ChildProcess; server: ChildServer } {

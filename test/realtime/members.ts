@@ -14,7 +14,7 @@ export class Member {
   private disconnected: Promise<void> = Promise.resolve();
   private sending: Promise<void> = Promise.resolve();
   private keepSending = false;
-  /** Every message received, live (message:new) or through sync, by id. */
+  /** Every message held, by id: received live (message:new) or through sync, or its own from the acknowledgement. */
   readonly received = new Map<number, ChatMessage>();
   /** The stored message of every acknowledged send, by clientId. */
   readonly acked = new Map<string, ChatMessage>();
@@ -61,6 +61,8 @@ export class Member {
     if (answer && 'data' in answer) {
       this.unacked.delete(clientId);
       this.acked.set(clientId, answer.data);
+      // The sending socket has its message from the answer (the broadcast leaves it out), as the web client does.
+      this.received.set(answer.data.id, answer.data);
     } else if (answer) {
       this.refusals.push(answer.code);
     }

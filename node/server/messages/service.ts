@@ -19,6 +19,8 @@ export interface NewMessage {
    * the connection that sent it first is not announced again.
    */
   connectedAt?: number;
+  /** The sending socket, which has the message in its acknowledgement: the announcement leaves it out. */
+  socketId?: string;
 }
 
 /**
@@ -31,7 +33,8 @@ export type PostingRight = 'member' | 'check-membership' | 'bot';
 export interface MessageAnnouncer {
   /** True once the server is shutting down: a message stored then could not be announced, so none is taken. */
   isClosing(): boolean;
-  messageCreated(message: ChatMessage): void;
+  /** To every member's sockets but `exceptSocket`, the sender's own, which has it in its acknowledgement. */
+  messageCreated(message: ChatMessage, exceptSocket?: string): void;
   messageUpdated(message: ChatMessage): void;
   messageDeleted(message: ChatMessage): void;
 }
@@ -70,7 +73,7 @@ export class MessageService {
       throw new DomainError('not_found', `no room named ${input.room}`);
     }
     const { created, message } = outcome;
-    if (created || (input.connectedAt !== undefined && Date.parse(message.createdAt) < input.connectedAt)) this.announcer.messageCreated(message);
+    if (created || (input.connectedAt !== undefined && Date.parse(message.createdAt) < input.connectedAt)) this.announcer.messageCreated(message, input.socketId);
     return message;
   }
 

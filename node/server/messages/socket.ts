@@ -46,7 +46,7 @@ export function registerMessageHandlers(socket: ChatServerSocket, { logger, mess
   async function send(payload: { room: string; clientId: string; body: string }): Promise<ChatMessage> {
     const channel = roomChannel(payload.room);
     const knownMember = socket.rooms.has(channel);
-    const message = await messages.send({ user: socket.data.user, ...payload, connectedAt: socket.handshake.issued }, knownMember ? 'member' : 'check-membership');
+    const message = await messages.send({ user: socket.data.user, ...payload, connectedAt: socket.handshake.issued, socketId: socket.id }, knownMember ? 'member' : 'check-membership');
     if (!knownMember) await socket.join(channel);
     return message;
   }

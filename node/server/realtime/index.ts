@@ -33,8 +33,8 @@ export interface Realtime {
   serve(options: { identity: SocketIdentity; features: RegisterHandlers[] }): void;
   /** True once close() has started: nothing new is announced, and a new message is refused rather than kept quiet. */
   isClosing(): boolean;
-  /** Tells the room's members, on every process, about a stored message. */
-  messageCreated(message: ChatMessage): void;
+  /** Tells the room's members, on every process, about a stored message; not `exceptSocket` (the sender's, acknowledged). */
+  messageCreated(message: ChatMessage, exceptSocket?: string): void;
   /** Tells the room's members, on every process, about an edited message. */
   messageUpdated(message: ChatMessage): void;
   /** Tells the room's members, on every process, about a deleted message (its placeholder). */
@@ -81,8 +81,9 @@ export function createRealtime(httpServer: http.Server, deps: RealtimeDeps): Rea
       handleConnections(io, { presence, logger, features, messageRate: { capacity: config.SOCKET_MESSAGE_BURST, refillPerSecond: config.SOCKET_MESSAGE_RATE } });
     },
     isClosing: () => closing,
-    messageCreated(message) {
-      io.to(roomChannel(message.room)).emit('message:new', message);
+    messageCreated(message, exceptSocket) {
+      const members = io.to(roomChannel(message.room));
+      (exceptSocket === undefined ? members : members.except(exceptSocket)).emit('message:new', message);
     },
     messageUpdated(message) {
       io.to(roomChannel(message.room)).emit('message:updated', message);
