@@ -83,7 +83,7 @@ const schema = z
     /** A batch of messages is written when it holds this many... */
     MESSAGE_BATCH_SIZE: z.coerce.number({ message: 'expected a number of messages' }).int().positive().default(200),
     /** ...or this many milliseconds after its first message arrived. */
-    MESSAGE_BATCH_WINDOW_MS: z.coerce.number({ message: 'expected a number of milliseconds' }).int().min(0).default(5),
+    MESSAGE_BATCH_WINDOW_MS: z.coerce.number({ message: 'expected a number of milliseconds' }).int().min(0).default(2),
     /** Batches written at the same time, each on one pool connection (at most DB_POOL_SIZE - 1). */
     MESSAGE_WRITERS: z.coerce.number({ message: 'expected a number of batches' }).int().positive().default(4),
     /** Messages waiting to be stored, per process; beyond it a send is answered `busy` at once. */

@@ -200,16 +200,18 @@ test('the API is proxied to Node, cookies and CSRF included', async () => {
 
 test('a socket.io WebSocket through nginx carries a message both ways', async () => {
   const { cookie } = await register(url);
-  const socket: ChatSocket = await connectSocket(url, cookie);
+  // The sender's answer comes back on its socket; the broadcast, on the user's other one (the sender's is left out).
+  const [socket, otherTab]: [ChatSocket, ChatSocket] = await Promise.all([connectSocket(url, cookie), connectSocket(url, cookie)]);
   try {
     expect(socket.io.engine.transport.name).toBe('websocket');
     const clientId = randomUUID();
-    const broadcast = nextEvent(socket, 'message:new', (message) => message.clientId === clientId);
+    const broadcast = nextEvent(otherTab, 'message:new', (message) => message.clientId === clientId);
     const stored = await requestData(socket, 'message:send', { room: 'general', clientId, body: 'through nginx' });
     expect(stored.body).toBe('through nginx');
     expect((await broadcast).id).toBe(stored.id);
   } finally {
     socket.close();
+    otherTab.close();
   }
 });
 
