@@ -20,17 +20,28 @@ async function history(image: string): Promise<string[]> {
 }
 
 /**
+ * Removes an image and its untagged parents. One that a container still uses stays: a build stopped half-way (Ctrl-C,
+ * a killed run) leaves its working containers, and the next run's build reuses their cached steps.
+ */
+async function removeUnlessUsed(image: string): Promise<void> {
+  await buildah(['rmi', image]).catch((error: unknown) => {
+    if (!/in use by a container/.test(String(error))) throw error;
+    process.stderr.write(`kept ${image} and the parents a container uses\n`);
+  });
+}
+
+/**
  * Removes `built` and every image built on top of `dependencies` that nothing uses any more (the build stage's
  * steps, found by their history starting with the dependency image's). `buildah rmi` also removes the untagged
  * parents that nothing else uses, up to the tagged dependency image.
  */
 async function removeBuiltOn(dependencies: string, built: string): Promise<void> {
-  await buildah(['rmi', built]);
+  await removeUnlessUsed(built);
   const ancestry = await history(dependencies);
   const dangling = (await buildah(['images', '--all', '--filter', 'dangling=true', '--format', '{{.ID}}'])).split('\n').filter(Boolean);
   for (const image of dangling) {
     const lines = await history(image);
-    if (lines.length > ancestry.length && ancestry.every((line, index) => lines[index] === line)) await buildah(['rmi', image]);
+    if (lines.length > ancestry.length && ancestry.every((line, index) => lines[index] === line)) await removeUnlessUsed(image);
   }
 }
 
