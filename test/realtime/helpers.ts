@@ -55,6 +55,17 @@ export function recordEvents<E extends keyof ServerToClientEvents>(socket: ChatS
   return seen;
 }
 
+/**
+ * Sends a marker message and resolves once `listener` has heard it: everything broadcast to that socket before the
+ * marker has arrived by then (one socket, one ordered stream), so a "nothing else came" check can follow.
+ */
+export async function heardUpTo(sender: ChatSocket, listener: ChatSocket, room = 'general'): Promise<void> {
+  const body = `marker ${newClientId()}`;
+  const heard = nextEvent(listener, 'message:new', (message) => message.body === body);
+  await requestData(sender, 'message:send', { room, clientId: newClientId(), body });
+  await heard;
+}
+
 /** Resolves when the socket is closed by either side. */
 export function closed(socket: ChatSocket): Promise<void> {
   return socket.connected ? new Promise((resolve) => socket.once('disconnect', () => resolve())) : Promise.resolve();

@@ -57,8 +57,9 @@ describe('with RabbitMQ up', () => {
       expect(Number.isNaN(Date.parse(String(body.at)))).toBe(false);
     }
     // A row is marked published once the broker has confirmed it, which may come after the queue delivered it here.
-    const unpublished = async () => (await server.db.query('SELECT 1 FROM event_outbox WHERE published_at IS NULL')).rows.length;
-    await waitFor(async () => (await unpublished()) === 0, { context: () => 'events still unpublished in the outbox' });
+    await waitFor(async () => (await server.db.query('SELECT 1 FROM event_outbox WHERE published_at IS NULL')).rows.length === 0, {
+      context: () => 'events still unpublished in the outbox',
+    });
   });
 
   test('two replicas sweeping one outbox publish every event exactly once', async () => {

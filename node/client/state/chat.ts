@@ -106,7 +106,6 @@ export type ChatAction =
   | { type: 'focus:refresh'; room: string; messageId: number; window: AroundResponse }
   | { type: 'focus:close' };
 
-
 const EMPTY_VIEW: RoomView = {
   messages: [],
   history: { loaded: false, loading: false, hasMore: true, error: null },

@@ -82,8 +82,9 @@ export function createRealtime(httpServer: http.Server, deps: RealtimeDeps): Rea
     },
     isClosing: () => closing,
     messageCreated(message, exceptSocket) {
-      const members = io.to(roomChannel(message.room));
-      (exceptSocket === undefined ? members : members.except(exceptSocket)).emit('message:new', message);
+      io.to(roomChannel(message.room))
+        .except(exceptSocket ?? [])
+        .emit('message:new', message);
     },
     messageUpdated(message) {
       io.to(roomChannel(message.room)).emit('message:updated', message);
