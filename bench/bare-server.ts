@@ -30,7 +30,9 @@ export async function startBareServer(port = 0, host = '127.0.0.1'): Promise<Bar
     socket.on('room:create', ({ name }, ack) => ack({ data: join(name) }));
     socket.on('room:join', ({ name }, ack) => ack({ data: join(name) }));
     socket.on('message:send', ({ room, clientId, body }, ack) => {
-      const message: ChatMessage = { id: nextMessageId++, room, clientId, body, createdAt: new Date().toISOString(), user, editedAt: null, deletedAt: null, revision: 0, mentions: [] };
+      const id = nextMessageId++;
+      // One counter for the id and the room number: the payload keeps the chat's shape, which is all that matters here.
+      const message: ChatMessage = { id, room, clientId, body, createdAt: new Date().toISOString(), user, editedAt: null, deletedAt: null, revision: 0, seq: id, mentions: [] };
       io.to(room).emit('message:new', message);
       ack({ data: message });
     });

@@ -99,6 +99,12 @@ export interface ChatMessage {
    */
   revision: number;
   /**
+   * Its number in its room: 1, 2, 3… in the order the room's messages were stored (committed). A client that has
+   * seen number n can rely on every lower number being stored already, so holding every number from its oldest
+   * message up to n means it missed none of them (see SyncCursor.through). Rarely a number is left unused.
+   */
+  seq: number;
+  /**
    * The usernames this message mentions (`@name`, node/shared/mentions.ts), lower-cased: only members of the room
    * when it was sent, never the sender. Resolved once when it is stored: an edit neither adds nor removes mentions.
    */
@@ -269,6 +275,13 @@ export interface SyncCursor {
   from: number;
   /** The highest `revision` it has seen in the room: changes after it are answered. */
   revision: number;
+  /**
+   * The room number (`seq`) up to which it holds every message, from its oldest on (0 for none): the messages after
+   * it are answered, which covers any it missed among the ones it holds. Messages reach a client in any order (they
+   * come through several processes), so the newest id held says less: without `through`, messages after `after`
+   * are answered, as older clients ask.
+   */
+  through?: number;
 }
 
 export interface ServerToClientEvents {

@@ -67,7 +67,7 @@ test('a missing room, a room the user is not in, and payloads that are not objec
   expect(await send(null)).toEqual({ error: 'expected an object payload', code: 'invalid' });
   expect(await request(socket, 'message:send')).toEqual({ error: 'expected an object payload', code: 'invalid' });
   expect(await request(socket, 'room:join', [1, 2])).toEqual({ error: 'expected an object payload', code: 'invalid' });
-  expect(await request(socket, 'sync', { rooms: 'general' })).toEqual({ error: 'rooms: expected rooms as an object of room name to message id or {after, from, revision}', code: 'invalid' });
+  expect(await request(socket, 'sync', { rooms: 'general' })).toEqual({ error: 'rooms: expected rooms as an object of room name to message id or {after, from, revision, through}', code: 'invalid' });
   expect(await allMessages()).toEqual(before);
 });
 

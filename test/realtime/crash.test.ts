@@ -1,8 +1,8 @@
 /**
  * A server process is killed (SIGKILL) while 50 members send through two processes (the production build, one
  * database, one Redis prefix). The members of the dead process reconnect to the surviving one and resend what was
- * not acknowledged under the same clientIds; every member then syncs from the newest message it held when the
- * process died, as the web client does after a reconnect. Every acknowledged message is in PostgreSQL once, and
+ * not acknowledged under the same clientIds; every member then syncs from the run of its room it held without a
+ * gap when the process died, as the web client does after a reconnect. Every acknowledged message is in PostgreSQL once, and
  * every member of its room has it.
  */
 import { register } from '../support/client';
@@ -64,7 +64,7 @@ test('a process killed mid-conversation loses no acknowledged message and stores
 
   for (const member of members) member.startSending(PAUSE_BETWEEN_SENDS_MS);
   await waitFor(() => members.every((member) => member.acked.size >= SENDS_BEFORE_KILL));
-  const cursors = members.map((member) => member.newestHeld);
+  const cursors = members.map((member) => member.heldThrough);
   doomed.child.kill('SIGKILL');
   await doomed.exited;
 

@@ -3,9 +3,11 @@
  * its room at a steady pace, records every acknowledgement and every message it receives, and resends and syncs
  * as the web client does after a reconnect.
  */
-import { LIMITS, type ChatMessage } from '../../node/shared/protocol';
+import { syncUntilCaughtUp } from '../../node/client/lib/sync';
+import { heldThrough } from '../../node/client/state/messages';
+import type { ChatMessage } from '../../node/shared/protocol';
 import { connectSocket, type ChatSocket, type LoggedIn } from '../support/client';
-import { newClientId, request } from './helpers';
+import { newClientId, request, requestData } from './helpers';
 
 type SendAnswer = { data: ChatMessage } | { error: string; code: string };
 
@@ -32,8 +34,12 @@ export class Member {
     return this.socket?.connected ?? false;
   }
 
-  get newestHeld(): number {
-    return Math.max(0, ...this.received.keys());
+  /**
+   * The room number up to which it holds every message of its room, as the web client tells it in `sync`: a member
+   * joins its room before anything is said there, so it holds the room from its first message on.
+   */
+  get heldThrough(): number {
+    return heldThrough([...this.received.values()], 0);
   }
 
   /** Connects (again) to a server process; messages it sends are then recorded. */
@@ -89,15 +95,13 @@ export class Member {
     for (const [clientId, body] of [...this.unacked]) await this.send(clientId, body);
   }
 
-  /** What was stored in its room after message `after`, page by page, as a reconnecting client asks for it. */
-  async sync(after: number): Promise<void> {
-    for (let cursor = after; ; ) {
-      const answer = (await request(this.current, 'sync', { rooms: { [this.room]: cursor } })) as { data: ChatMessage[] } | { error: string };
-      if ('error' in answer) throw new Error(`sync failed: ${answer.error}`);
-      for (const message of answer.data) this.received.set(message.id, message);
-      if (answer.data.length < LIMITS.historyPageMax) return;
-      cursor = Math.max(...answer.data.map((message) => message.id));
-    }
+  /** What was stored in its room after number `through`, as a reconnecting web client asks for it (lib/sync.ts). */
+  async sync(through: number): Promise<void> {
+    const after = Math.max(0, ...this.received.keys());
+    const { messages } = await syncUntilCaughtUp((cursors) => requestData(this.current, 'sync', { rooms: cursors }), {
+      [this.room]: { after, from: Math.min(after, ...this.received.keys()), through, revision: 0 },
+    });
+    for (const message of messages) this.received.set(message.id, message);
   }
 
   close(): void {

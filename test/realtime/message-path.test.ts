@@ -52,8 +52,8 @@ test('sending reads nothing from PostgreSQL: each batch is one INSERT', async ()
     for (let i = 0; i < 5; i += 1) await requestData(socket, 'message:send', { room: 'quiet-path', clientId: newClientId(), body: `message ${i}` });
   });
   expect(statements).toHaveLength(5);
-  // The batch's one statement: the messages' INSERT, with their mentions stored by the same statement.
-  for (const statement of statements) expect(statement.trim()).toMatch(/^WITH inserted AS \(\s+INSERT INTO messages /);
+  // The batch's one statement: its rooms locked and numbered, the messages' INSERT, their mentions, all in one.
+  for (const statement of statements) expect(statement.trim()).toMatch(/^WITH locked AS \(.*FOR NO KEY UPDATE\s+\), numbered AS \(.*INSERT INTO messages /s);
 });
 
 test("the socket follows its user's membership: a leave on another tab refuses sends, a join allows them", async () => {

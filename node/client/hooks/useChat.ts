@@ -184,7 +184,7 @@ export function useChat(api: Api, self: PublicUser, onUnauthorized: () => void):
         const active = rooms.some((room) => room.name === current && room.joined) ? current : DEFAULT_ROOM;
         if (reconnect) {
           const cursor = syncCursor(stateRef.current);
-          if (Object.keys(cursor).length > 0) act({ type: 'messages', messages: await syncUntilCaughtUp((asking) => syncRooms(socket, asking), cursor) });
+          if (Object.keys(cursor).length > 0) act({ type: 'synced', ...(await syncUntilCaughtUp((asking) => syncRooms(socket, asking), cursor)) });
           const focus = stateRef.current.focus;
           if (focus) act({ type: 'focus:refresh', room: focus.room, messageId: focus.messageId, window: await messagesAround(socket, { room: focus.room, id: focus.messageId }) });
           for (const message of unconfirmed(stateRef.current)) void deliver(message);

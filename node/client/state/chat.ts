@@ -14,9 +14,9 @@ import {
   type RoomJoined,
   type RoomSummary,
   type RoomUpdate,
-  type SyncCursor,
 } from '../../shared/protocol';
-import { addPending, applyChange, fromServer, mergeMessages, newestId, newestRevision, oldestId, removeMessage, setUnsentStatus, type ListedMessage } from './messages';
+import type { HeldCursor } from '../lib/sync';
+import { addPending, applyChange, fromServer, heldThrough, mergeMessages, newestId, newestRevision, oldestId, removeMessage, setUnsentStatus, type ListedMessage } from './messages';
 import { noteTyping, pruneTyping, type TypingState } from './typing';
 
 export type ConnectionState = 'connecting' | 'online' | 'reconnecting';
@@ -41,6 +41,11 @@ export interface RoomView {
    * (opened it, or came back to the tab) with unread messages in it; null for none.
    */
   newAfter: number | null;
+  /**
+   * Every message of the room numbered (`seq`) up to here is held: the newest history page or a sync said so (0
+   * before either). Past it, the messages held count as far as their numbers follow on without a gap.
+   */
+  completeThrough: number;
 }
 
 /**
@@ -87,6 +92,8 @@ export type ChatAction =
   | { type: 'history:failed'; room: string; error: string }
   /** Messages stored on the server; `live` for message:new, which the room list's counts do not hold yet. */
   | { type: 'messages'; messages: ChatMessage[]; live?: boolean }
+  /** What a reconnect's sync answered, and per room the number up to which that holds every message now. */
+  | { type: 'synced'; messages: ChatMessage[]; completeThrough: Record<string, number> }
   /** The user's read position in a room moved (the answer to room:read, or another device's). */
   | { type: 'room:read'; state: ReadState }
   | { type: 'visibility'; visible: boolean }
@@ -112,6 +119,7 @@ const EMPTY_VIEW: RoomView = {
   online: [],
   typing: {},
   newAfter: null,
+  completeThrough: 0,
 };
 
 export function initialChatState(self: PublicUser): ChatState {
@@ -273,11 +281,18 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
         ...view,
         messages: mergeMessages(view.messages, action.page.messages),
         history: { loaded: true, loading: false, hasMore: action.page.hasMore, error: null },
+        // The first page is the newest: it holds every message up to its newest (older pages change nothing here).
+        completeThrough: view.history.loaded ? view.completeThrough : Math.max(view.completeThrough, ...action.page.messages.map((message) => message.seq)),
       }));
     case 'history:failed':
       return updateView(state, action.room, (view) => ({ ...view, history: { ...view.history, loading: false, error: action.error } }));
     case 'messages':
       return receive(state, action.messages, action.live ?? false);
+    case 'synced':
+      return Object.entries(action.completeThrough).reduce(
+        (next, [room, through]) => updateView(next, room, (view) => ({ ...view, completeThrough: Math.max(view.completeThrough, through) })),
+        receive(state, action.messages, false),
+      );
     case 'room:read':
       return applyRead(state, action.state);
     case 'visibility': {
@@ -371,13 +386,22 @@ export function readable(state: ChatState): { room: string; messageId: number } 
 
 /**
  * What a reconnecting client sends in `sync` for every room whose history it loaded: the range of message ids it
- * holds and the newest change it has seen among them, so it gets both the new messages and the changes to its own.
+ * holds, how far it holds them without a gap, and the newest change it has seen among them, so it gets the
+ * messages it missed and the changes to its own.
  */
-export function syncCursor(state: ChatState): Record<string, SyncCursor> {
+export function syncCursor(state: ChatState): Record<string, HeldCursor> {
   return Object.fromEntries(
     Object.entries(state.views)
       .filter(([, view]) => view.history.loaded)
-      .map(([room, view]) => [room, { after: newestId(view.messages), from: oldestId(view.messages) ?? 0, revision: newestRevision(view.messages) }]),
+      .map(([room, view]) => [
+        room,
+        {
+          after: newestId(view.messages),
+          from: oldestId(view.messages) ?? 0,
+          through: heldThrough(view.messages, view.completeThrough),
+          revision: newestRevision(view.messages),
+        },
+      ]),
   );
 }
 

@@ -20,6 +20,8 @@ export interface ListedMessage {
   deletedAt: string | null;
   /** The room's change number of the message's latest edit or delete; 0 if never changed. */
   revision: number;
+  /** Its number in its room (ChatMessage.seq); null while it is not stored. */
+  seq: number | null;
   /** Usernames the message mentions (resolved by the server; none while pending). */
   mentions: string[];
   status: MessageStatus;
@@ -47,6 +49,7 @@ export function pendingMessage(input: { room: string; clientId: string; body: st
     editedAt: null,
     deletedAt: null,
     revision: 0,
+    seq: null,
     mentions: [],
     status: 'pending',
   };
@@ -111,6 +114,18 @@ export function removeMessage(list: ListedMessage[], key: string): ListedMessage
 /** The newest stored id, which a reconnecting client sends in `sync`; 0 when it holds none. */
 export function newestId(list: ListedMessage[]): number {
   return list.reduce((newest, message) => Math.max(newest, message.id ?? 0), 0);
+}
+
+/**
+ * The room number up to which the list holds every message, given that it holds every one up to `complete`: from
+ * there on, as far as the numbers held follow on without a gap. A reconnecting client sends it in `sync`
+ * (SyncCursor.through). Messages come in any order, so one may be missing below the newest held; the sync answers it.
+ */
+export function heldThrough(list: readonly Pick<ListedMessage, 'seq'>[], complete: number): number {
+  const held = new Set(list.flatMap((message) => (message.seq === null ? [] : [message.seq])));
+  let through = complete;
+  while (held.has(through + 1)) through += 1;
+  return through;
 }
 
 /** The newest change seen among the messages held, which a reconnecting client sends in `sync`; 0 when none. */

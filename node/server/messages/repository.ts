@@ -31,6 +31,7 @@ interface StoredRow {
   edited_at: Date | null;
   deleted_at: Date | null;
   revision: string;
+  seq: string;
   user_id: string;
   username: string;
   avatar_key: string | null;
@@ -42,7 +43,7 @@ interface StoredRow {
  * with its text.
  */
 const SELECT_FROM = (source: string) => `
-  SELECT m.id, r.name AS room, m.client_id, m.body, m.created_at, m.edited_at, m.deleted_at, m.revision,
+  SELECT m.id, r.name AS room, m.client_id, m.body, m.created_at, m.edited_at, m.deleted_at, m.revision, m.seq,
          u.id AS user_id, u.username, u.avatar_key,
          CASE WHEN m.deleted_at IS NULL THEN ARRAY(
            SELECT mu.username FROM message_mentions mm JOIN users mu ON mu.id = mm.user_id WHERE mm.message_id = m.id ORDER BY mu.username
@@ -56,12 +57,23 @@ export interface MessageAccess {
   callerIsMember: boolean;
 }
 
-/** What a reconnecting client holds of a room: changes to its messages from `from` to `to` after `revision` are answered. */
+/**
+ * What a reconnecting client holds of a room: changes to its messages from `from` to `to` after `revision` are
+ * answered, up to number `through` when given (the messages after it are answered whole, as they are now).
+ */
 export interface HeldMessages {
   room: string;
   from: number;
   to: number;
+  through?: number;
   revision: number;
+}
+
+/** Where a reconnecting client's new messages start: after number `through`, or else after message id `afterId`. */
+export interface SeenMessages {
+  room: string;
+  afterId: number;
+  through?: number;
 }
 
 export class MessageRepository {
@@ -81,6 +93,7 @@ export class MessageRepository {
       editedAt: row.edited_at?.toISOString() ?? null,
       deletedAt: row.deleted_at?.toISOString() ?? null,
       revision: Number(row.revision),
+      seq: Number(row.seq),
       mentions: row.mentions,
     };
   }
@@ -105,7 +118,19 @@ export class MessageRepository {
       if (inserted) {
         return {
           created: true,
-          message: { id: inserted.id, room: row.room, clientId: row.clientId, body: row.body, createdAt: inserted.createdAt, user: row.user, editedAt: null, deletedAt: null, revision: 0, mentions: inserted.mentions },
+          message: {
+            id: inserted.id,
+            room: row.room,
+            clientId: row.clientId,
+            body: row.body,
+            createdAt: inserted.createdAt,
+            user: row.user,
+            editedAt: null,
+            deletedAt: null,
+            revision: 0,
+            seq: inserted.seq,
+            mentions: inserted.mentions,
+          },
         };
       }
       const message = stored.get(key);
@@ -115,23 +140,40 @@ export class MessageRepository {
   }
 
   /**
-   * The INSERT of insertBatch: new rows' ids, times and mentions by (user, client id). The mentions are stored by the
-   * same statement: each `@name` of a body (outside code) that names a member of its room at this moment, other than
-   * the sender.
+   * The INSERT of insertBatch: new rows' ids, numbers, times and mentions by (user, client id).
+   *
+   * Numbering (see the migration that added `seq`): the batch locks its rooms' rows first, in id order so that two
+   * batches sharing rooms never wait for each other crosswise, and numbers its rows after the highest number a room
+   * has. The lock is held until the commit, so the next batch of a room numbers after this one and commits after it.
+   * The ids are taken after the locks too (they are computed after the sort), so within a room they follow the numbers.
+   * A message stored before is left out before it takes a number; one that a concurrent transaction stores under the
+   * same client id (only a client sending one id twice at once, to two rooms) is skipped by ON CONFLICT and leaves its
+   * number unused, which costs a client holding around it no more than a longer sync.
+   *
+   * The mentions are stored by the same statement: each `@name` of a body (outside code) that names a member of its
+   * room at this moment, other than the sender.
    */
-  private async insertNew(rows: readonly MessageRow[]): Promise<Map<string, { id: number; createdAt: string; mentions: string[] }>> {
+  private async insertNew(rows: readonly MessageRow[]): Promise<Map<string, { id: number; seq: number; createdAt: string; mentions: string[] }>> {
     const candidates = rows.flatMap((row) => mentionCandidates(row.body).map((name) => ({ row, name })));
     const statement = () =>
-      this.db.query<{ id: string; user_id: string; client_id: string; created_at: Date; mentions: string[] }>(
-        `WITH inserted AS (
-           INSERT INTO messages (room_id, user_id, client_id, body)
-           SELECT i.room_id, i.user_id, i.client_id, i.body
+      this.db.query<{ id: string; seq: string; user_id: string; client_id: string; created_at: Date; mentions: string[] }>(
+        `WITH locked AS (
+           SELECT r.id, r.last_message_seq FROM rooms r WHERE r.id = ANY($1::bigint[]) ORDER BY r.id FOR NO KEY UPDATE
+         ), numbered AS (
+           SELECT i.room_id, i.user_id, i.client_id, i.body, i.position,
+                  l.last_message_seq + row_number() OVER (PARTITION BY i.room_id ORDER BY i.position) AS seq
              FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[]) WITH ORDINALITY AS i(room_id, user_id, client_id, body, position)
-             JOIN rooms r ON r.id = i.room_id
+             JOIN locked l ON l.id = i.room_id
              JOIN users u ON u.id = i.user_id
-            ORDER BY i.position
+            WHERE NOT EXISTS (SELECT 1 FROM messages stored WHERE stored.user_id = i.user_id AND stored.client_id = i.client_id)
+         ), inserted AS (
+           INSERT INTO messages (room_id, user_id, client_id, body, seq)
+           SELECT room_id, user_id, client_id, body, seq FROM numbered ORDER BY position
            ON CONFLICT (user_id, client_id) DO NOTHING
-           RETURNING id, room_id, user_id, client_id, created_at
+           RETURNING id, room_id, user_id, client_id, created_at, seq
+         ), counted AS (
+           UPDATE rooms r SET last_message_seq = top.seq
+             FROM (SELECT room_id, max(seq) AS seq FROM inserted GROUP BY room_id) top WHERE r.id = top.room_id
          ), resolved AS (
            SELECT DISTINCT i.id AS message_id, u.id AS user_id, u.username, i.room_id
              FROM unnest($5::bigint[], $6::text[], $7::text[]) AS c(user_id, client_id, name)
@@ -141,7 +183,7 @@ export class MessageRepository {
          ), stored_mentions AS (
            INSERT INTO message_mentions (message_id, user_id, room_id) SELECT message_id, user_id, room_id FROM resolved
          )
-         SELECT i.id, i.user_id, i.client_id, i.created_at,
+         SELECT i.id, i.seq, i.user_id, i.client_id, i.created_at,
                 ARRAY(SELECT resolved.username FROM resolved WHERE resolved.message_id = i.id ORDER BY resolved.username) AS mentions
            FROM inserted i`,
         [
@@ -164,7 +206,10 @@ export class MessageRepository {
       result = await statement();
     }
     return new Map(
-      result.rows.map((row) => [keyOf(Number(row.user_id), row.client_id), { id: Number(row.id), createdAt: row.created_at.toISOString(), mentions: row.mentions }]),
+      result.rows.map((row) => [
+        keyOf(Number(row.user_id), row.client_id),
+        { id: Number(row.id), seq: Number(row.seq), createdAt: row.created_at.toISOString(), mentions: row.mentions },
+      ]),
     );
   }
 
@@ -231,20 +276,27 @@ export class MessageRepository {
   }
 
   /**
-   * For each (room, last seen id) of a user's rooms, the messages after that id, oldest first, at most `perRoom`
-   * a room. Rooms the user is not a member of are left out.
+   * For each room of `seen` the user is a member of, the messages after `through`, or after the number of the
+   * newest message up to `afterId` (ids follow the numbers within a room), in their order, at most `perRoom` a room.
    */
-  async after(userId: number, seen: { room: string; afterId: number }[], perRoom: number): Promise<ChatMessage[]> {
+  async after(userId: number, seen: SeenMessages[], perRoom: number): Promise<ChatMessage[]> {
     if (seen.length === 0) return [];
     const { rows } = await this.db.query<StoredRow>(
-      `SELECT missed.* FROM unnest($2::text[], $3::bigint[]) AS s(room, after_id)
+      `SELECT missed.* FROM unnest($2::text[], $3::bigint[], $4::bigint[]) AS s(room, after_id, through)
          JOIN rooms seen_room ON seen_room.name = s.room
          JOIN room_members rm ON rm.room_id = seen_room.id AND rm.user_id = $1
          CROSS JOIN LATERAL (
-           ${SELECT_FROM('messages')} WHERE m.room_id = seen_room.id AND m.id > s.after_id ORDER BY m.id LIMIT $4
+           SELECT coalesce(
+             s.through,
+             (SELECT held.seq FROM messages held WHERE held.room_id = seen_room.id AND held.id <= s.after_id ORDER BY held.id DESC LIMIT 1),
+             0
+           ) AS seq
+         ) held
+         CROSS JOIN LATERAL (
+           ${SELECT_FROM('messages')} WHERE m.room_id = seen_room.id AND m.seq > held.seq ORDER BY m.seq LIMIT $5
          ) missed
-        ORDER BY missed.room, missed.id`,
-      [userId, seen.map((s) => s.room), seen.map((s) => s.afterId), perRoom],
+        ORDER BY missed.room, missed.seq`,
+      [userId, seen.map((s) => s.room), seen.map((s) => s.afterId), seen.map((s) => s.through ?? null), perRoom],
     );
     return rows.map((row) => this.toMessage(row));
   }
@@ -295,22 +347,24 @@ export class MessageRepository {
   }
 
   /**
-   * For each room the user is a member of, the messages from `from` to `to` changed after `revision`, in the order
-   * of their changes, at most `perRoom` a room: a client that takes the highest revision answered misses none.
+   * For each room the user is a member of, the messages from `from` to `to` (and up to number `through`, when given:
+   * after() answers the ones past it) changed after `revision`, in the order of their changes, at most `perRoom` a
+   * room: a client that takes the highest revision answered misses none.
    */
   async changedSince(userId: number, held: HeldMessages[], perRoom: number): Promise<ChatMessage[]> {
     if (held.length === 0) return [];
     const { rows } = await this.db.query<StoredRow>(
-      `SELECT changed.* FROM unnest($2::text[], $3::bigint[], $4::bigint[], $5::bigint[]) AS h(room, from_id, to_id, revision)
+      `SELECT changed.* FROM unnest($2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[]) AS h(room, from_id, to_id, through, revision)
          JOIN rooms held_room ON held_room.name = h.room
          JOIN room_members rm ON rm.room_id = held_room.id AND rm.user_id = $1
          CROSS JOIN LATERAL (
            ${SELECT_FROM('messages')}
             WHERE m.room_id = held_room.id AND m.revision > 0 AND m.revision > h.revision AND m.id BETWEEN h.from_id AND h.to_id
-            ORDER BY m.revision LIMIT $6
+              AND (h.through IS NULL OR m.seq <= h.through)
+            ORDER BY m.revision LIMIT $7
          ) changed
         ORDER BY changed.room, changed.revision`,
-      [userId, held.map((h) => h.room), held.map((h) => h.from), held.map((h) => h.to), held.map((h) => h.revision), perRoom],
+      [userId, held.map((h) => h.room), held.map((h) => h.from), held.map((h) => h.to), held.map((h) => h.through ?? null), held.map((h) => h.revision), perRoom],
     );
     return rows.map((row) => this.toMessage(row));
   }

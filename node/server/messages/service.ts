@@ -105,14 +105,19 @@ export class MessageService {
   }
 
   /**
-   * For each of the user's rooms: the messages after the newest one the client holds, oldest first, at most one
-   * history page; then, when the client says what it holds (a SyncCursor rather than a bare id), the changes to
-   * those messages after the newest revision it has seen, in the order they happened, at most one page.
+   * For each of the user's rooms: the messages after the run the client holds without a gap (SyncCursor.through, or
+   * else after the newest id it holds), oldest first, at most one history page; then, when the client says what it
+   * holds (a SyncCursor rather than a bare id), the changes to those messages after the newest revision it has
+   * seen, in the order they happened, at most one page.
    */
   async missed(userId: number, lastSeen: Record<string, SyncCursor | number>): Promise<ChatMessage[]> {
     const cursors = Object.entries(lastSeen).map(([room, cursor]) => ({ room, cursor }));
-    const seen = cursors.map(({ room, cursor }) => ({ room, afterId: typeof cursor === 'number' ? cursor : cursor.after }));
-    const held = cursors.flatMap(({ room, cursor }) => (typeof cursor === 'number' ? [] : [{ room, from: cursor.from, to: cursor.after, revision: cursor.revision }]));
+    const seen = cursors.map(({ room, cursor }) =>
+      typeof cursor === 'number' ? { room, afterId: cursor } : { room, afterId: cursor.after, through: cursor.through },
+    );
+    const held = cursors.flatMap(({ room, cursor }) =>
+      typeof cursor === 'number' ? [] : [{ room, from: cursor.from, to: cursor.after, through: cursor.through, revision: cursor.revision }],
+    );
     const [fresh, changed] = await Promise.all([
       this.messages.after(userId, seen, LIMITS.historyPageMax),
       this.messages.changedSince(userId, held, LIMITS.historyPageMax),

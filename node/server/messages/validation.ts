@@ -105,15 +105,18 @@ export const editRequestSchema = editPayload.pick({ body: true });
 const syncCursorSchema = z.union(
   [
     messageIdSchema,
-    z.object({ after: messageIdSchema, from: messageIdSchema, revision: messageIdSchema }, { error: 'expected {after, from, revision}' }),
+    z.object(
+      { after: messageIdSchema, from: messageIdSchema, revision: messageIdSchema, through: messageIdSchema.optional() },
+      { error: 'expected {after, from, revision, through}' },
+    ),
   ],
-  { error: 'expected a message id or {after, from, revision}' },
+  { error: 'expected a message id or {after, from, revision, through}' },
 );
 
 export const syncPayload = z.object(
   {
     rooms: z
-      .record(conversationNameSchema, syncCursorSchema, { error: 'expected rooms as an object of room name to message id or {after, from, revision}' })
+      .record(conversationNameSchema, syncCursorSchema, { error: 'expected rooms as an object of room name to message id or {after, from, revision, through}' })
       .refine((rooms) => Object.keys(rooms).length <= SYNC_MAX_ROOMS, `expected at most ${SYNC_MAX_ROOMS} rooms`),
   },
   { error: NOT_AN_OBJECT },

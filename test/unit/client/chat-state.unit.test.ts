@@ -6,7 +6,7 @@ const alice: PublicUser = { id: 1, username: 'alice', avatarUrl: '/avatars/defau
 const bob: PublicUser = { id: 2, username: 'bob', avatarUrl: '/avatars/default/bob.svg' };
 
 function message(id: number, room = 'general', user: PublicUser = bob): ChatMessage {
-  return { id, room, clientId: `c-${id}`, body: `#${id}`, createdAt: new Date(id * 1000).toISOString(), user, editedAt: null, deletedAt: null, revision: 0, mentions: [] };
+  return { id, room, clientId: `c-${id}`, body: `#${id}`, createdAt: new Date(id * 1000).toISOString(), user, editedAt: null, deletedAt: null, revision: 0, seq: id, mentions: [] };
 }
 
 const run = (...actions: ChatAction[]): ChatState => actions.reduce(chatReducer, initialChatState(alice));
@@ -42,7 +42,19 @@ describe('reconnecting', () => {
       { type: 'messages', messages: [message(9, 'elsewhere')] },
       { type: 'message:changed', message: { ...message(2), body: 'edited', editedAt: new Date(5000).toISOString(), revision: 7 } },
     );
-    expect(syncCursor(state)).toEqual({ general: { after: 3, from: 2, revision: 7 }, random: { after: 0, from: 0, revision: 0 } });
+    expect(syncCursor(state)).toEqual({ general: { after: 3, from: 2, through: 3, revision: 7 }, random: { after: 0, from: 0, through: 0, revision: 0 } });
+  });
+
+  it('syncs from the run it holds without a gap: a message missing below the newest held is asked for again', () => {
+    // The newest page holds 1 to 3; 4 has not arrived when 5 and 6 do (they come through several processes).
+    const held = run(page('general', [3, 2, 1], false), { type: 'messages', messages: [message(5), message(6)], live: true });
+    expect(syncCursor(held).general).toMatchObject({ after: 6, through: 3 });
+    // Once 4 is there, the run goes on through 6.
+    expect(syncCursor(chatReducer(held, { type: 'messages', messages: [message(4)], live: true })).general).toMatchObject({ through: 6 });
+    // Older pages do not move it; a sync that said it holds everything up to 9 does, whatever it lacks below.
+    expect(syncCursor(chatReducer(held, page('general', [], false))).general).toMatchObject({ through: 3 });
+    const synced = chatReducer(held, { type: 'synced', messages: [message(4), message(7), message(9)], completeThrough: { general: 9 } });
+    expect(syncCursor(synced).general).toMatchObject({ after: 9, through: 9 });
   });
 
   it('resends pending messages but not refused ones', () => {
@@ -124,7 +136,7 @@ describe('a message opened from a search', () => {
     expect(viewOf(state, 'random').messages.map((m) => m.id)).toEqual([50]);
     // Paging and sync go on from the room's own list.
     expect(olderPageCursor(viewOf(state, 'random'))).toBe(50);
-    expect(syncCursor(state)).toEqual({ general: { after: 100, from: 99, revision: 0 }, random: { after: 50, from: 50, revision: 0 } });
+    expect(syncCursor(state)).toEqual({ general: { after: 100, from: 99, through: 100, revision: 0 }, random: { after: 50, from: 50, through: 50, revision: 0 } });
   });
 
   it('is closed by going back, by opening another room, and by sending in its room', () => {

@@ -45,7 +45,7 @@ describe('mention highlighting', () => {
 
 describe('notifications', () => {
   const message = (body: string, mentions: string[], from = bob): ChatMessage => {
-    return { id: 7, room: 'general', clientId: 'c', body, createdAt: new Date(0).toISOString(), user: from, editedAt: null, deletedAt: null, revision: 0, mentions };
+    return { id: 7, room: 'general', clientId: 'c', body, createdAt: new Date(0).toISOString(), user: from, editedAt: null, deletedAt: null, revision: 0, seq: 7, mentions };
   };
 
   it('notifies a reader the message mentions, and nobody for their own message', () => {

@@ -5,7 +5,7 @@ const alice: PublicUser = { id: 1, username: 'alice', avatarUrl: '/avatars/defau
 const bob: PublicUser = { id: 2, username: 'bob', avatarUrl: '/avatars/default/bob.svg' };
 
 function stored(id: number, user: PublicUser = bob, clientId = `c-${id}`): ChatMessage {
-  return { id, room: 'general', clientId, body: `message ${id}`, createdAt: new Date(1_700_000_000_000 + id * 1000).toISOString(), user, editedAt: null, deletedAt: null, revision: 0, mentions: [] };
+  return { id, room: 'general', clientId, body: `message ${id}`, createdAt: new Date(1_700_000_000_000 + id * 1000).toISOString(), user, editedAt: null, deletedAt: null, revision: 0, seq: id, mentions: [] };
 }
 
 function pending(clientId: string, body = 'typed'): ListedMessage {
