@@ -8,6 +8,7 @@ import { RoomRepository, RoomService } from '../../node/server/rooms';
 import type { ChatMessage, PublicUser } from '../../node/shared/protocol';
 import { profiles, recordingAnnouncer } from '../support/messages';
 import { createTestDatabase, createTestPool, type TestDatabase } from '../support/resources';
+import { waitFor } from '../support/wait';
 
 let database: TestDatabase;
 let db: Pool;
@@ -33,6 +34,14 @@ beforeAll(async () => {
       RETURN NEW;
     END $$;
     CREATE TRIGGER refuse_poison BEFORE INSERT ON messages FOR EACH ROW EXECUTE FUNCTION refuse_poison();`);
+  // A row that keeps its batch's statement busy for a while, as a slow disk would.
+  await db.query(`
+    CREATE FUNCTION linger() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF NEW.body = 'slow' THEN PERFORM pg_sleep(2); END IF;
+      RETURN NEW;
+    END $$;
+    CREATE TRIGGER linger BEFORE INSERT ON messages FOR EACH ROW EXECUTE FUNCTION linger();`);
 }, 60_000);
 
 afterAll(async () => {
@@ -110,7 +119,8 @@ test('two sends of one client id in one batch store one message, both answered w
 });
 
 test('a row whose room was deleted meanwhile fails alone; the rest of its batch is stored', async () => {
-  const { messages, rooms, batches } = await stack({ batchSize: 3 });
+  // One lane, so that the two rooms' messages share a batch.
+  const { messages, rooms, batches } = await stack({ batchSize: 3, concurrency: 1 });
   // The room's id is remembered from an earlier send, then the room goes.
   await rooms.requireId('doomed');
   await db.query("DELETE FROM rooms WHERE name = 'doomed'");
@@ -159,4 +169,32 @@ test('beyond the queue bound a send is refused at once with busy, and the queue 
   expect(writer.depth()).toBe(0);
   // The queue has room again.
   await expect(send(messages, alice, 'q-5', 'queued 5')).resolves.toMatchObject({ body: 'queued 5' });
+});
+
+test("a room's batch numbers and commits after one of the same room still being written; another room's is not held up", async () => {
+  // Two writers, as two server processes would have, and a third lane of another room in the first one.
+  const first = await stack({ batchSize: 1, concurrency: 2 });
+  const second = await stack({ batchSize: 1, concurrency: 2 });
+  // A room in the other lane of two: a room goes to lane (id mod 2).
+  const { rows: created } = await db.query<{ id: string; name: string }>("INSERT INTO rooms (name) VALUES ('beside-a'), ('beside-b') RETURNING id, name");
+  const generalLane = Number((await db.query<{ id: string }>("SELECT id FROM rooms WHERE name = 'general'")).rows[0]?.id) % 2;
+  const elsewhere = created.find((room) => Number(room.id) % 2 !== generalLane)?.name ?? 'none';
+  await first.rooms.requireId(elsewhere);
+  const settled: string[] = [];
+  const track = (name: string, sending: Promise<ChatMessage>) => sending.finally(() => settled.push(name));
+
+  const slow = track('slow', send(first.messages, alice, 'order-slow', 'slow'));
+  // Its statement has locked general's row and is inserting, slowly.
+  await waitFor(async () => {
+    const { rows } = await db.query("SELECT 1 FROM pg_stat_activity WHERE wait_event = 'PgSleep' AND query LIKE '%INSERT INTO messages%'");
+    return rows.length === 1;
+  });
+  const fast = track('fast', send(second.messages, bob, 'order-fast', 'fast'));
+  const other = track('other', send(first.messages, bob, 'order-other', 'in another room', elsewhere));
+  const [slowMessage, fastMessage] = await Promise.all([slow, fast, other]);
+
+  // The other room's lane went on; the same room's later batch waited for the earlier one's commit.
+  expect(settled).toEqual(['other', 'slow', 'fast']);
+  expect(fastMessage.seq).toBe(slowMessage.seq + 1);
+  expect(fastMessage.id).toBeGreaterThan(slowMessage.id);
 });

@@ -8,7 +8,11 @@ export interface MessageWriterSettings {
   windowMs: number;
   /** Messages waiting or being written; a send beyond it is refused with `busy` at once. */
   queueLimit: number;
-  /** Batches written at the same time, each on its own pool connection. */
+  /**
+   * Batches written at the same time, each on its own pool connection and for its own share of the rooms: a room's
+   * messages always go to the same one, since batches that share a room would commit one after another anyway
+   * (they number its messages under its row lock, see MessageRepository.insertNew).
+   */
   concurrency: number;
 }
 
@@ -25,24 +29,31 @@ interface Waiting {
   reject(error: unknown): void;
 }
 
+/** The messages of one share of the rooms: one batch of them is written at a time. */
+interface Lane {
+  queue: Waiting[];
+  writing: boolean;
+  timer: NodeJS.Timeout | undefined;
+}
+
 /**
  * Stores messages in batches: sends that arrive close together share one multi-row INSERT, so one commit, instead of
- * a commit each. A batch closes at `batchSize` or `windowMs` after its first message, and waits while
- * `concurrency` batches are being written (more messages gather meanwhile). Each send's promise settles only once
- * its batch is committed, or failed as a whole.
+ * a commit each. A batch closes at `batchSize` or `windowMs` after its first message. The rooms are shared out over
+ * `concurrency` lanes by id; each lane writes one batch at a time, and more of its messages gather meanwhile. Each
+ * send's promise settles only once its batch is committed, or failed as a whole.
  */
 export class MessageWriter {
-  private queue: Waiting[] = [];
-  private writing = 0;
+  private readonly lanes: Lane[];
   /** Messages taken (queued or in a batch being written), the number the queue limit bounds. */
   private taken = 0;
-  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly repository: MessageRepository,
     private readonly settings: MessageWriterSettings,
     private readonly observer?: MessageWriterObserver,
-  ) {}
+  ) {
+    this.lanes = Array.from({ length: settings.concurrency }, () => ({ queue: [], writing: false, timer: undefined }));
+  }
 
   /** Messages taken and not yet answered. */
   depth(): number {
@@ -55,38 +66,37 @@ export class MessageWriter {
       return Promise.reject(new DomainError('busy', 'server busy: retry'));
     }
     this.taken += 1;
+    const lane = this.lanes[row.roomId % this.lanes.length] as Lane;
     return new Promise((resolve, reject) => {
-      this.queue.push({ row, queuedAt: performance.now(), resolve, reject });
-      this.pump();
+      lane.queue.push({ row, queuedAt: performance.now(), resolve, reject });
+      this.pump(lane);
     });
   }
 
-  /** Starts every batch that is due and may start; otherwise makes sure a timer comes back when one is due. */
-  private pump(): void {
-    while (this.writing < this.settings.concurrency && this.queue.length > 0 && this.isDue()) {
-      void this.writeBatch(this.queue.splice(0, this.settings.batchSize));
-    }
-    if (this.queue.length === 0 && this.timer) {
+  /** Starts the lane's next batch if it is due and the lane is free; otherwise makes sure a timer comes back when it is due. */
+  private pump(lane: Lane): void {
+    if (!lane.writing && lane.queue.length > 0 && this.isDue(lane)) void this.writeBatch(lane, lane.queue.splice(0, this.settings.batchSize));
+    if (lane.queue.length === 0 && lane.timer) {
       // Its batch closed at its size before its window ended.
-      clearTimeout(this.timer);
-      this.timer = undefined;
+      clearTimeout(lane.timer);
+      lane.timer = undefined;
     }
-    if (this.queue.length > 0 && this.writing < this.settings.concurrency && !this.timer) {
-      const wait = Math.max(0, this.settings.windowMs - (performance.now() - (this.queue[0] as Waiting).queuedAt));
-      this.timer = setTimeout(() => {
-        this.timer = undefined;
-        this.pump();
+    if (lane.queue.length > 0 && !lane.writing && !lane.timer) {
+      const wait = Math.max(0, this.settings.windowMs - (performance.now() - (lane.queue[0] as Waiting).queuedAt));
+      lane.timer = setTimeout(() => {
+        lane.timer = undefined;
+        this.pump(lane);
       }, wait);
     }
   }
 
-  private isDue(): boolean {
-    const first = this.queue[0];
-    return this.queue.length >= this.settings.batchSize || (first !== undefined && performance.now() - first.queuedAt >= this.settings.windowMs);
+  private isDue(lane: Lane): boolean {
+    const first = lane.queue[0];
+    return lane.queue.length >= this.settings.batchSize || (first !== undefined && performance.now() - first.queuedAt >= this.settings.windowMs);
   }
 
-  private async writeBatch(batch: Waiting[]): Promise<void> {
-    this.writing += 1;
+  private async writeBatch(lane: Lane, batch: Waiting[]): Promise<void> {
+    lane.writing = true;
     // One row per (user, client id): a repeat within the batch is answered with the same stored message.
     const byKey = new Map<string, Waiting[]>();
     for (const waiting of batch) {
@@ -112,9 +122,9 @@ export class MessageWriter {
       const answer = asDomainError(error) ?? error;
       for (const waiting of batch) waiting.reject(answer);
     } finally {
-      this.writing -= 1;
+      lane.writing = false;
       this.taken -= batch.length;
-      this.pump();
+      this.pump(lane);
     }
   }
 }
