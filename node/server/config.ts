@@ -85,7 +85,7 @@ const schema = z
     /** ...or this many milliseconds after its first message arrived. */
     MESSAGE_BATCH_WINDOW_MS: z.coerce.number({ message: 'expected a number of milliseconds' }).int().min(0).default(2),
     /** Batches written at the same time, each on one pool connection (at most DB_POOL_SIZE - 1). */
-    MESSAGE_WRITERS: z.coerce.number({ message: 'expected a number of batches' }).int().positive().default(4),
+    MESSAGE_WRITERS: z.coerce.number({ message: 'expected a number of batches' }).int().positive().default(1),
     /** Messages waiting to be stored, per process; beyond it a send is answered `busy` at once. */
     MESSAGE_QUEUE_LIMIT: z.coerce.number({ message: 'expected a number of messages' }).int().positive().default(2000),
     /** Messages a second one socket may send on average... */

@@ -20,7 +20,7 @@ test('with nothing set, every default points at the local services', () => {
     CDN_PREFIX: '/avatars/',
     COOKIE_SECURE: false,
     DB_POOL_SIZE: 10,
-    MESSAGE_WRITERS: 4,
+    MESSAGE_WRITERS: 1,
     MESSAGE_BATCH_SIZE: 200,
     MESSAGE_QUEUE_LIMIT: 2000,
   });
