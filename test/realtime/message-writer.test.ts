@@ -38,7 +38,7 @@ beforeAll(async () => {
   await db.query(`
     CREATE FUNCTION linger() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-      IF NEW.body = 'slow' THEN PERFORM pg_sleep(2); END IF;
+      IF NEW.body = 'slow' THEN PERFORM pg_sleep(5); END IF;
       RETURN NEW;
     END $$;
     CREATE TRIGGER linger BEFORE INSERT ON messages FOR EACH ROW EXECUTE FUNCTION linger();`);
@@ -180,21 +180,21 @@ test("a room's batch numbers and commits after one of the same room still being 
   const generalLane = Number((await db.query<{ id: string }>("SELECT id FROM rooms WHERE name = 'general'")).rows[0]?.id) % 2;
   const elsewhere = created.find((room) => Number(room.id) % 2 !== generalLane)?.name ?? 'none';
   await first.rooms.requireId(elsewhere);
-  const settled: string[] = [];
-  const track = (name: string, sending: Promise<ChatMessage>) => sending.finally(() => settled.push(name));
+  /** How many of this database's INSERTs of messages are in the state `condition` says (as PostgreSQL reports it). */
+  const waiting = async (condition: string) =>
+    (await db.query(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%INSERT INTO messages%' AND ${condition}`)).rows.length;
 
-  const slow = track('slow', send(first.messages, alice, 'order-slow', 'slow'));
+  const slow = send(first.messages, alice, 'order-slow', 'slow');
   // Its statement has locked general's row and is inserting, slowly.
-  await waitFor(async () => {
-    const { rows } = await db.query("SELECT 1 FROM pg_stat_activity WHERE wait_event = 'PgSleep' AND query LIKE '%INSERT INTO messages%'");
-    return rows.length === 1;
-  });
-  const fast = track('fast', send(second.messages, bob, 'order-fast', 'fast'));
-  const other = track('other', send(first.messages, bob, 'order-other', 'in another room', elsewhere));
-  const [slowMessage, fastMessage] = await Promise.all([slow, fast, other]);
+  await waitFor(async () => (await waiting("wait_event = 'PgSleep'")) === 1);
+  const fast = send(second.messages, bob, 'order-fast', 'fast');
+  // The later batch of the same room waits for the row lock the slow one holds until its commit.
+  await waitFor(async () => (await waiting("wait_event_type = 'Lock'")) === 1);
+  // The other room's batch is stored while the slow one is still being written.
+  await send(first.messages, bob, 'order-other', 'in another room', elsewhere);
+  expect(await waiting("wait_event = 'PgSleep'")).toBe(1);
 
-  // The other room's lane went on; the same room's later batch waited for the earlier one's commit.
-  expect(settled).toEqual(['other', 'slow', 'fast']);
+  const [slowMessage, fastMessage] = await Promise.all([slow, fast]);
   expect(fastMessage.seq).toBe(slowMessage.seq + 1);
   expect(fastMessage.id).toBeGreaterThan(slowMessage.id);
 });

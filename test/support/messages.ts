@@ -7,8 +7,8 @@ import type { ChatMessage } from '../../node/shared/protocol';
 
 export const profiles = new UserProfiles('/avatars/');
 
-/** The server's defaults (config.ts): batches of up to 200 that close after 5 ms. */
-export const WRITER_DEFAULTS: MessageWriterSettings = { batchSize: 200, windowMs: 5, queueLimit: 2000, concurrency: 4 };
+/** The server's defaults (config.ts): batches of up to 200 that close after 2 ms, one writer. */
+export const WRITER_DEFAULTS: MessageWriterSettings = { batchSize: 200, windowMs: 2, queueLimit: 2000, concurrency: 1 };
 
 /** Stands where socket.io would announce stored messages, and keeps what it was told. */
 export function recordingAnnouncer(): MessageAnnouncer & { announced: ChatMessage[] } {
