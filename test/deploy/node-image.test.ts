@@ -19,7 +19,6 @@ import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
-import { createClient, type RedisClientType } from 'redis';
 import type { SelfUser } from '../../node/shared/protocol';
 import { buildImage, Container, imageConfig, imageSize, type RunOptions } from '../support/buildah';
 import { keepDependencyLayers } from '../support/dependency-layers';
@@ -27,7 +26,7 @@ import { connectSocket, login, register } from '../support/client';
 import { PNG_1PX } from '../support/images';
 import { nodeBase, removeOtherNodeBases } from '../support/node-base';
 import { createTestDatabase, createTestVhost, ROOT, startTestS3, uniqueName, uniqueRedisPrefix, type TestDatabase, type TestS3, type TestVhost } from '../support/resources';
-import { deleteRedisKeys, testEnvironment } from '../support/server';
+import { removeRedisPrefix, testEnvironment } from '../support/server';
 import { nextEvent, requestData } from '../realtime/helpers';
 
 // The build alone takes minutes; every other file keeps jest's configured time-out.
@@ -95,12 +94,7 @@ afterAll(async () => {
     if (base) await removeOtherNodeBases(base);
   };
   const services = async () => {
-    if (redisPrefix) {
-      const redis = createClient() as RedisClientType;
-      await redis.connect();
-      await deleteRedisKeys(redis, redisPrefix).finally(() => redis.quit());
-    }
-    await Promise.all([database?.drop(), vhost?.drop(), s3?.stop()]);
+    await Promise.all([redisPrefix && removeRedisPrefix(redisPrefix), database?.drop(), vhost?.drop(), s3?.stop()]);
     if (run) rmSync(run.tmp, { recursive: true, force: true });
   };
   // Both always run; a failure of either fails the file.

@@ -13,8 +13,10 @@ import { createRealtime, type Realtime } from '../../node/server/realtime';
 import { RoomRepository, RoomService } from '../../node/server/rooms';
 import { createMessageService, profiles } from '../support/messages';
 import { createTestDatabase, createTestPool, uniqueRedisPrefix, type TestDatabase } from '../support/resources';
+import { removeRedisPrefix } from '../support/server';
 import { waitFor } from '../support/wait';
 
+const redisPrefix = uniqueRedisPrefix();
 let database: TestDatabase;
 let db: Pool;
 let redis: RedisClientType;
@@ -37,7 +39,7 @@ beforeAll(async () => {
   const rooms = new RoomService(new RoomRepository(db), profiles);
   await rooms.roomsOnConnect(userId);
 
-  const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: database.url, REDIS_PREFIX: uniqueRedisPrefix() });
+  const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: database.url, REDIS_PREFIX: redisPrefix });
   const noSession: RequestHandler = (_req, _res, next) => next();
   httpServer = http.createServer();
   realtime = createRealtime(httpServer, { config, logger: createLogger('silent'), redis, sessionMiddleware: noSession });
@@ -51,6 +53,7 @@ beforeAll(async () => {
 afterAll(async () => {
   process.off('unhandledRejection', recordUnhandled);
   httpServer?.close();
+  await removeRedisPrefix(redisPrefix);
   await redis?.close();
   await db?.end();
   await database?.drop();

@@ -10,7 +10,7 @@ import { connectSocket, login, register } from '../support/client';
 import { buildServer, spawnBuilt as spawnBuiltFrom, type PrivateBuild, type Spawned } from '../support/build';
 import { PNG_1PX } from '../support/images';
 import { createTestDatabase, createTestVhost, startTestS3, uniqueRedisPrefix, type TestDatabase, type TestS3, type TestVhost } from '../support/resources';
-import { testEnvironment } from '../support/server';
+import { removeRedisPrefix, testEnvironment } from '../support/server';
 import { freePort } from '../support/tcp-gate';
 
 let build: PrivateBuild;
@@ -18,13 +18,14 @@ let database: TestDatabase;
 let vhost: TestVhost;
 let s3: TestS3;
 let environment: NodeJS.ProcessEnv;
+const redisPrefix = uniqueRedisPrefix();
 
 beforeAll(async () => {
   [build, database, vhost, s3] = await Promise.all([buildServer(), createTestDatabase(), createTestVhost(), startTestS3()]);
-  environment = testEnvironment({ databaseUrl: database.url, vhost, s3, redisPrefix: uniqueRedisPrefix() });
+  environment = testEnvironment({ databaseUrl: database.url, vhost, s3, redisPrefix });
 }, 180_000);
 afterAll(async () => {
-  await Promise.allSettled([build.remove(), database.drop(), vhost.drop(), s3.stop()]);
+  await Promise.allSettled([build.remove(), database.drop(), vhost.drop(), s3.stop(), removeRedisPrefix(redisPrefix)]);
 });
 
 /** Runs a compiled entry point (main.js by default) of this file's private build. */

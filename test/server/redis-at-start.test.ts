@@ -6,7 +6,7 @@ import { createClient, type RedisClientType } from 'redis';
 import { ApiSession, connectSocket, newUser, register } from '../support/client';
 import { buildServer, spawnBuilt, type PrivateBuild, type Spawned } from '../support/build';
 import { createTestDatabase, createTestVhost, startTestS3, uniqueRedisPrefix, type TestDatabase, type TestS3, type TestVhost } from '../support/resources';
-import { testEnvironment } from '../support/server';
+import { removeRedisPrefix, testEnvironment } from '../support/server';
 import { createTcpGate, type TcpGate } from '../support/tcp-gate';
 import { waitFor } from '../support/wait';
 
@@ -15,16 +15,17 @@ let database: TestDatabase;
 let vhost: TestVhost;
 let s3: TestS3;
 let environment: NodeJS.ProcessEnv;
+const redisPrefix = uniqueRedisPrefix();
 const running: Spawned[] = [];
 const gates: TcpGate[] = [];
 
 beforeAll(async () => {
   [build, database, vhost, s3] = await Promise.all([buildServer(), createTestDatabase(), createTestVhost(), startTestS3()]);
-  environment = testEnvironment({ databaseUrl: database.url, vhost, s3, redisPrefix: uniqueRedisPrefix() });
+  environment = testEnvironment({ databaseUrl: database.url, vhost, s3, redisPrefix });
 }, 180_000);
 afterAll(async () => {
   for (const spawned of running) spawned.child.kill('SIGKILL');
-  await Promise.allSettled([...gates.map((gate) => gate.close()), build.remove(), database.drop(), vhost.drop(), s3.stop()]);
+  await Promise.allSettled([...gates.map((gate) => gate.close()), build.remove(), database.drop(), vhost.drop(), s3.stop(), removeRedisPrefix(redisPrefix)]);
 });
 
 /** main.js with Redis behind a gate that is still closed: connections to it are refused. */

@@ -4,7 +4,7 @@
  */
 import { Writable } from 'node:stream';
 import type { Pool } from 'pg';
-import type { RedisClientType } from 'redis';
+import { createClient, type RedisClientType } from 'redis';
 import { seed } from '../../fixtures/seed';
 import { startServer } from '../../node/server/app';
 import { closeClients, createClients, type Clients } from '../../node/server/clients';
@@ -54,6 +54,13 @@ export async function deleteRedisKeys(redis: RedisClientType, prefix: string): P
   const keys: string[] = [];
   for await (const batch of redis.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) keys.push(...batch);
   if (keys.length > 0) await redis.del(keys);
+}
+
+/** Removes every key under `prefix` through a connection of its own, for a test whose servers ran in child processes. */
+export async function removeRedisPrefix(prefix: string): Promise<void> {
+  const redis = createClient() as RedisClientType;
+  await redis.connect();
+  await deleteRedisKeys(redis, prefix).finally(() => redis.quit());
 }
 
 /** Settings that win over the test environment; a function gets the file's resources (e.g. to point AMQP_URI elsewhere). */
