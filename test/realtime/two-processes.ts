@@ -3,7 +3,7 @@ import { seed } from '../../fixtures/seed';
 import { loadConfig } from '../../node/server/config';
 import { buildServer, startBuiltServer, type Spawned } from '../support/build';
 import { createTestDatabase, createTestPool, createTestVhost, startTestS3, uniqueRedisPrefix } from '../support/resources';
-import { testEnvironment } from '../support/server';
+import { removeRedisPrefix, testEnvironment } from '../support/server';
 
 export type ServerProcess = Spawned & { url: string };
 
@@ -17,7 +17,8 @@ export interface TwoProcesses {
 /** Builds, seeds the database and starts both processes with the test environment plus `changes`. */
 export async function startTwoProcesses(changes: NodeJS.ProcessEnv = {}): Promise<TwoProcesses> {
   const [build, database, vhost, s3] = await Promise.all([buildServer(), createTestDatabase(), createTestVhost(), startTestS3()]);
-  const environment = { ...testEnvironment({ databaseUrl: database.url, vhost, s3, redisPrefix: uniqueRedisPrefix() }), ...changes };
+  const redisPrefix = uniqueRedisPrefix();
+  const environment = { ...testEnvironment({ databaseUrl: database.url, vhost, s3, redisPrefix }), ...changes };
   const pool = createTestPool(database.url);
   await seed(pool, loadConfig(environment)).finally(() => pool.end());
   const processes: [ServerProcess, ServerProcess] = await Promise.all([startBuiltServer(build, environment), startBuiltServer(build, environment)]);
@@ -27,7 +28,7 @@ export async function startTwoProcesses(changes: NodeJS.ProcessEnv = {}): Promis
     remove: async () => {
       for (const server of processes) server.child.kill('SIGKILL');
       await Promise.allSettled([...processes.map((server) => server.exited)]);
-      await Promise.allSettled([build.remove(), database.drop(), vhost.drop(), s3.stop()]);
+      await Promise.allSettled([build.remove(), database.drop(), vhost.drop(), s3.stop(), removeRedisPrefix(redisPrefix)]);
     },
   };
 }
