@@ -13,7 +13,7 @@ import { createRealtime, type Realtime } from '../../node/server/realtime';
 import { RoomRepository, RoomService } from '../../node/server/rooms';
 import { createMessageService, profiles } from '../support/messages';
 import { createTestDatabase, createTestPool, uniqueRedisPrefix, type TestDatabase } from '../support/resources';
-import { removeRedisPrefix } from '../support/server';
+import { deleteRedisKeys } from '../support/server';
 import { waitFor } from '../support/wait';
 
 const redisPrefix = uniqueRedisPrefix();
@@ -53,7 +53,7 @@ beforeAll(async () => {
 afterAll(async () => {
   process.off('unhandledRejection', recordUnhandled);
   httpServer?.close();
-  await removeRedisPrefix(redisPrefix);
+  if (redis) await deleteRedisKeys(redis, redisPrefix);
   await redis?.close();
   await db?.end();
   await database?.drop();
