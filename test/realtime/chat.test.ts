@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import amqp from 'amqplib';
 import { MessageRepository } from '../../node/server/messages';
 import { UserProfiles } from '../../node/server/users';
-import { SESSION_RECHECK_MS } from '../../node/server/realtime';
+import { PRESENCE_INTERVAL_MS, SESSION_RECHECK_MS } from '../../node/server/realtime';
 import type { ChatMessage, HistoryResponse, RoomSummary } from '../../node/shared/protocol';
 import { PNG_1PX } from '../support/images';
 import { io } from 'socket.io-client';
@@ -151,6 +151,26 @@ test('presence lists a user with two tabs once and drops them when both close', 
   tab2.close();
   const afterBoth = await nextEvent(watcher, 'presence', (p) => p.room === 'presence-room' && !onlineNames(p).includes(alice.user.username));
   expect(onlineNames(afterBoth)).toEqual([bob.user.username]);
+});
+
+test('a burst of connects to a room sends its list at once, then once more with all of them, not once per connect', async () => {
+  const b = await connect(bob);
+  await requestData(b, 'room:create', { name: 'presence-burst' });
+  const watcher = await connect(bob);
+  const seen = recordEvents(watcher, 'presence');
+  const carol = await register(server.url);
+  const started = Date.now();
+  // Carol joins, then opens seven more tabs one after another: each of the eight changes the room's list.
+  await requestData(await connect(carol), 'room:join', { name: 'presence-burst' });
+  for (let tab = 0; tab < 7; tab += 1) await connect(carol);
+  const burstMs = Date.now() - started;
+  await waitFor(() => seen.some((p) => p.room === 'presence-burst' && onlineNames(p).includes(carol.user.username)), { timeoutMs: 5000 });
+  // Long enough for the list due after the burst to arrive.
+  await new Promise((resolve) => setTimeout(resolve, PRESENCE_INTERVAL_MS * 1.5));
+  const lists = seen.filter((p) => p.room === 'presence-burst');
+  // At most one list per interval the burst took, plus the one due after it (and one for the watcher's own connect).
+  expect(lists.length).toBeLessThanOrEqual(Math.ceil(burstMs / PRESENCE_INTERVAL_MS) + 2);
+  expect(onlineNames(lists[lists.length - 1] as (typeof lists)[number]).sort()).toEqual([bob.user.username, carol.user.username].sort());
 });
 
 test('typing reaches the others in the room, not the typist', async () => {

@@ -42,6 +42,11 @@ test('in production without DEFAULT_USER_PASSWORD no default user is created', a
   expect((await db.query("SELECT 1 FROM users WHERE username = 'prod_default'")).rowCount).toBe(0);
 });
 
+test("the search index merges its pending entries in steps of 256 kB, not 4 MB (one batch's stall, see the migration)", async () => {
+  const { rows } = await db.query<{ reloptions: string[] | null }>("SELECT reloptions FROM pg_class WHERE relname = 'messages_search_idx'");
+  expect(rows).toEqual([{ reloptions: ['gin_pending_list_limit=256'] }]);
+});
+
 test('migrations go up, all the way down and up again', async () => {
   const empty = await createTestDatabase({ migrate: false });
   const tables = async () => {

@@ -17,6 +17,7 @@ import { isSameOrigin } from './origin';
 import { Presence } from './presence';
 import { roomChannel, sessionChannel, userChannel, type ChatServer } from './types';
 
+export { PRESENCE_INTERVAL_MS } from './presence';
 export { SESSION_RECHECK_MS } from './session';
 
 export interface RealtimeDeps {

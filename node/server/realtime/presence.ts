@@ -3,14 +3,30 @@ import type { Logger } from '../logger';
 import { roomChannel, type ChatServer } from './types';
 
 /**
+ * A room's list is sent at most once in this time. The list goes to every member's socket, so a burst of n connects
+ * to a room of n (a team's #general in the morning) sent one after another would cost n² entries: with 1,000 members,
+ * gigabytes. Sent at most once a second, the same burst costs a list a second, and a lone change is still sent at once.
+ */
+export const PRESENCE_INTERVAL_MS = 1000;
+
+/** A room whose list was just sent: `changed` when it changed again since, so another list is due when `timer` fires. */
+interface Resting {
+  timer: NodeJS.Timeout;
+  changed: boolean;
+}
+
+/**
  * Who is online in a room, derived from the connected sockets themselves: fetchSockets() asks every server
  * process through the Redis adapter, so nothing is stored that could go stale when a process dies. A user with
  * several tabs is listed once.
  */
 export class Presence {
   private readonly running = new Map<string, Promise<void>>();
-  /** Rooms that changed again while their broadcast was being computed. */
+  /** Rooms that changed again while their list was being computed. */
   private readonly dirty = new Set<string>();
+  private readonly resting = new Map<string, Resting>();
+  /** Once the process is closing, every change is sent at once: there is no later for it. */
+  private closing = false;
 
   constructor(
     private readonly io: ChatServer,
@@ -25,28 +41,59 @@ export class Presence {
   }
 
   /**
-   * Sends the room its current list. Changes that arrive while a list is being computed are folded into one more
-   * round, so a burst of connects costs a couple of lookups rather than one each.
+   * Sends the room its current list: at once, unless one was sent in the last PRESENCE_INTERVAL_MS; then once that
+   * time is over, with every change made meanwhile in it.
    */
   announce(room: string): void {
+    const resting = this.resting.get(room);
+    if (resting) {
+      resting.changed = true;
+      return;
+    }
     if (this.running.has(room)) {
       this.dirty.add(room);
       return;
     }
     const run = (async () => {
-      do {
-        this.dirty.delete(room);
-        const online = await this.online(room);
-        this.io.to(roomChannel(room)).emit('presence', { room, online });
-      } while (this.dirty.has(room));
+      const online = await this.online(room);
+      this.io.to(roomChannel(room)).emit('presence', { room, online });
     })()
       .catch((error: unknown) => this.logger.warn({ err: error, room }, 'presence not announced'))
-      .finally(() => this.running.delete(room));
+      .finally(() => {
+        this.running.delete(room);
+        this.rest(room, this.dirty.delete(room));
+      });
     this.running.set(room, run);
   }
 
-  /** Waits for the announcements under way (at shutdown, before the Redis clients close). */
+  private rest(room: string, changed: boolean): void {
+    if (this.closing) {
+      if (changed) this.announce(room);
+      return;
+    }
+    const resting: Resting = {
+      changed,
+      timer: setTimeout(() => {
+        this.resting.delete(room);
+        if (resting.changed) this.announce(room);
+      }, PRESENCE_INTERVAL_MS),
+    };
+    // Nothing to wait for at exit: close() sends what is due through settled().
+    resting.timer.unref();
+    this.resting.set(room, resting);
+  }
+
+  /**
+   * At shutdown: sends every list still due at once (the other processes' clients must see this one's users go), and
+   * waits for them.
+   */
   async settled(): Promise<void> {
+    this.closing = true;
+    for (const [room, { timer, changed }] of this.resting) {
+      clearTimeout(timer);
+      this.resting.delete(room);
+      if (changed) this.announce(room);
+    }
     while (this.running.size > 0) await Promise.all(this.running.values());
   }
 }
