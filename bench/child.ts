@@ -7,6 +7,7 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { MemoryLimit } from './memory-limit';
 
 export interface ChildServer {
   pid: number;
@@ -22,10 +23,20 @@ export interface ChildServer {
  */
 export const IMAGE_PROCESS_ENV = { MALLOC_MMAP_THRESHOLD_: '131072', NODE_OPTIONS: '--max-semi-space-size=16' } as const;
 
-/** Starts `node <script>` with stdout and stderr appended to logFile, in the node image's process environment. */
-export function spawnNodeScript(script: string, env: NodeJS.ProcessEnv, logFile: string, cwd: string): { child: ChildProcess; server: ChildServer } {
+/**
+ * Starts `node <script>` with stdout and stderr appended to logFile, in the node image's process environment and under
+ * `memoryLimit` (memory-limit.ts).
+ */
+export function spawnNodeScript(
+  script: string,
+  env: NodeJS.ProcessEnv,
+  logFile: string,
+  cwd: string,
+  memoryLimit: Pick<MemoryLimit, 'wrap'>,
+): { child: ChildProcess; server: ChildServer } {
   const log = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(process.execPath, [script], { cwd, env: { ...env, ...IMAGE_PROCESS_ENV }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const { command, args } = memoryLimit.wrap(process.execPath, [script]);
+  const child = spawn(command, args, { cwd, env: { ...env, ...IMAGE_PROCESS_ENV }, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout?.pipe(log, { end: false });
   child.stderr?.pipe(log, { end: false });
   if (child.pid === undefined) throw new Error(`could not start ${script}`);

@@ -4,6 +4,7 @@
  * one line per problem, like the server's own configuration.
  */
 import { z } from 'zod';
+import { PRODUCTION_MEMORY_LIMIT_MIB } from './memory-limit';
 import { HELD_DELIVERED_PERCENT, HELD_P95_MS, SWEEP_RATES } from './sweep';
 
 export interface BenchOptions {
@@ -17,12 +18,14 @@ export interface BenchOptions {
   rate: number;
   /** Seconds of the same load before the measured window, not counted. */
   warmupSeconds: number;
+  /** The servers' memory cgroup in MiB (memory-limit.ts); 0 for none. */
+  memoryLimitMiB: number;
   /** Raise the rate step by step until it is not held (sweep.ts), instead of one run at `rate`. */
   sweep: boolean;
 }
 
 /** The benchmark raises the chat server's per-socket message limit to fit --rate (see run.ts), so any rate measures delivery, not rejections. */
-export const DEFAULTS: BenchOptions = { clients: 200, rooms: 10, durationSeconds: 20, rate: 1, warmupSeconds: 2, sweep: false };
+export const DEFAULTS: BenchOptions = { clients: 200, rooms: 10, durationSeconds: 20, rate: 1, warmupSeconds: 2, memoryLimitMiB: PRODUCTION_MEMORY_LIMIT_MIB, sweep: false };
 
 const FLAGS = {
   clients: { env: 'BENCH_CLIENTS', key: 'clients' },
@@ -30,6 +33,7 @@ const FLAGS = {
   duration: { env: 'BENCH_DURATION', key: 'durationSeconds' },
   rate: { env: 'BENCH_RATE', key: 'rate' },
   warmup: { env: 'BENCH_WARMUP', key: 'warmupSeconds' },
+  'memory-limit': { env: 'BENCH_MEMORY_LIMIT', key: 'memoryLimitMiB' },
 } as const satisfies Record<string, { env: string; key: Exclude<keyof BenchOptions, 'sweep'> }>;
 
 type Flag = keyof typeof FLAGS;
@@ -41,6 +45,7 @@ const schema = z
     durationSeconds: z.coerce.number({ message: 'expected a number of seconds' }).positive().max(600),
     rate: z.coerce.number({ message: 'expected messages per second per client' }).positive().max(100),
     warmupSeconds: z.coerce.number({ message: 'expected a number of seconds' }).min(0).max(60),
+    memoryLimitMiB: z.coerce.number({ message: 'expected a number of MiB' }).int('expected a whole number of MiB').min(0),
     sweep: z.boolean(),
   })
   .superRefine((options, ctx) => {
@@ -50,13 +55,15 @@ const schema = z
     }
   });
 
-export const USAGE = `Usage: npm run bench -- [--clients N] [--rooms N] [--duration SECONDS] [--rate PER_SECOND] [--warmup SECONDS] [--sweep]
+export const USAGE = `Usage: npm run bench -- [--clients N] [--rooms N] [--duration SECONDS] [--rate PER_SECOND] [--warmup SECONDS] [--memory-limit MIB] [--sweep]
 
   --clients   socket.io clients, one registered user each      (env BENCH_CLIENTS,  default ${DEFAULTS.clients})
   --rooms     rooms the clients are spread over               (env BENCH_ROOMS,    default ${DEFAULTS.rooms})
   --duration  seconds every client sends                      (env BENCH_DURATION, default ${DEFAULTS.durationSeconds})
   --rate      messages per second each client sends           (env BENCH_RATE,     default ${DEFAULTS.rate})
   --warmup    seconds of the same load before measuring       (env BENCH_WARMUP,   default ${DEFAULTS.warmupSeconds})
+  --memory-limit  MiB of the servers' memory cgroup, the production pod's limit; 0 for none
+                                                              (env BENCH_MEMORY_LIMIT, default ${DEFAULTS.memoryLimitMiB})
   --sweep     instead of one run at --rate: raise the rate per client step by step (${SWEEP_RATES.join(', ')})
               until p95 passes ${HELD_P95_MS} ms or delivery falls under ${HELD_DELIVERED_PERCENT} %, for chat and bare;
               prints the highest rate each held

@@ -46,9 +46,10 @@ function errorsLine(name: string, result: LoadResult): string {
   return `${name}: ${result.acked}/${result.sent} acked, ack errors: ${errors.length ? errors.join(', ') : 'none'}, ack timeouts: ${result.ackTimeouts}, disconnects: ${result.disconnects}, driver event-loop delay p99 ${result.driverLoopDelayP99Ms.toFixed(1)} ms`;
 }
 
-export function machineLine(now = new Date()): string {
+/** When and where, and how the servers ran (memory-limit.ts). */
+export function machineLine(servers: string, now = new Date()): string {
   const cpus = os.cpus();
-  return `${now.toISOString()} on ${cpus.length} x ${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB, Node ${process.version}`;
+  return `${now.toISOString()} on ${cpus.length} x ${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB, Node ${process.version}; servers ${servers}`;
 }
 
 /** What the chat must reach on the README's workload (issue 9): each check with its figure. */
@@ -69,14 +70,14 @@ export function targetsLine(ours: LoadResult): string {
   return `chat targets: ${checks.map(([text, met]) => `${text} ${met ? 'ok' : 'MISSED'}`).join('; ')}`;
 }
 
-export function formatReport(options: BenchOptions, ours: LoadResult, bare: LoadResult, now = new Date()): string {
+export function formatReport(options: BenchOptions, ours: LoadResult, bare: LoadResult, servers: string, now = new Date()): string {
   const header = ['', 'chat', 'bare', 'chat/bare'];
   const table = rows(ours, bare).map((row) => [row.label, format(row.ours, row.digits), format(row.bare, row.digits), format(ratio(row.ours, row.bare), 2)]);
   const widths = header.map((_, column) => Math.max(...[header, ...table].map((cells) => (cells[column] as string).length)));
   const line = (cells: string[]) => cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[0] as number) : cell.padStart(widths[column] as number))).join('  ');
   return [
     `chat benchmark: ${options.clients} clients in ${options.rooms} rooms, ${options.rate} message(s)/s each for ${options.durationSeconds} s after ${options.warmupSeconds} s of warm-up`,
-    machineLine(now),
+    machineLine(servers, now),
     '',
     line(header),
     ...table.map(line),
@@ -96,14 +97,14 @@ function sweepLines(name: string, steps: readonly SweepStep[]): string[] {
   );
 }
 
-export function formatSweep(options: BenchOptions, chat: readonly SweepStep[], bare: readonly SweepStep[], now = new Date()): string {
+export function formatSweep(options: BenchOptions, chat: readonly SweepStep[], bare: readonly SweepStep[], servers: string, now = new Date()): string {
   const chatKnee = knee(chat);
   const bareKnee = knee(bare);
   const described = (step: SweepStep | undefined) => (step ? `${step.rate}/s per client (${step.sentPerSecond.toFixed(0)} messages/s sent)` : 'not even the first step');
   const kneeRatio = ratio(chatKnee?.rate, bareKnee?.rate);
   return [
     `chat sweep: ${options.clients} clients in ${options.rooms} rooms, ${options.durationSeconds} s a step after ${options.warmupSeconds} s of warm-up; held = p95 <= 50 ms and >= 99 % delivered`,
-    machineLine(now),
+    machineLine(servers, now),
     '',
     'server  rate      sent/s   p95 ms    p99 ms  deliv. %',
     ...sweepLines('chat', chat),

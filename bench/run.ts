@@ -10,6 +10,7 @@ import path from 'node:path';
 import { registerUsers } from './accounts';
 import { freePort, readAnnouncedPort, spawnNodeScript, waitUntilReady, type ChildServer } from './child';
 import { driveLoad, type LoadResult } from './load';
+import { createMemoryLimit, type MemoryLimit } from './memory-limit';
 import { OptionsError, parseArguments, USAGE, type BenchOptions } from './options';
 import { ProcessSampler } from './proc';
 import { BenchResources } from './provision';
@@ -63,7 +64,7 @@ function socketMessageLimits(highestRate: number): { SOCKET_MESSAGE_RATE: string
 }
 
 async function withChatServer<T>(options: BenchOptions, highestRate: number, context: RunContext, use: (driver: Driver) => Promise<T>): Promise<T> {
-  const { resources, logDirectory, signal } = context;
+  const { resources, logDirectory, signal, memoryLimit } = context;
   progress(`provisioning database, vhost, redis prefix and s3rver (${resources.id})`);
   const environment = await resources.provision();
   const port = await freePort();
@@ -86,6 +87,7 @@ async function withChatServer<T>(options: BenchOptions, highestRate: number, con
     },
     path.join(logDirectory, 'chat-server.log'),
     resources.root,
+    memoryLimit,
   );
   try {
     await waitUntilReady(`${url}/readyz`, server, READY_TIMEOUT_MS);
@@ -105,12 +107,13 @@ async function withChatServer<T>(options: BenchOptions, highestRate: number, con
 }
 
 async function withBareServer<T>(options: BenchOptions, context: RunContext, use: (driver: Driver) => Promise<T>): Promise<T> {
-  const { resources, logDirectory, signal } = context;
+  const { resources, logDirectory, signal, memoryLimit } = context;
   const { child, server } = spawnNodeScript(
     path.join(resources.root, 'build/bench/bare-server.js'),
     { ...process.env, PORT: '0' },
     path.join(logDirectory, 'bare-server.log'),
     resources.root,
+    memoryLimit,
   );
   try {
     const port = await readAnnouncedPort(child, READY_TIMEOUT_MS);
@@ -132,6 +135,8 @@ interface RunContext {
   resources: BenchResources;
   logDirectory: string;
   signal: AbortSignal;
+  /** One at a time: the chat server, then the bare one. */
+  memoryLimit: MemoryLimit;
 }
 
 /** Raises the rate step by step while the server holds it (sweep.ts); the steps that were run. */
@@ -152,11 +157,11 @@ async function run(options: BenchOptions, context: RunContext): Promise<string> 
     const highest = SWEEP_RATES[SWEEP_RATES.length - 1] as number;
     const chat = await withChatServer(options, highest, context, (driver) => sweep(driver, 'chat'));
     const bare = await withBareServer(options, context, (driver) => sweep(driver, 'bare'));
-    return formatSweep(options, chat, bare);
+    return formatSweep(options, chat, bare, context.memoryLimit.description);
   }
   const ours = await withChatServer(options, options.rate, context, (driver) => driver(options.rate));
   const bare = await withBareServer(options, context, (driver) => driver(options.rate));
-  return formatReport(options, ours, bare);
+  return formatReport(options, ours, bare, context.memoryLimit.description);
 }
 
 async function main(): Promise<number> {
@@ -175,6 +180,8 @@ async function main(): Promise<number> {
   }
 
   const resources = new BenchResources();
+  const memoryLimit = createMemoryLimit(resources.id, options.memoryLimitMiB);
+  progress(`servers run ${memoryLimit.description}`);
   const logDirectory = await mkdtemp(path.join(tmpdir(), 'chat-bench-logs-'));
   const interruption = new AbortController();
   const interrupt = () => {
@@ -186,7 +193,7 @@ async function main(): Promise<number> {
   process.on('SIGINT', interrupt);
   process.on('SIGTERM', interrupt);
   try {
-    process.stdout.write(`${await run(options, { resources, logDirectory, signal: interruption.signal })}\n`);
+    process.stdout.write(`${await run(options, { resources, logDirectory, signal: interruption.signal, memoryLimit })}\n`);
     await rm(logDirectory, { recursive: true, force: true });
     return 0;
   } catch (error) {
@@ -196,6 +203,11 @@ async function main(): Promise<number> {
     return 1;
   } finally {
     for (const problem of await resources.release()) progress(`cleanup: ${problem}`);
+    try {
+      memoryLimit.release();
+    } catch (error) {
+      progress(`cleanup: memory cgroup not removed: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
 }
 

@@ -81,7 +81,7 @@ const schema = z
     /** Milliseconds a query may take before it is given up (a hung server, not a slow one). */
     DB_QUERY_TIMEOUT_MS: milliseconds.default(5000),
     /** A batch of messages is written when it holds this many... */
-    MESSAGE_BATCH_SIZE: z.coerce.number({ message: 'expected a number of messages' }).int().positive().default(200),
+    MESSAGE_BATCH_SIZE: z.coerce.number({ message: 'expected a number of messages' }).int().positive().default(1000),
     /** ...or this many milliseconds after its first message arrived. */
     MESSAGE_BATCH_WINDOW_MS: z.coerce.number({ message: 'expected a number of milliseconds' }).int().min(0).default(2),
     /** Batches written at the same time, each on one pool connection (at most DB_POOL_SIZE - 1). */

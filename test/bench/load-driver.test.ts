@@ -8,7 +8,7 @@ import { driveLoad, type LoadResult } from '../../bench/load';
 import { ProcessSampler } from '../../bench/proc';
 import { formatReport } from '../../bench/report';
 
-const options = { clients: 6, rooms: 2, durationSeconds: 1, rate: 4, warmupSeconds: 0.5, sweep: false };
+const options = { clients: 6, rooms: 2, durationSeconds: 1, rate: 4, warmupSeconds: 0.5, memoryLimitMiB: 0, sweep: false };
 let bare: BareServer;
 let result: LoadResult;
 
@@ -51,8 +51,9 @@ it('refuses a server that does not speak socket.io', async () => {
 });
 
 it('prints both servers side by side with the ratio', () => {
-  const report = formatReport(options, result, { ...result, deliveredPerSecond: result.deliveredPerSecond / 2 });
+  const report = formatReport(options, result, { ...result, deliveredPerSecond: result.deliveredPerSecond / 2 }, 'in a memory cgroup of 512 MiB');
   expect(report).toContain('6 clients in 2 rooms, 4 message(s)/s each for 1 s after 0.5 s of warm-up');
+  expect(report).toMatch(/Node v[\d.]+; servers in a memory cgroup of 512 MiB\n/);
   expect(report).toMatch(/chat: latency p99 \(ms\) by second sent: \d+\n/);
   expect(report).toMatch(/delivered messages\/s\s+[\d.]+\s+[\d.]+\s+2\.00/);
   expect(report).toMatch(/latency p99 \(ms\)\s+[\d.]+\s+[\d.]+\s+1\.00/);

@@ -12,6 +12,7 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { IMAGE_PROCESS_ENV } from '../../bench/child';
+import { PRODUCTION_MEMORY_LIMIT_MIB } from '../../bench/memory-limit';
 import { CONFIG_VARIABLES, loadConfig } from '../../node/server/config';
 import { renderChart, werfServiceValues, type RenderedObject } from '../support/helm';
 import { startTestServer, type TestServer } from '../support/server';
@@ -91,6 +92,7 @@ interface Container {
   env?: { name: string; value?: string }[];
   envFrom?: EnvSource[];
   ports?: { name?: string; containerPort: number }[];
+  resources?: { limits?: { memory?: string } };
   startupProbe?: Probe;
   livenessProbe?: Probe;
   readinessProbe?: Probe;
@@ -317,6 +319,11 @@ test('the benchmark runs its servers with the process environment the node image
     const set = Object.fromEntries(Object.keys(IMAGE_PROCESS_ENV).map((name) => [name, env[name]]));
     expect({ variant, set }).toEqual({ variant, set: IMAGE_PROCESS_ENV });
   }
+});
+
+test("the benchmark runs its servers under the memory limit of production's app container", () => {
+  const app = placedContainers(rendered.production).filter(({ where }) => where.startsWith('Deployment/') && where.endsWith('/node'));
+  expect(app.map(({ container }) => container.resources?.limits?.memory)).toEqual([`${PRODUCTION_MEMORY_LIMIT_MIB}Mi`]);
 });
 
 describe.each(Object.keys(environments) as EnvName[])('%s', (env) => {

@@ -110,8 +110,9 @@ describe('benchmark options', () => {
   });
 
   it('takes flags in both forms, and flags win over the environment', () => {
-    const parsed = parseArguments(['--clients', '20', '--duration=5', '--rate', '0.5'], { BENCH_CLIENTS: '40', BENCH_ROOMS: '4', BENCH_WARMUP: '0' });
-    expect(parsed).toEqual({ help: false, options: { clients: 20, rooms: 4, durationSeconds: 5, rate: 0.5, warmupSeconds: 0, sweep: false } });
+    const parsed = parseArguments(['--clients', '20', '--duration=5', '--rate', '0.5', '--memory-limit', '0'], { BENCH_CLIENTS: '40', BENCH_ROOMS: '4', BENCH_WARMUP: '0', BENCH_MEMORY_LIMIT: '256' });
+    expect(parsed).toEqual({ help: false, options: { clients: 20, rooms: 4, durationSeconds: 5, rate: 0.5, warmupSeconds: 0, memoryLimitMiB: 0, sweep: false } });
+    expect(parseArguments([], { BENCH_MEMORY_LIMIT: '256' })).toEqual({ help: false, options: { ...DEFAULTS, memoryLimitMiB: 256 } });
   });
 
   it('takes --sweep without a value', () => {
@@ -128,6 +129,7 @@ describe('benchmark options', () => {
     [['--rooms', '11', '--clients', '20'], '--rooms: at most clients/2 (10)'],
     [['--duration', '0'], '--duration:'],
     [['--warmup', '-1'], '--warmup:'],
+    [['--memory-limit', '0.5'], '--memory-limit: expected a whole number of MiB'],
     [['--rate'], '--rate: expected a value'],
     [['--speed', '3'], 'unknown option --speed'],
     [['fast'], 'unexpected argument fast'],

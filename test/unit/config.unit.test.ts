@@ -21,7 +21,7 @@ test('with nothing set, every default points at the local services', () => {
     COOKIE_SECURE: false,
     DB_POOL_SIZE: 10,
     MESSAGE_WRITERS: 1,
-    MESSAGE_BATCH_SIZE: 200,
+    MESSAGE_BATCH_SIZE: 1000,
     MESSAGE_QUEUE_LIMIT: 2000,
   });
   expect(config.COOKIE_SECRET.length).toBeGreaterThanOrEqual(32);
