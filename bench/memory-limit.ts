@@ -1,15 +1,16 @@
 /**
- * The servers under test run under the memory limit of the chart's production node container, as Kubernetes runs
- * them: in a memory cgroup. Node sizes its heap from the limit it finds (259 MiB of heap in 512 MiB), not from the
- * machine's memory (4 GiB of heap on 24 GiB), and V8 lets garbage pile up in proportion to the heap it may use, so
- * without the limit the benchmark would measure the RSS of a server no deployment runs. Linux only, and only where
- * the benchmark may create a cgroup (root, a writable cgroup file system, v1 or v2); elsewhere the servers run
- * without one and the report says so.
+ * `--memory-limit`: the servers under test run in a memory cgroup, as Kubernetes runs a container with a memory limit.
+ * Node sizes its heap from the limit it finds (259 MiB of heap in 512 MiB), not from the machine's memory (4 GiB of
+ * heap on 24 GiB), and V8 lets garbage pile up in proportion to the heap it may use: with the production app
+ * container's limit the server's RSS is what a deployment sees. Not the default: in a cgroup (v1, on the machine of
+ * docs/benchmark.md) the chat's latency was worse in a way not yet explained. Linux only, and only where the
+ * benchmark may create a cgroup (root, a writable cgroup file system, v1 or v2); elsewhere the servers run without one
+ * and the report says so.
  */
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-/** `app.resources.node.production.limits.memory` in .helm/values.yaml (test/deploy/consistency.test.ts keeps them equal). */
+/** `app.resources.node.production.limits.memory` in .helm/values.yaml, the value to pass to see a production pod's memory (test/deploy/consistency.test.ts keeps them equal). */
 export const PRODUCTION_MEMORY_LIMIT_MIB = 512;
 
 const CGROUP_V2_ROOT = '/sys/fs/cgroup';
@@ -35,8 +36,8 @@ function cgroupFiles(name: string): { directory: string; limitFile: string } {
 
 /** A memory cgroup of `limitMiB`, or, where none can be made, no limit with the reason. 0 asks for none. */
 export function createMemoryLimit(name: string, limitMiB: number): MemoryLimit {
-  const unlimited = (why: string): MemoryLimit => ({ description: `no memory limit (${why})`, wrap: (command, args) => ({ command, args: [...args] }), release: () => undefined });
-  if (limitMiB === 0) return unlimited('--memory-limit 0');
+  const unlimited = (why: string): MemoryLimit => ({ description: `without a memory limit (${why})`, wrap: (command, args) => ({ command, args: [...args] }), release: () => undefined });
+  if (limitMiB === 0) return unlimited(`--memory-limit ${PRODUCTION_MEMORY_LIMIT_MIB} gives the production app container's`);
   const { directory, limitFile } = cgroupFiles(name);
   try {
     mkdirSync(directory);

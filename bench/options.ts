@@ -18,14 +18,14 @@ export interface BenchOptions {
   rate: number;
   /** Seconds of the same load before the measured window, not counted. */
   warmupSeconds: number;
-  /** The servers' memory cgroup in MiB (memory-limit.ts); 0 for none. */
+  /** The servers' memory cgroup in MiB (memory-limit.ts); 0 for none, the default. */
   memoryLimitMiB: number;
   /** Raise the rate step by step until it is not held (sweep.ts), instead of one run at `rate`. */
   sweep: boolean;
 }
 
 /** The benchmark raises the chat server's per-socket message limit to fit --rate (see run.ts), so any rate measures delivery, not rejections. */
-export const DEFAULTS: BenchOptions = { clients: 200, rooms: 10, durationSeconds: 20, rate: 1, warmupSeconds: 2, memoryLimitMiB: PRODUCTION_MEMORY_LIMIT_MIB, sweep: false };
+export const DEFAULTS: BenchOptions = { clients: 200, rooms: 10, durationSeconds: 20, rate: 1, warmupSeconds: 2, memoryLimitMiB: 0, sweep: false };
 
 const FLAGS = {
   clients: { env: 'BENCH_CLIENTS', key: 'clients' },
@@ -62,8 +62,8 @@ export const USAGE = `Usage: npm run bench -- [--clients N] [--rooms N] [--durat
   --duration  seconds every client sends                      (env BENCH_DURATION, default ${DEFAULTS.durationSeconds})
   --rate      messages per second each client sends           (env BENCH_RATE,     default ${DEFAULTS.rate})
   --warmup    seconds of the same load before measuring       (env BENCH_WARMUP,   default ${DEFAULTS.warmupSeconds})
-  --memory-limit  MiB of the servers' memory cgroup, the production pod's limit; 0 for none
-                                                              (env BENCH_MEMORY_LIMIT, default ${DEFAULTS.memoryLimitMiB})
+  --memory-limit  MiB of a memory cgroup for the servers; ${PRODUCTION_MEMORY_LIMIT_MIB} is the production app container's limit
+                                                              (env BENCH_MEMORY_LIMIT, default ${DEFAULTS.memoryLimitMiB}: none)
   --sweep     instead of one run at --rate: raise the rate per client step by step (${SWEEP_RATES.join(', ')})
               until p95 passes ${HELD_P95_MS} ms or delivery falls under ${HELD_DELIVERED_PERCENT} %, for chat and bare;
               prints the highest rate each held

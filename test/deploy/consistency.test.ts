@@ -321,7 +321,7 @@ test('the benchmark runs its servers with the process environment the node image
   }
 });
 
-test("the benchmark runs its servers under the memory limit of production's app container", () => {
+test("the benchmark's --memory-limit for a production pod is the memory limit of production's app container", () => {
   const app = placedContainers(rendered.production).filter(({ where }) => where.startsWith('Deployment/') && where.endsWith('/node'));
   expect(app.map(({ container }) => container.resources?.limits?.memory)).toEqual([`${PRODUCTION_MEMORY_LIMIT_MIB}Mi`]);
 });

@@ -110,8 +110,8 @@ describe('benchmark options', () => {
   });
 
   it('takes flags in both forms, and flags win over the environment', () => {
-    const parsed = parseArguments(['--clients', '20', '--duration=5', '--rate', '0.5', '--memory-limit', '0'], { BENCH_CLIENTS: '40', BENCH_ROOMS: '4', BENCH_WARMUP: '0', BENCH_MEMORY_LIMIT: '256' });
-    expect(parsed).toEqual({ help: false, options: { clients: 20, rooms: 4, durationSeconds: 5, rate: 0.5, warmupSeconds: 0, memoryLimitMiB: 0, sweep: false } });
+    const parsed = parseArguments(['--clients', '20', '--duration=5', '--rate', '0.5', '--memory-limit', '512'], { BENCH_CLIENTS: '40', BENCH_ROOMS: '4', BENCH_WARMUP: '0', BENCH_MEMORY_LIMIT: '256' });
+    expect(parsed).toEqual({ help: false, options: { clients: 20, rooms: 4, durationSeconds: 5, rate: 0.5, warmupSeconds: 0, memoryLimitMiB: 512, sweep: false } });
     expect(parseArguments([], { BENCH_MEMORY_LIMIT: '256' })).toEqual({ help: false, options: { ...DEFAULTS, memoryLimitMiB: 256 } });
   });
 
