@@ -8,7 +8,7 @@ import { AvatarService, AvatarStorage } from './avatars';
 import type { Clients } from './clients';
 import type { Config } from './config';
 import type { Logger } from './logger';
-import { MessageRepository, MessageService, MessageWriter, type MessageAnnouncer, type MessageWriterObserver } from './messages';
+import { MessageRepository, MessageService, MessageWriter, type MessageAnnouncer, type MessageWriterObserver, type MessageWriterSettings } from './messages';
 import { ReadingService, RoomRepository, RoomService, type ReadAnnouncer } from './rooms';
 import { SearchRepository, SearchService } from './search';
 import { UserDirectory, UserProfiles, UserRepository } from './users';
@@ -41,6 +41,11 @@ export interface ServiceDeps {
   writerObserver?: MessageWriterObserver;
 }
 
+/** The message writer's settings as the configuration gives them. */
+export function messageWriterSettings(config: Config): MessageWriterSettings {
+  return { batchSize: config.MESSAGE_BATCH_SIZE, windowMs: config.MESSAGE_BATCH_WINDOW_MS, queueLimit: config.MESSAGE_QUEUE_LIMIT, concurrency: config.MESSAGE_WRITERS };
+}
+
 export function createServices({ config, clients, logger, announcer, onEventStored, writerObserver }: ServiceDeps): Services {
   const { db } = clients;
   const users = new UserRepository(db);
@@ -50,7 +55,7 @@ export function createServices({ config, clients, logger, announcer, onEventStor
   const messageRepository = new MessageRepository(db, profiles);
   const messageWriter = new MessageWriter(
     messageRepository,
-    { batchSize: config.MESSAGE_BATCH_SIZE, windowMs: config.MESSAGE_BATCH_WINDOW_MS, queueLimit: config.MESSAGE_QUEUE_LIMIT, concurrency: config.MESSAGE_WRITERS },
+    messageWriterSettings(config),
     writerObserver,
   );
   const messages = new MessageService(messageRepository, messageWriter, rooms, announcer);

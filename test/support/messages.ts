@@ -1,14 +1,16 @@
 /** The message use cases on a test database, without the server: the service with its batching writer. */
 import type { Pool } from 'pg';
+import { loadConfig } from '../../node/server/config';
 import { MessageRepository, MessageService, MessageWriter, type MessageAnnouncer, type MessageWriterSettings } from '../../node/server/messages';
 import type { RoomService } from '../../node/server/rooms';
+import { messageWriterSettings } from '../../node/server/services';
 import { UserProfiles } from '../../node/server/users';
 import type { ChatMessage } from '../../node/shared/protocol';
 
 export const profiles = new UserProfiles('/avatars/');
 
-/** The server's defaults (config.ts): batches of up to 200 that close after 2 ms, one writer. */
-export const WRITER_DEFAULTS: MessageWriterSettings = { batchSize: 200, windowMs: 2, queueLimit: 2000, concurrency: 1 };
+/** The server's defaults, from its configuration (config.ts). */
+export const WRITER_DEFAULTS: MessageWriterSettings = messageWriterSettings(loadConfig({ NODE_ENV: 'test' }));
 
 /** Stands where socket.io would announce stored messages, and keeps what it was told. */
 export function recordingAnnouncer(): MessageAnnouncer & { announced: ChatMessage[] } {

@@ -9,10 +9,13 @@ import { roomChannel, type ChatServer } from './types';
  */
 export const PRESENCE_INTERVAL_MS = 1000;
 
-/** A room whose list was just sent: `changed` when it changed again since, so another list is due when `timer` fires. */
-interface Resting {
-  timer: NodeJS.Timeout;
+/**
+ * A room whose list is being computed or was sent less than PRESENCE_INTERVAL_MS ago. `changed` when it changed again
+ * since, so another list is due once the interval is over (`timer`, set when the list has gone out).
+ */
+interface Recent {
   changed: boolean;
+  timer?: NodeJS.Timeout;
 }
 
 /**
@@ -22,9 +25,7 @@ interface Resting {
  */
 export class Presence {
   private readonly running = new Map<string, Promise<void>>();
-  /** Rooms that changed again while their list was being computed. */
-  private readonly dirty = new Set<string>();
-  private readonly resting = new Map<string, Resting>();
+  private readonly recent = new Map<string, Recent>();
   /** Once the process is closing, every change is sent at once: there is no later for it. */
   private closing = false;
 
@@ -45,15 +46,13 @@ export class Presence {
    * time is over, with every change made meanwhile in it.
    */
   announce(room: string): void {
-    const resting = this.resting.get(room);
-    if (resting) {
-      resting.changed = true;
+    const recent = this.recent.get(room);
+    if (recent) {
+      recent.changed = true;
       return;
     }
-    if (this.running.has(room)) {
-      this.dirty.add(room);
-      return;
-    }
+    const entry: Recent = { changed: false };
+    this.recent.set(room, entry);
     const run = (async () => {
       const online = await this.online(room);
       this.io.to(roomChannel(room)).emit('presence', { room, online });
@@ -61,26 +60,21 @@ export class Presence {
       .catch((error: unknown) => this.logger.warn({ err: error, room }, 'presence not announced'))
       .finally(() => {
         this.running.delete(room);
-        this.rest(room, this.dirty.delete(room));
+        if (this.closing) {
+          this.release(room, entry);
+          return;
+        }
+        entry.timer = setTimeout(() => this.release(room, entry), PRESENCE_INTERVAL_MS);
+        // Nothing to wait for at exit: close() sends what is due through settled().
+        entry.timer.unref();
       });
     this.running.set(room, run);
   }
 
-  private rest(room: string, changed: boolean): void {
-    if (this.closing) {
-      if (changed) this.announce(room);
-      return;
-    }
-    const resting: Resting = {
-      changed,
-      timer: setTimeout(() => {
-        this.resting.delete(room);
-        if (resting.changed) this.announce(room);
-      }, PRESENCE_INTERVAL_MS),
-    };
-    // Nothing to wait for at exit: close() sends what is due through settled().
-    resting.timer.unref();
-    this.resting.set(room, resting);
+  /** The room's interval is over: the list is sent again if it changed meanwhile. */
+  private release(room: string, entry: Recent): void {
+    this.recent.delete(room);
+    if (entry.changed) this.announce(room);
   }
 
   /**
@@ -89,10 +83,11 @@ export class Presence {
    */
   async settled(): Promise<void> {
     this.closing = true;
-    for (const [room, { timer, changed }] of this.resting) {
-      clearTimeout(timer);
-      this.resting.delete(room);
-      if (changed) this.announce(room);
+    // Rooms whose list is still being computed are released when it is done; the others now.
+    for (const [room, entry] of this.recent) {
+      if (entry.timer === undefined) continue;
+      clearTimeout(entry.timer);
+      this.release(room, entry);
     }
     while (this.running.size > 0) await Promise.all(this.running.values());
   }
