@@ -114,3 +114,46 @@ test('connecting, creating a room and posting open no explicit transaction, and 
   expect(await messages.send(message, 'check-membership')).toEqual(stored);
   expect(announcer.announced).toEqual([stored]);
 });
+
+test('batch inserts look up stored client ids by index, also once the table has grown past the size it had when they started', async () => {
+  // A database of its own, whose messages table starts empty, and one connection: a plan made on that connection
+  // while the table was empty and kept (a prepared statement's generic plan) scanned the whole table for every batch.
+  const fresh = await createTestDatabase();
+  const single = createTestPool(fresh.url, 1);
+  try {
+    const { rows: users } = await single.query<{ id: string }>("INSERT INTO users (username, email) VALUES ('scan_user', 's@example.com') RETURNING id");
+    const scanUserId = Number(users[0]?.id);
+    const { rows: rooms } = await single.query<{ id: string }>("INSERT INTO rooms (name) VALUES ('scan-room') RETURNING id");
+    const roomId = Number(rooms[0]?.id);
+    const scanUser = profiles.publicOf({ id: scanUserId, username: 'scan_user', avatar_key: null });
+    const repository = new MessageRepository(single, profiles);
+    let sent = 0;
+    const writeBatches = async (count: number) => {
+      for (let batch = 0; batch < count; batch += 1) {
+        const rows = Array.from({ length: 40 }, () => ({ roomId, room: 'scan-room', userId: scanUserId, user: scanUser, clientId: `scan-${(sent += 1)}`, body: 'a line of chat' }));
+        const outcomes = await repository.insertBatch(rows);
+        expect(outcomes.every((outcome) => 'created' in outcome && outcome.created)).toBe(true);
+      }
+    };
+    // The statistics of this connection's own scans, flushed now rather than within the second.
+    const sequentialScans = async () => {
+      await single.query('SELECT pg_stat_force_next_flush()');
+      const { rows } = await single.query<{ seq_scan: string }>("SELECT seq_scan FROM pg_stat_user_tables WHERE relname = 'messages'");
+      return Number(rows[0]?.seq_scan);
+    };
+    // Batches while the table is small (a scan is then the cheaper plan), then a grown table.
+    await writeBatches(10);
+    await single.query(
+      `INSERT INTO messages (room_id, user_id, client_id, body, seq)
+         SELECT $1, $2, 'bulk-' || n, 'an older line', $3 + n FROM generate_series(1, 50000) AS n`,
+      [roomId, scanUserId, sent],
+    );
+    await single.query('UPDATE rooms SET last_message_seq = $2 WHERE id = $1', [roomId, sent + 50_000]);
+    const before = await sequentialScans();
+    await writeBatches(10);
+    expect((await sequentialScans()) - before).toBe(0);
+  } finally {
+    await single.end();
+    await fresh.drop();
+  }
+});
