@@ -59,6 +59,8 @@ export interface LoadResult {
   serverCpu: number;
   /** 99th percentile of this driver's own event-loop delay: if high, the driver, not the server, was the limit. */
   driverLoopDelayP99Ms: number;
+  /** This driver's CPU during the window, in cores: it shares the machine's cores with the server. */
+  driverCpu: number;
 }
 
 const ACK_TIMEOUT_MS = 10_000;
@@ -275,6 +277,7 @@ export async function driveLoad(target: LoadTarget, options: BenchOptions): Prom
     let cpuBefore: number | null;
     let cpuAfter: number | null;
     let serverLoadPeakRssBytes: number;
+    let driverCpuMicros: NodeJS.CpuUsage;
     const loopDelay = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS });
     try {
       // Warm-up: the same load, not measured (JIT compilation, first queries, connection pools filling).
@@ -282,11 +285,13 @@ export async function driveLoad(target: LoadTarget, options: BenchOptions): Prom
       loopDelay.enable();
       target.sampler.resetSampledPeak();
       cpuBefore = target.sampler.cpuTicks();
+      const driverCpuBefore = process.cpuUsage();
       const windowStart = tally.startWindow();
       await sleep(options.durationSeconds * 1000, undefined, { signal: target.signal });
       tally.endWindow();
       windowMs = performance.now() - windowStart;
       cpuAfter = target.sampler.cpuTicks();
+      driverCpuMicros = process.cpuUsage(driverCpuBefore);
       serverLoadPeakRssBytes = target.sampler.sampledPeakRssBytes();
       loopDelay.disable();
     } finally {
@@ -307,6 +312,7 @@ export async function driveLoad(target: LoadTarget, options: BenchOptions): Prom
       serverCpu: cpuBefore === null || cpuAfter === null ? 0 : cpuShare(cpuBefore, cpuAfter, CLOCK_TICKS_PER_SECOND, windowMs),
       // The histogram holds whole sampling intervals: the delay is what exceeds the interval.
       driverLoopDelayP99Ms: Math.max(0, loopDelay.percentile(99) / 1e6 - LOOP_DELAY_RESOLUTION_MS),
+      driverCpu: (driverCpuMicros.user + driverCpuMicros.system) / 1000 / windowMs,
     };
   } finally {
     for (const socket of opened) socket.close();

@@ -3,6 +3,7 @@
  * that it counts what it should (every message reaches every other client of its room, never
  * counted at its sender), not how fast anything is.
  */
+import os from 'node:os';
 import { startBareServer, type BareServer } from '../../bench/bare-server';
 import { driveLoad, type LoadResult } from '../../bench/load';
 import { ProcessSampler } from '../../bench/proc';
@@ -44,6 +45,12 @@ it('reads the server process’s peak memory, over its life and under the load',
   expect(result.serverLoadPeakRssBytes).toBeLessThanOrEqual(result.serverPeakRssBytes);
 });
 
+it('reads its own CPU over the window, which it shares with the server on one machine', () => {
+  // The driver and this bare server are one process here: it sent, received and broadcast for a second.
+  expect(result.driverCpu).toBeGreaterThan(0);
+  expect(result.driverCpu).toBeLessThanOrEqual(os.cpus().length);
+});
+
 it('refuses a server that does not speak socket.io', async () => {
   await expect(
     driveLoad({ url: 'http://127.0.0.1:9', sampler: new ProcessSampler(process.pid) }, { ...options, clients: 2, rooms: 1 }),
@@ -58,4 +65,14 @@ it('prints both servers side by side with the ratio', () => {
   expect(report).toMatch(/delivered messages\/s\s+[\d.]+\s+[\d.]+\s+2\.00/);
   expect(report).toMatch(/latency p99 \(ms\)\s+[\d.]+\s+[\d.]+\s+1\.00/);
   expect(report).toMatch(/delivered\/expected \(%\)\s+100\.00\s+100\.00\s+1\.00/);
+  expect(report).toMatch(/driver event-loop delay p99 [\d.]+ ms, driver CPU [\d.]+ cores\n/);
+});
+
+it('checks the chat against the targets and the aim of twice bare\'s p95, and bare against the same targets', () => {
+  const slow = { ...result, latency: result.latency && { ...result.latency, p95: 120, p99: 140 } };
+  const fast = { ...result, latency: result.latency && { ...result.latency, p95: 40, p99: 60 } };
+  const lines = formatReport(options, slow, fast, 'without a memory limit').split('\n');
+  expect(lines).toContainEqual(expect.stringMatching(/^chat targets: .*p95 120\.0 ms <= 50 MISSED; p99 140\.0 ms <= 150 ok; .*; p95 \/ bare's 3\.00 <= 2 MISSED$/));
+  expect(lines).toContainEqual(expect.stringMatching(/^bare, same targets: delivered 100\.00 % >= 99 % ok; internal errors 0 = 0 ok; p95 40\.0 ms <= 50 ok; p99 60\.0 ms <= 150 ok; RSS under load \d+ MiB <= 300 ok$/));
+  expect(formatReport(options, fast, slow, 'without a memory limit')).toMatch(/p95 \/ bare's 0\.33 <= 2 ok\n/);
 });
