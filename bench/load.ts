@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { io, type Socket } from 'socket.io-client';
 import type { Ack, ChatMessage, ClientToServerEvents, RoomJoined, ServerToClientEvents } from '../node/shared/protocol';
 import type { BenchOptions } from './options';
-import { CLOCK_TICKS_PER_SECOND, type ProcessSampler } from './proc';
+import { CLOCK_TICKS_PER_SECOND, readMachineCpuTicks, type ProcessSampler } from './proc';
 import { cpuShare, perSecond, summarize, type Summary } from './stats';
 
 type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -61,6 +61,8 @@ export interface LoadResult {
   driverLoopDelayP99Ms: number;
   /** This driver's CPU during the window, in cores: it shares the machine's cores with the server. */
   driverCpu: number;
+  /** The whole machine's busy CPU during the window, in cores (server, driver, PostgreSQL, Redis, kernel); null if unreadable. */
+  machineCpu: number | null;
 }
 
 const ACK_TIMEOUT_MS = 10_000;
@@ -278,6 +280,8 @@ export async function driveLoad(target: LoadTarget, options: BenchOptions): Prom
     let cpuAfter: number | null;
     let serverLoadPeakRssBytes: number;
     let driverCpuMicros: NodeJS.CpuUsage;
+    let machineBefore: ReturnType<typeof readMachineCpuTicks>;
+    let machineAfter: ReturnType<typeof readMachineCpuTicks>;
     const loopDelay = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS });
     try {
       // Warm-up: the same load, not measured (JIT compilation, first queries, connection pools filling).
@@ -286,12 +290,14 @@ export async function driveLoad(target: LoadTarget, options: BenchOptions): Prom
       target.sampler.resetSampledPeak();
       cpuBefore = target.sampler.cpuTicks();
       const driverCpuBefore = process.cpuUsage();
+      machineBefore = readMachineCpuTicks();
       const windowStart = tally.startWindow();
       await sleep(options.durationSeconds * 1000, undefined, { signal: target.signal });
       tally.endWindow();
       windowMs = performance.now() - windowStart;
       cpuAfter = target.sampler.cpuTicks();
       driverCpuMicros = process.cpuUsage(driverCpuBefore);
+      machineAfter = readMachineCpuTicks();
       serverLoadPeakRssBytes = target.sampler.sampledPeakRssBytes();
       loopDelay.disable();
     } finally {
@@ -313,6 +319,7 @@ export async function driveLoad(target: LoadTarget, options: BenchOptions): Prom
       // The histogram holds whole sampling intervals: the delay is what exceeds the interval.
       driverLoopDelayP99Ms: Math.max(0, loopDelay.percentile(99) / 1e6 - LOOP_DELAY_RESOLUTION_MS),
       driverCpu: (driverCpuMicros.user + driverCpuMicros.system) / 1000 / windowMs,
+      machineCpu: machineBefore && machineAfter ? cpuShare(machineBefore.busy, machineAfter.busy, CLOCK_TICKS_PER_SECOND, windowMs) : null,
     };
   } finally {
     for (const socket of opened) socket.close();

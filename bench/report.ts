@@ -33,6 +33,7 @@ function rows(ours: LoadResult, bare: LoadResult): Row[] {
     { label: 'server peak RSS (MiB)', ours: mib(ours.serverPeakRssBytes), bare: mib(bare.serverPeakRssBytes), digits: 1 },
     { label: 'server RSS under load (MiB)', ours: mib(ours.serverLoadPeakRssBytes), bare: mib(bare.serverLoadPeakRssBytes), digits: 1 },
     { label: 'server CPU (cores)', ours: ours.serverCpu, bare: bare.serverCpu, digits: 2 },
+    { label: `machine CPU busy (of ${os.cpus().length})`, ours: ours.machineCpu, bare: bare.machineCpu, digits: 2 },
     { label: 'delivered/expected (%)', ours: share(ours), bare: share(bare), digits: 2 },
   ];
 }

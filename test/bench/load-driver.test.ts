@@ -49,6 +49,9 @@ it('reads its own CPU over the window, which it shares with the server on one ma
   // The driver and this bare server are one process here: it sent, received and broadcast for a second.
   expect(result.driverCpu).toBeGreaterThan(0);
   expect(result.driverCpu).toBeLessThanOrEqual(os.cpus().length);
+  // The machine was at least as busy as this process, which is part of it (within /proc/stat's 10 ms ticks per core).
+  expect(result.machineCpu).toBeGreaterThanOrEqual(result.driverCpu - 0.05);
+  expect(result.machineCpu).toBeLessThanOrEqual(os.cpus().length * 1.05);
 });
 
 it('refuses a server that does not speak socket.io', async () => {
@@ -65,6 +68,7 @@ it('prints both servers side by side with the ratio', () => {
   expect(report).toMatch(/delivered messages\/s\s+[\d.]+\s+[\d.]+\s+2\.00/);
   expect(report).toMatch(/latency p99 \(ms\)\s+[\d.]+\s+[\d.]+\s+1\.00/);
   expect(report).toMatch(/delivered\/expected \(%\)\s+100\.00\s+100\.00\s+1\.00/);
+  expect(report).toMatch(/machine CPU busy \(of \d+\)\s+[\d.]+\s+[\d.]+\s+1\.00/);
   expect(report).toMatch(/driver event-loop delay p99 [\d.]+ ms, driver CPU [\d.]+ cores\n/);
 });
 
