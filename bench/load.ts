@@ -5,13 +5,11 @@
  */
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { io, type Socket } from 'socket.io-client';
-import type { Ack, ChatMessage, ClientToServerEvents, RoomJoined, ServerToClientEvents } from '../node/shared/protocol';
+import type { Ack, ChatMessage, RoomJoined } from '../node/shared/protocol';
 import type { BenchOptions } from './options';
 import { CLOCK_TICKS_PER_SECOND, readMachineCpuTicks, type ProcessSampler } from './proc';
 import { cpuShare, perSecond, summarize, type Summary } from './stats';
-
-type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+import { WireSocket } from './wire';
 
 export interface LoadTarget {
   url: string;
@@ -92,41 +90,35 @@ async function inBatches<T>(count: number, concurrency: number, work: (index: nu
   return results;
 }
 
-function connect(url: string, cookie: string | undefined): Promise<ClientSocket> {
-  // WebSocket only: the long-polling handshake would measure something a browser does once.
-  const socket: ClientSocket = io(url, {
-    transports: ['websocket'],
-    reconnection: false,
-    timeout: CONNECT_TIMEOUT_MS,
-    // Node's WebSocket sends no Origin unless told; the server accepts its own origin only.
-    extraHeaders: { origin: url, ...(cookie ? { cookie } : {}) },
-  });
-  return new Promise((resolve, reject) => {
-    socket.once('connect', () => resolve(socket));
-    socket.once('connect_error', (error) => {
-      socket.close();
-      reject(new Error(`socket.io connection refused: ${error.message}`));
-    });
-  });
+function connect(url: string, cookie: string | undefined): Promise<WireSocket> {
+  // WebSocket only, as the browser ends up: the long-polling handshake would measure something a browser does once.
+  // Node's WebSocket sends no Origin unless told; the server accepts its own origin only.
+  return WireSocket.connect(url, { origin: url, ...(cookie ? { cookie } : {}) }, CONNECT_TIMEOUT_MS);
 }
 
 /** room:create or room:join, failing on an { error } acknowledgement or none within the timeout. */
-function enterRoom(socket: ClientSocket, event: 'room:create' | 'room:join', name: string): Promise<RoomJoined> {
+function enterRoom(socket: WireSocket, event: 'room:create' | 'room:join', name: string): Promise<RoomJoined> {
   return new Promise((resolve, reject) => {
-    socket.timeout(ACK_TIMEOUT_MS).emit(event, { name }, (error, response) => {
-      if (error) reject(new Error(`${event} ${name}: no acknowledgement within ${ACK_TIMEOUT_MS} ms`));
-      else if ('error' in response) reject(new Error(`${event} ${name}: ${response.error}`));
-      else resolve(response.data);
-    });
+    socket.emit(
+      event,
+      { name },
+      (answer) => {
+        const response = answer as Ack<RoomJoined> | 'timeout';
+        if (response === 'timeout') reject(new Error(`${event} ${name}: no acknowledgement within ${ACK_TIMEOUT_MS} ms`));
+        else if ('error' in response) reject(new Error(`${event} ${name}: ${response.error}`));
+        else resolve(response.data);
+      },
+      ACK_TIMEOUT_MS,
+    );
   });
 }
 
-async function joinRooms(sockets: readonly ClientSocket[], rooms: number, roomsExist: boolean): Promise<void> {
+async function joinRooms(sockets: readonly WireSocket[], rooms: number, roomsExist: boolean): Promise<void> {
   // Client i belongs to room i mod rooms, so clients 0..rooms-1 create the rooms.
-  await inBatches(rooms, SETUP_CONCURRENCY, (index) => enterRoom(sockets[index] as ClientSocket, roomsExist ? 'room:join' : 'room:create', roomName(index)));
+  await inBatches(rooms, SETUP_CONCURRENCY, (index) => enterRoom(sockets[index] as WireSocket, roomsExist ? 'room:join' : 'room:create', roomName(index)));
   await inBatches(sockets.length - rooms, SETUP_CONCURRENCY, (offset) => {
     const index = rooms + offset;
-    return enterRoom(sockets[index] as ClientSocket, 'room:join', roomName(index % rooms));
+    return enterRoom(sockets[index] as WireSocket, 'room:join', roomName(index % rooms));
   });
 }
 
@@ -228,7 +220,7 @@ export async function driveLoad(target: LoadTarget, options: BenchOptions): Prom
   const { clients, rooms, rate } = options;
   const runTag = `b${Date.now().toString(36)}`;
   // Every socket that opened, so that a failure part-way still closes them all.
-  const opened: ClientSocket[] = [];
+  const opened: WireSocket[] = [];
   try {
     const sockets = await inBatches(clients, SETUP_CONCURRENCY, async (index) => {
       const socket = await connect(target.url, target.cookies?.[index]);
@@ -240,10 +232,11 @@ export async function driveLoad(target: LoadTarget, options: BenchOptions): Prom
 
     const tally = new Tally(Math.ceil(options.durationSeconds));
     sockets.forEach((socket, receiver) => {
-      socket.on('disconnect', () => {
+      socket.onDisconnect = () => {
         tally.disconnects += 1;
-      });
-      socket.on('message:new', (message: ChatMessage) => {
+      };
+      socket.on('message:new', (payload) => {
+        const message = payload as ChatMessage;
         const receivedAt = performance.now();
         // clientId is `${runTag}.${sender}.${seq}`, the body starts with the send time.
         const [tag, sender] = message.clientId.split('.');
@@ -263,9 +256,7 @@ export async function driveLoad(target: LoadTarget, options: BenchOptions): Prom
         const sentAt = performance.now();
         const clientId = `${runTag}.${sender}.${sequence++}`;
         const acknowledged = tally.sent(sentAt, receivers);
-        socket.timeout(ACK_TIMEOUT_MS).emit('message:send', { room, clientId, body: `${sentAt.toFixed(3)}${FILLER}` }, (error, response) =>
-          acknowledged(error ? 'timeout' : response),
-        );
+        socket.emit('message:send', { room, clientId, body: `${sentAt.toFixed(3)}${FILLER}` }, (answer) => acknowledged(answer as Ack<ChatMessage> | 'timeout'), ACK_TIMEOUT_MS);
       };
       // A random phase per client, so that sends are spread over each period rather than in bursts.
       const start = setTimeout(() => {
