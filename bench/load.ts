@@ -7,7 +7,7 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Ack, ChatMessage, RoomJoined } from '../node/shared/protocol';
 import type { BenchOptions } from './options';
-import { CLOCK_TICKS_PER_SECOND, readMachineCpuTicks, type ProcessSampler } from './proc';
+import { CLOCK_TICKS_PER_SECOND, readMachineBusyTicks, type ProcessSampler } from './proc';
 import { cpuShare, perSecond, summarize, type Summary } from './stats';
 import { WireSocket } from './wire';
 
@@ -271,8 +271,8 @@ export async function driveLoad(target: LoadTarget, options: BenchOptions): Prom
     let cpuAfter: number | null;
     let serverLoadPeakRssBytes: number;
     let driverCpuMicros: NodeJS.CpuUsage;
-    let machineBefore: ReturnType<typeof readMachineCpuTicks>;
-    let machineAfter: ReturnType<typeof readMachineCpuTicks>;
+    let machineBefore: number | null;
+    let machineAfter: number | null;
     const loopDelay = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS });
     try {
       // Warm-up: the same load, not measured (JIT compilation, first queries, connection pools filling).
@@ -281,14 +281,14 @@ export async function driveLoad(target: LoadTarget, options: BenchOptions): Prom
       target.sampler.resetSampledPeak();
       cpuBefore = target.sampler.cpuTicks();
       const driverCpuBefore = process.cpuUsage();
-      machineBefore = readMachineCpuTicks();
+      machineBefore = readMachineBusyTicks();
       const windowStart = tally.startWindow();
       await sleep(options.durationSeconds * 1000, undefined, { signal: target.signal });
       tally.endWindow();
       windowMs = performance.now() - windowStart;
       cpuAfter = target.sampler.cpuTicks();
       driverCpuMicros = process.cpuUsage(driverCpuBefore);
-      machineAfter = readMachineCpuTicks();
+      machineAfter = readMachineBusyTicks();
       serverLoadPeakRssBytes = target.sampler.sampledPeakRssBytes();
       loopDelay.disable();
     } finally {
@@ -310,7 +310,7 @@ export async function driveLoad(target: LoadTarget, options: BenchOptions): Prom
       // The histogram holds whole sampling intervals: the delay is what exceeds the interval.
       driverLoopDelayP99Ms: Math.max(0, loopDelay.percentile(99) / 1e6 - LOOP_DELAY_RESOLUTION_MS),
       driverCpu: (driverCpuMicros.user + driverCpuMicros.system) / 1000 / windowMs,
-      machineCpu: machineBefore && machineAfter ? cpuShare(machineBefore.busy, machineAfter.busy, CLOCK_TICKS_PER_SECOND, windowMs) : null,
+      machineCpu: machineBefore === null || machineAfter === null ? null : cpuShare(machineBefore, machineAfter, CLOCK_TICKS_PER_SECOND, windowMs),
     };
   } finally {
     for (const socket of opened) socket.close();

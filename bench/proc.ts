@@ -23,23 +23,22 @@ export function statCpuTicks(stat: string): number {
 }
 
 /**
- * The machine's busy and total CPU time in clock ticks, from the first line of /proc/stat (all cores): busy is
- * everything but idle and iowait, so every process's work (PostgreSQL's, Redis's, the driver's) and the kernel's.
+ * The machine's busy CPU time in clock ticks, from the first line of /proc/stat (all cores): everything but idle and
+ * iowait, so every process's work (PostgreSQL's, Redis's, the driver's) and the kernel's.
  */
-export function machineCpuTicks(stat: string): { busy: number; total: number } {
+export function machineBusyTicks(stat: string): number {
   const line = stat.slice(0, stat.indexOf('\n'));
   if (!line.startsWith('cpu ')) throw new Error('unreadable /proc/stat');
   // user nice system idle iowait irq softirq steal (guest time is already in user and nice).
   const ticks = line.trim().split(/\s+/).slice(1, 9).map(Number);
   if (ticks.length < 8 || ticks.some((value) => !Number.isFinite(value))) throw new Error('unreadable /proc/stat');
-  const total = ticks.reduce((sum, value) => sum + value, 0);
-  return { busy: total - (ticks[3] as number) - (ticks[4] as number), total };
+  return ticks.reduce((sum, value) => sum + value, 0) - (ticks[3] as number) - (ticks[4] as number);
 }
 
-/** The machine's CPU ticks now, or null where /proc/stat cannot be read. */
-export function readMachineCpuTicks(): { busy: number; total: number } | null {
+/** The machine's busy CPU ticks now, or null where /proc/stat cannot be read. */
+export function readMachineBusyTicks(): number | null {
   try {
-    return machineCpuTicks(readFileSync('/proc/stat', 'utf8'));
+    return machineBusyTicks(readFileSync('/proc/stat', 'utf8'));
   } catch {
     return null;
   }

@@ -22,9 +22,8 @@ const SOCKET_EVENT = '2';
 const SOCKET_ACK = '3';
 const SOCKET_CONNECT_ERROR = '4';
 
-/** An acknowledgement's answer, or `timeout` when none came in time. */
-export type AckAnswer = unknown;
-export type AckCallback = (answer: AckAnswer | 'timeout') => void;
+/** Told an acknowledgement's answer, or `timeout` when none came in time. */
+export type AckCallback = (answer: unknown) => void;
 
 interface PendingAck {
   deadline: number;
