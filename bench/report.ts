@@ -18,6 +18,15 @@ function format(value: number | null, digits: number): string {
   return value === null ? '-' : value.toFixed(digits);
 }
 
+/**
+ * The server's CPU time for each message it acknowledged (one core-second is 1,000,000 µs): what a message costs it,
+ * comparable between loads and between the two servers. Refused sends cost a little too and are in it.
+ */
+function cpuPerAcked(result: LoadResult): number | null {
+  const ackedPerSecond = result.sent > 0 ? (result.sentPerSecond * result.acked) / result.sent : 0;
+  return ackedPerSecond > 0 ? (result.serverCpu * 1_000_000) / ackedPerSecond : null;
+}
+
 function rows(ours: LoadResult, bare: LoadResult): Row[] {
   const mib = (bytes: number) => bytes / 1024 / 1024;
   const share = (result: LoadResult) => (result.offeredDeliveries > 0 ? deliveredPercent(result) : null);
@@ -33,6 +42,7 @@ function rows(ours: LoadResult, bare: LoadResult): Row[] {
     { label: 'server peak RSS (MiB)', ours: mib(ours.serverPeakRssBytes), bare: mib(bare.serverPeakRssBytes), digits: 1 },
     { label: 'server RSS under load (MiB)', ours: mib(ours.serverLoadPeakRssBytes), bare: mib(bare.serverLoadPeakRssBytes), digits: 1 },
     { label: 'server CPU (cores)', ours: ours.serverCpu, bare: bare.serverCpu, digits: 2 },
+    { label: 'server CPU per acked message (µs)', ours: cpuPerAcked(ours), bare: cpuPerAcked(bare), digits: 0 },
     { label: `machine CPU busy (of ${os.cpus().length})`, ours: ours.machineCpu, bare: bare.machineCpu, digits: 2 },
     { label: 'delivered/expected (%)', ours: share(ours), bare: share(bare), digits: 2 },
   ];

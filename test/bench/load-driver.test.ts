@@ -72,6 +72,14 @@ it('prints both servers side by side with the ratio', () => {
   expect(report).toMatch(/driver event-loop delay p99 [\d.]+ ms, driver CPU [\d.]+ cores\n/);
 });
 
+it('gives the server CPU for each acknowledged message, and none where nothing was acknowledged', () => {
+  // Half a core for 1,000 sends a second: 500 acknowledged cost 1,000 µs each, 1,000 acknowledged 500 µs.
+  const halfAcked = { ...result, serverCpu: 0.5, sentPerSecond: 1000, sent: 2000, acked: 1000 };
+  const allAcked = { ...halfAcked, acked: 2000 };
+  expect(formatReport(options, halfAcked, allAcked, 'without a memory limit')).toMatch(/server CPU per acked message \(µs\)\s+1000\s+500\s+2\.00\n/);
+  expect(formatReport(options, { ...halfAcked, acked: 0 }, allAcked, 'without a memory limit')).toMatch(/server CPU per acked message \(µs\)\s+-\s+500\s+-\n/);
+});
+
 it('checks the chat against the targets and the aim of twice bare\'s p95, and bare against the same targets', () => {
   // Figures of their own: the sampled process here is the test runner, whose RSS is not a server's.
   const figures = { serverLoadPeakRssBytes: 100 * 1024 * 1024 };
