@@ -15,18 +15,32 @@ export function createPool(config: PoolConfig, onIdleError: (error: Error) => vo
   return pool;
 }
 
-/** Runs `work` in a transaction on one pooled connection: COMMIT if it returns, ROLLBACK if it throws. */
+/**
+ * Runs `work` in a transaction on one pooled connection: COMMIT if it returns, ROLLBACK if it throws.
+ *
+ * A checked-out client has no pool listener for 'error', and PostgreSQL cutting its connection (a restart) makes it
+ * emit one after failing its query: heard by nobody, that ends the process. Heard here, the caller gets the query's
+ * error, and a connection that failed is thrown away instead of going back to the pool.
+ */
 export async function withTransaction<T>(db: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
   const client = await db.connect();
+  let broken: Error | undefined;
+  const onConnectionError = (error: Error) => {
+    broken = error;
+  };
+  client.on('error', onConnectionError);
   try {
     await client.query('BEGIN');
     const result = await work(client);
     await client.query('COMMIT');
     return result;
   } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
+    await client.query('ROLLBACK').catch((rollbackError: Error) => {
+      broken ??= rollbackError;
+    });
     throw error;
   } finally {
-    client.release();
+    client.off('error', onConnectionError);
+    client.release(broken);
   }
 }

@@ -3,6 +3,7 @@
  * answered `unavailable` (not an ack time-out, not `internal`), no acknowledged message is lost, and the chat works
  * again by itself, with the same server and the same sockets.
  */
+import { withTransaction } from '../../node/server/db';
 import { newClientId, nextEvent, request, requestData } from '../realtime/helpers';
 import { connectSocket, register, type ChatSocket } from '../support/client';
 import { startPrivatePostgres, type PrivatePostgres } from '../support/private-postgres';
@@ -66,4 +67,18 @@ test('sends during a PostgreSQL restart get unavailable; nothing acknowledged is
   // Each message once, whatever was resent.
   const { rows: counts } = await server.db.query<{ count: number }>("SELECT count(*)::int AS count FROM messages WHERE body LIKE 'during %'");
   expect(counts).toEqual([{ count: 3 }]);
+});
+
+test('a transaction cut by a restart fails its caller, not the process, and the pool serves again once PostgreSQL is back', async () => {
+  const cut = withTransaction(server.db, (client) => client.query('SELECT pg_sleep(60)'));
+  await waitFor(async () => {
+    const { rows } = await server.db.query<{ count: number }>("SELECT count(*)::int AS count FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(60)'");
+    return rows[0]?.count === 1 || undefined;
+  });
+  await postgres.stop();
+  // Without a listener on the checked-out connection, its 'error' would be thrown from the socket's handler instead.
+  await expect(cut).rejects.toThrow(/terminat/);
+  await postgres.start();
+  const { rows } = await waitFor(() => server.db.query<{ answer: number }>('SELECT 1 AS answer').catch(() => undefined));
+  expect(rows).toEqual([{ answer: 1 }]);
 });
