@@ -4,7 +4,7 @@
 import os from 'node:os';
 import type { LoadResult } from './load';
 import type { BenchOptions } from './options';
-import { ratio } from './stats';
+import { perSecond, ratio } from './stats';
 import { deliveredPercent, knee, type SweepStep } from './sweep';
 
 interface Row {
@@ -23,7 +23,7 @@ function format(value: number | null, digits: number): string {
  * comparable between loads and between the two servers. Refused sends cost a little too and are in it.
  */
 function cpuPerAcked(result: LoadResult): number | null {
-  const ackedPerSecond = result.sent > 0 ? (result.sentPerSecond * result.acked) / result.sent : 0;
+  const ackedPerSecond = perSecond(result.acked, result.windowMs);
   return ackedPerSecond > 0 ? (result.serverCpu * 1_000_000) / ackedPerSecond : null;
 }
 

@@ -73,8 +73,8 @@ it('prints both servers side by side with the ratio', () => {
 });
 
 it('gives the server CPU for each acknowledged message, and none where nothing was acknowledged', () => {
-  // Half a core for 1,000 sends a second: 500 acknowledged cost 1,000 µs each, 1,000 acknowledged 500 µs.
-  const halfAcked = { ...result, serverCpu: 0.5, sentPerSecond: 1000, sent: 2000, acked: 1000 };
+  // Half a core for 1,000 sends a second over 2 s: 500 acknowledged a second cost 1,000 µs each, 1,000 cost 500 µs.
+  const halfAcked = { ...result, serverCpu: 0.5, windowMs: 2000, sent: 2000, acked: 1000 };
   const allAcked = { ...halfAcked, acked: 2000 };
   expect(formatReport(options, halfAcked, allAcked, 'without a memory limit')).toMatch(/server CPU per acked message \(µs\)\s+1000\s+500\s+2\.00\n/);
   expect(formatReport(options, { ...halfAcked, acked: 0 }, allAcked, 'without a memory limit')).toMatch(/server CPU per acked message \(µs\)\s+-\s+500\s+-\n/);
