@@ -15,6 +15,7 @@ import { authenticateSockets, type SocketIdentity } from './authentication';
 import { closeConnections, handleConnections, type RegisterHandlers } from './lifecycle';
 import { isSameOrigin } from './origin';
 import { Presence } from './presence';
+import { coalesceWrites } from './write-coalescing';
 import { roomChannel, sessionChannel, userChannel, type ChatServer } from './types';
 
 export { PRESENCE_INTERVAL_MS } from './presence';
@@ -62,6 +63,7 @@ export function createRealtime(httpServer: http.Server, deps: RealtimeDeps): Rea
       callback(allowed ? null : 'origin not allowed', allowed);
     },
   });
+  coalesceWrites(io, httpServer);
   const adapter = attachRedisAdapter(io, deps.redis, { streamName: `${config.REDIS_PREFIX}socket.io`, maxLength: config.REALTIME_STREAM_MAX_LENGTH, logger });
   const presence = new Presence(io, logger);
 

@@ -1,0 +1,59 @@
+/**
+ * What a connection is sent during one turn of the event loop leaves in one system call.
+ *
+ * engine.io hands each packet to the transport as it comes, and ws writes each frame on its own (cork, header,
+ * payload, uncork): a writev per frame, and on loopback the kernel's whole send and receive path with it. A message
+ * to a room of six is six frames and an acknowledgement. Here engine.io's flush of a connection runs once a turn, in
+ * its check phase (setImmediate), with everything the turn gave it; and the WebSocket's socket is corked through
+ * each synchronous run of writes, so those frames share one writev. Under load a socket gets several frames a turn
+ * (a batch's messages, its acknowledgements); at a low rate a frame waits only for the rest of its turn. uWebSockets
+ * corks the same way, once per iteration of its loop.
+ */
+import type http from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Socket as EngineSocket } from 'engine.io';
+import type { ChatServer } from './types';
+
+export function coalesceWrites(io: ChatServer, httpServer: http.Server): void {
+  // socket.io's WebSocket transport is the server's only upgrade.
+  httpServer.prependListener('upgrade', (_request: http.IncomingMessage, socket: Duplex) => corkEachRun(socket));
+  io.engine.on('connection', (connection: EngineSocket) => flushOncePerTurn(connection));
+}
+
+/** The socket's writes made in one synchronous run leave together: corked at the first, uncorked once the run is over. */
+function corkEachRun(socket: Duplex): void {
+  const write = socket.write;
+  let corked = false;
+  const uncork = () => {
+    corked = false;
+    socket.uncork();
+  };
+  socket.write = function (this: Duplex, ...args: Parameters<Duplex['write']>) {
+    if (!corked) {
+      corked = true;
+      socket.cork();
+      process.nextTick(uncork);
+    }
+    return write.apply(this, args);
+  } as Duplex['write'];
+}
+
+/**
+ * engine.io flushes a connection's buffer to its transport at every packet, and the transport, once it has started a
+ * send, takes no more until that send is written: a turn's packets would leave as the first and then the rest. Here
+ * the turn's flushes become one, after the turn's I/O. (flush is private in engine.io's types; every packet and
+ * every transport drain goes through it.)
+ */
+function flushOncePerTurn(connection: EngineSocket): void {
+  const internals = connection as unknown as { flush(): void };
+  const flush = internals.flush.bind(connection);
+  let scheduled = false;
+  internals.flush = () => {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(() => {
+      scheduled = false;
+      flush();
+    });
+  };
+}
