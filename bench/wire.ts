@@ -43,6 +43,8 @@ export class WireSocket {
   private connected: () => void = () => undefined;
   private refused: (reason: string) => void = () => undefined;
   onDisconnect: (() => void) | undefined;
+  /** When this socket last received a frame (performance.now()): the driver waits for the setup's frames to stop. */
+  lastReceivedAt = performance.now();
 
   private constructor(private readonly ws: WebSocket) {
     this.sweep = setInterval(() => this.expireAcks(), ACK_SWEEP_MS);
@@ -75,7 +77,10 @@ export class WireSocket {
         resolve(socket);
       };
       socket.refused = fail;
-      ws.on('message', (data) => socket.receive((data as Buffer).toString()));
+      ws.on('message', (data) => {
+        socket.lastReceivedAt = performance.now();
+        socket.receive((data as Buffer).toString());
+      });
     });
   }
 

@@ -5,7 +5,7 @@
  */
 import os from 'node:os';
 import { startBareServer, type BareServer } from '../../bench/bare-server';
-import { driveLoad, type LoadResult } from '../../bench/load';
+import { driveLoad, settled, type LoadResult } from '../../bench/load';
 import { ProcessSampler } from '../../bench/proc';
 import { formatReport } from '../../bench/report';
 
@@ -89,4 +89,39 @@ it('checks the chat against the targets and the aim of twice bare\'s p95, and ba
   expect(lines).toContainEqual(expect.stringMatching(/^chat targets: .*p95 120\.0 ms <= 50 MISSED; p99 140\.0 ms <= 150 ok; .*; p95 \/ bare's 3\.00 <= 2 MISSED$/));
   expect(lines).toContainEqual(expect.stringMatching(/^bare, same targets: delivered 100\.00 % >= 99 % ok; internal errors 0 = 0 ok; p95 40\.0 ms <= 50 ok; p99 60\.0 ms <= 150 ok; RSS under load 100 MiB <= 300 ok$/));
   expect(formatReport(options, fast, slow, 'without a memory limit')).toMatch(/p95 \/ bare's 0\.33 <= 2 ok\n/);
+});
+
+describe('waiting for the setup to settle', () => {
+  /** A socket that receives a frame every 10 ms until stopped. */
+  function receiving(): { socket: { lastReceivedAt: number }; stop(): number } {
+    const socket = { lastReceivedAt: performance.now() };
+    const timer = setInterval(() => (socket.lastReceivedAt = performance.now()), 10);
+    return {
+      socket,
+      stop: () => {
+        clearInterval(timer);
+        return socket.lastReceivedAt;
+      },
+    };
+  }
+
+  it('waits until no socket has received anything for the quiet time', async () => {
+    const busy = receiving();
+    const idle = { lastReceivedAt: performance.now() - 10_000 };
+    setTimeout(() => busy.stop(), 300);
+    await settled([idle, busy.socket], 200, 30_000);
+    const lastFrame = busy.stop();
+    // Frames came for 300 ms: returning before they stopped would leave the last one under 10 ms old.
+    expect(performance.now() - lastFrame).toBeGreaterThanOrEqual(200);
+  });
+
+  it('gives up at its limit when frames never stop', async () => {
+    const busy = receiving();
+    const started = performance.now();
+    await settled([busy.socket], 200, 400);
+    const stillReceiving = performance.now() - busy.socket.lastReceivedAt < 200;
+    busy.stop();
+    expect(stillReceiving).toBe(true);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(400);
+  });
 });
