@@ -3,7 +3,7 @@
  *
  * engine.io hands each packet to the transport as it comes, and ws writes each frame on its own (cork, header,
  * payload, uncork): a writev per frame, and on loopback the kernel's whole send and receive path with it. A message
- * to a room of six is six frames and an acknowledgement. Here engine.io's flush of a connection runs once a turn, in
+ * to a room of six is five frames and an acknowledgement. Here engine.io's flush of a connection runs once a turn, in
  * its check phase (setImmediate), with everything the turn gave it; and the WebSocket's socket is corked through
  * each synchronous run of writes, so those frames share one writev. Under load a socket gets several frames a turn
  * (a batch's messages, its acknowledgements); at a low rate a frame waits only for the rest of its turn. uWebSockets
