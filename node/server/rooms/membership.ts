@@ -64,7 +64,7 @@ export class MembershipFanout {
     else this.io.to(roomChannel(name)).emit('room:updated', update);
   }
 
-  /** At shutdown: the member counts still held back are told now. */
+  /** At shutdown: the member counts still held back are told now, and any later one at once. */
   flush(): void {
     this.publicCounts.flush();
   }
