@@ -71,14 +71,4 @@ describe('LatestPerInterval', () => {
     jest.advanceTimersByTime(5000);
     expect(sent).toHaveLength(3);
   });
-
-  test('after flush (shutdown) every value goes at once, none is held back for a later that will not come', () => {
-    counts.flush();
-    counts.push('general', 1);
-    counts.push('general', 2);
-    expect(sent).toEqual([
-      ['general', 1],
-      ['general', 2],
-    ]);
-  });
 });

@@ -7,8 +7,6 @@
 export class LatestPerInterval<K, V> {
   /** Keys whose interval is running, with the value that came during it, if any. */
   private readonly recent = new Map<K, { pending?: V; timer: NodeJS.Timeout }>();
-  /** Once flushed (shutdown), every value goes at once: there is no later for it. */
-  private closing = false;
 
   constructor(
     private readonly intervalMs: number,
@@ -22,9 +20,7 @@ export class LatestPerInterval<K, V> {
       return;
     }
     this.send(key, value);
-    if (this.closing) return;
-    const entry = {
-      pending: undefined as V | undefined,
+    const entry: { pending?: V; timer: NodeJS.Timeout } = {
       timer: setTimeout(() => {
         this.recent.delete(key);
         if (entry.pending !== undefined) this.push(key, entry.pending);
@@ -35,9 +31,8 @@ export class LatestPerInterval<K, V> {
     this.recent.set(key, entry);
   }
 
-  /** At shutdown: hands on every value still held back, now, and every later one as it comes. */
+  /** Hands on every value still held back, now (at shutdown). */
   flush(): void {
-    this.closing = true;
     for (const [key, entry] of this.recent) {
       clearTimeout(entry.timer);
       if (entry.pending !== undefined) this.send(key, entry.pending);

@@ -64,7 +64,7 @@ export class MembershipFanout {
     else this.io.to(roomChannel(name)).emit('room:updated', update);
   }
 
-  /** At shutdown: the member counts still held back are told now, and any later one at once. */
+  /** At shutdown: the member counts still held back are told now. */
   flush(): void {
     this.publicCounts.flush();
   }
