@@ -151,7 +151,6 @@ export async function startServer(config: Config, clients: Clients, logger: Logg
     await Promise.race([requestsDone, deadline]);
     // Unacknowledged bot messages go back to the queue for another replica or the next start.
     await botMessages.stop();
-    membership.flush();
     await realtime.close();
     if ((await Promise.race([closed, deadline])) === 'timeout') {
       logger.warn({ open: openSockets.size }, 'shutdown timeout: closing remaining connections');

@@ -1,5 +1,5 @@
 /** The rooms module's public face, for the composition root and the features that work within rooms. */
-export { MembershipFanout, PUBLIC_COUNT_INTERVAL_MS } from './membership';
+export { MembershipFanout } from './membership';
 export { ReadingService, type ReadAnnouncer } from './reading';
 export { RoomRepository, type RoomRecord } from './repository';
 export { createRoomsRouter } from './router';

@@ -1,11 +1,7 @@
 import type { ConversationKind, RoomSummary, RoomUpdate } from '../../shared/protocol';
 import type { MembershipChange } from './service';
-import { LatestPerInterval } from '../realtime/latest-per-interval';
 import type { Presence } from '../realtime/presence';
 import { roomChannel, userChannel, type ChatServer } from '../realtime/types';
-
-/** A public room's member count is told at most once in this time (the newest at its end), like its presence. */
-export const PUBLIC_COUNT_INTERVAL_MS = 1000;
 
 /**
  * Tells the sockets about membership changes, on every server process. Sends trust the socket.io room membership
@@ -14,15 +10,10 @@ export const PUBLIC_COUNT_INTERVAL_MS = 1000;
  * answer) and through the adapter to the others', as one stream entry ahead of the event that tells of it.
  */
 export class MembershipFanout {
-  /** A public room's member count goes to every connected client: at most once a second a room, the newest. */
-  private readonly publicCounts: LatestPerInterval<string, RoomUpdate>;
-
   constructor(
     private readonly io: ChatServer,
     private readonly presence: Presence,
-  ) {
-    this.publicCounts = new LatestPerInterval(PUBLIC_COUNT_INTERVAL_MS, (_name, update) => this.io.emit('room:updated', update));
-  }
+  ) {}
 
   /** Every socket of these users joins the conversation. */
   join(userIds: number[], name: string): void {
@@ -53,20 +44,14 @@ export class MembershipFanout {
   }
 
   /**
-   * A conversation's member count changed: everyone hears it for a public room (at most once a second a room, the
-   * newest count), only its members otherwise, at once. A DM's update carries its members, by whose names clients
-   * title it.
+   * A conversation's member count changed: everyone hears it for a public room, only its members otherwise. A DM's
+   * update carries its members, by whose names clients title it.
    */
   updated(kind: ConversationKind, room: RoomUpdate): void {
     const { name, memberCount, members } = room;
     const update: RoomUpdate = members ? { name, memberCount, members } : { name, memberCount };
-    if (kind === 'public') this.publicCounts.push(name, update);
+    if (kind === 'public') this.io.emit('room:updated', update);
     else this.io.to(roomChannel(name)).emit('room:updated', update);
-  }
-
-  /** At shutdown: the member counts still held back are told now. */
-  flush(): void {
-    this.publicCounts.flush();
   }
 
   /** A room was created: its creator's sockets join it, and its member count is news to its audience. */
