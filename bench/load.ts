@@ -69,9 +69,9 @@ const CONNECT_TIMEOUT_MS = 20_000;
 /** Spreads connections and joins so that setup does not measure a thundering herd. */
 const SETUP_CONCURRENCY = 20;
 /**
- * The setup's own broadcasts must all have arrived before the first send, or the server is measured still writing
- * them: the chat tells every client of each join of a public room (its member count), 1,000 joins make a million
- * frames, and they took the chat about 20 s to write at the issue's load, well past a fixed second of waiting.
+ * The setup's own broadcasts (presence, member counts) must all have arrived before the first send, or the server is
+ * measured still writing them: when the chat told every client of each join of a public room, the issue's 1,000 joins
+ * were a million frames and took it about 20 s, well past a fixed second of waiting.
  */
 const SETTLED_QUIET_MS = 500;
 const SETTLE_LIMIT_MS = 120_000;

@@ -78,7 +78,7 @@ export type ReadState = Pick<RoomSummary, 'name' | 'lastReadId' | 'unreadCount' 
 /** The read state with nothing read and nothing unread: a room one is not in, has just created or has just left. */
 export const NOTHING_READ = { lastReadId: 0, unreadCount: 0, mentionCount: 0 } as const satisfies Omit<ReadState, 'name'>;
 
-/** What a room's audience hears when its member count changes (room:updated): everyone for a public room, the members for the others. */
+/** What a room's audience hears when its member count changes: everyone for a public room (rooms:updated), the members for the others (room:updated). */
 export type RoomUpdate = Pick<RoomSummary, 'name' | 'memberCount' | 'members'>;
 
 export interface ChatMessage {
@@ -292,7 +292,10 @@ export interface ServerToClientEvents {
   'message:deleted': (message: ChatMessage) => void;
   presence: (payload: { room: string; online: PublicUser[] }) => void;
   typing: (payload: { room: string; user: PublicUser }) => void;
+  /** A private room's or a DM's member count changed: to its members, at once. */
   'room:updated': (room: RoomUpdate) => void;
+  /** Public rooms' member counts changed: to everyone, at most once a second, every room that changed meanwhile. */
+  'rooms:updated': (rooms: RoomUpdate[]) => void;
   /** The user was added to a conversation (a DM started, an invitation to a private room): it belongs in the sidebar. */
   'conversation:added': (room: RoomSummary) => void;
   /** The user was removed from a private room (or left it elsewhere): the client drops it. */

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import amqp from 'amqplib';
 import { MessageRepository } from '../../node/server/messages';
+import { MEMBER_COUNT_INTERVAL_MS } from '../../node/server/rooms';
 import { UserProfiles } from '../../node/server/users';
 import { PRESENCE_INTERVAL_MS, SESSION_RECHECK_MS } from '../../node/server/realtime';
 import type { ChatMessage, HistoryResponse, RoomSummary } from '../../node/shared/protocol';
@@ -15,7 +16,7 @@ import { io } from 'socket.io-client';
 import { login, newUser, register, type ChatSocket, type LoggedIn } from '../support/client';
 import { startTestServer, type TestServer } from '../support/server';
 import { waitFor } from '../support/wait';
-import { closed, heardUpTo, newClientId, nextEvent, onlineNames, recordEvents, request, requestData, socketsClosedAfterEach } from './helpers';
+import { closed, heardUpTo, newClientId, nextCount, nextEvent, onlineNames, recordEvents, request, requestData, socketsClosedAfterEach } from './helpers';
 
 let server: TestServer;
 let alice: LoggedIn;
@@ -204,9 +205,9 @@ test('a client that was away gets what it missed through sync', async () => {
   expect(await requestData(b, 'sync', { rooms: { general: missed[2]?.id } })).toEqual([]);
 });
 
-test('rooms: create, list with member counts, join and leave with room:updated broadcasts', async () => {
+test('rooms: create, list with member counts, join and leave with rooms:updated broadcasts', async () => {
   const [a, b] = await Promise.all([connect(alice), connect(bob)]);
-  const created = nextEvent(b, 'room:updated', (room) => room.name === 'team-room');
+  const created = nextCount(b, 'team-room');
   expect(await requestData(a, 'room:create', { name: 'team-room' })).toEqual({
     room: { name: 'team-room', kind: 'public', memberCount: 1, joined: true, ownerId: alice.user.id, lastReadId: 0, unreadCount: 0, mentionCount: 0 },
     online: [expect.objectContaining({ id: alice.user.id })],
@@ -218,7 +219,7 @@ test('rooms: create, list with member counts, join and leave with room:updated b
   expect(listed.find((room) => room.name === 'team-room')).toEqual({ name: 'team-room', kind: 'public', memberCount: 1, joined: false, ownerId: alice.user.id, lastReadId: 0, unreadCount: 0, mentionCount: 0 });
   expect(listed.find((room) => room.name === 'general')).toEqual(expect.objectContaining({ joined: true, ownerId: null }));
 
-  const joinedBroadcast = nextEvent(a, 'room:updated', (room) => room.name === 'team-room' && room.memberCount === 2);
+  const joinedBroadcast = nextCount(a, 'team-room', 2);
   await requestData(b, 'room:join', { name: 'team-room' });
   await joinedBroadcast;
   // Bob's socket now hears the room.
@@ -230,7 +231,7 @@ test('rooms: create, list with member counts, join and leave with room:updated b
   expect(rest.status).toBe(200);
   expect(rest.body.find((room) => room.name === 'team-room')).toEqual({ name: 'team-room', kind: 'public', memberCount: 2, joined: true, ownerId: alice.user.id, lastReadId: 0, unreadCount: 1, mentionCount: 0 });
 
-  const leftBroadcast = nextEvent(a, 'room:updated', (room) => room.name === 'team-room' && room.memberCount === 1);
+  const leftBroadcast = nextCount(a, 'team-room', 1);
   expect(await request(b, 'room:leave', { name: 'team-room' })).toEqual({ data: true });
   await leftBroadcast;
   expect(await request(b, 'message:send', { room: 'team-room', clientId: newClientId(), body: 'still here?' })).toEqual({
@@ -244,16 +245,40 @@ test('rooms: create, list with member counts, join and leave with room:updated b
 test("a new user's first connect announces general's new member count; a later connect does not", async () => {
   const a = await connect(alice);
   const generalBefore = (await requestData(a, 'room:list')).find((room) => room.name === 'general');
-  const generalUpdates = recordEvents(a, 'room:updated');
+  const counts = recordEvents(a, 'rooms:updated');
   const carol = await register(server.url);
-  const announced = nextEvent(a, 'room:updated', (room) => room.name === 'general');
+  const announced = nextCount(a, 'general');
 
   await connect(carol);
   expect(await announced).toEqual({ name: 'general', memberCount: (generalBefore?.memberCount ?? 0) + 1 });
-  // Already a member: connecting again changes no count, so nothing is announced.
+  // Already a member: connecting again changes no count. A count due would be told once the interval is over.
   await connect(carol);
-  await requestData(a, 'room:list');
-  expect(generalUpdates.filter((room) => room.name === 'general')).toHaveLength(1);
+  await new Promise((resolve) => setTimeout(resolve, MEMBER_COUNT_INTERVAL_MS * 1.5));
+  expect(counts.flat().filter((room) => room.name === 'general')).toHaveLength(1);
+});
+
+test('a burst of joins to public rooms tells everyone their counts in a few broadcasts, the newest last', async () => {
+  const a = await connect(alice);
+  await requestData(a, 'room:create', { name: 'burst-one' });
+  await requestData(a, 'room:create', { name: 'burst-two' });
+  const joiners = await Promise.all(Array.from({ length: 12 }, () => register(server.url)));
+  const sockets = await Promise.all(joiners.map(connect));
+  const counts = recordEvents(a, 'rooms:updated');
+  const countsOf = (name: string) => counts.flat().filter((room) => room.name === name).map((room) => room.memberCount);
+
+  const started = Date.now();
+  // Each joiner joins both rooms, all at once: 24 changes on concurrent pool connections.
+  await Promise.all(sockets.flatMap((socket) => ['burst-one', 'burst-two'].map((name) => requestData(socket, 'room:join', { name }))));
+  const burstMs = Date.now() - started;
+  await waitFor(() => countsOf('burst-one').at(-1) === 13 && countsOf('burst-two').at(-1) === 13, { timeoutMs: 5000 });
+  // Long enough for a count told out of order to arrive after the newest.
+  await new Promise((resolve) => setTimeout(resolve, MEMBER_COUNT_INTERVAL_MS * 1.5));
+  // At most once a second, both rooms in one broadcast: one per second of the burst, one due after it and one
+  // perhaps still due from the rooms' creation; not 24.
+  const broadcasts = counts.filter((rooms) => rooms.some((room) => room.name.startsWith('burst-')));
+  expect(broadcasts.length).toBeLessThanOrEqual(Math.ceil(burstMs / MEMBER_COUNT_INTERVAL_MS) + 2);
+  expect(countsOf('burst-one').at(-1)).toBe(13);
+  expect(countsOf('burst-two').at(-1)).toBe(13);
 });
 
 test('a new profile (avatar) reaches every client', async () => {

@@ -1,5 +1,5 @@
 /** Conversation helpers for socket.io tests: acknowledged emits and waiting for the next matching event. */
-import type { ClientToServerEvents, ServerToClientEvents } from '../../node/shared/protocol';
+import type { ClientToServerEvents, RoomUpdate, ServerToClientEvents } from '../../node/shared/protocol';
 import { connectSocket, register, type ApiSession, type ChatSocket, type LoggedIn } from '../support/client';
 import { startTestServer, type TestServer } from '../support/server';
 
@@ -46,6 +46,12 @@ export function nextEvent<E extends keyof ServerToClientEvents>(
     };
     untyped.on(event, listener);
   });
+}
+
+/** The next public member count of `room` told to this socket (rooms:updated), one with `memberCount` if given. */
+export async function nextCount(socket: ChatSocket, room: string, memberCount?: number, timeoutMs?: number): Promise<RoomUpdate> {
+  const told = (rooms: RoomUpdate[]) => rooms.find((update) => update.name === room && (memberCount === undefined || update.memberCount === memberCount));
+  return told(await nextEvent(socket, 'rooms:updated', (rooms) => told(rooms) !== undefined, timeoutMs)) as RoomUpdate;
 }
 
 /** Collects every `event` a socket receives, for "this did not happen" checks after a round trip. */

@@ -12,7 +12,7 @@ import { buildServer, type PrivateBuild } from '../support/build';
 import { login, newUser, register, type LoggedIn } from '../support/client';
 import { createTestDatabase, createTestPool, createTestVhost, startTestS3, uniqueRedisPrefix, type TestDatabase, type TestS3, type TestVhost } from '../support/resources';
 import { deleteRedisKeys, testEnvironment } from '../support/server';
-import { heardUpTo, newClientId, nextEvent, onlineNames, requestData, socketsClosedAfterEach } from './helpers';
+import { heardUpTo, newClientId, nextCount, nextEvent, onlineNames, requestData, socketsClosedAfterEach } from './helpers';
 
 interface ServerProcess {
   child: ChildProcess;
@@ -126,7 +126,7 @@ test('presence spans both processes, and a user on two processes counts once', a
 
 test('a room created on one process is announced and joinable on the other', async () => {
   const [a, b] = await Promise.all([connect(alice, first), connect(bob, second)]);
-  const announced = nextEvent(b, 'room:updated', (room) => room.name === 'cross-room');
+  const announced = nextCount(b, 'cross-room');
   await requestData(a, 'room:create', { name: 'cross-room' });
   expect(await announced).toEqual({ name: 'cross-room', memberCount: 1 });
   await requestData(b, 'room:join', { name: 'cross-room' });
@@ -183,12 +183,17 @@ test("a logout on one process ends that session's sockets on the other at once, 
   expect(await requestData(laptopOnSecond, 'room:list')).toEqual(expect.any(Array));
 });
 
-test('when one process shuts down, its users drop out of the presence the other process shows', async () => {
+test('when one process shuts down, its users drop out of the presence the other process shows, and its counts due are told', async () => {
   const b = await connect(bob, second);
-  await connect(alice, first);
+  const a = await connect(alice, first);
   await nextEvent(b, 'presence', (p) => p.room === 'general' && onlineNames(p).includes(alice.user.username)).catch(() => undefined);
   const gone = nextEvent(b, 'presence', (p) => p.room === 'general' && !onlineNames(p).includes(alice.user.username));
+  // The first count is told at once; the second is held for the rest of the second, which the shutdown cuts short.
+  const told = nextCount(b, 'last-words');
+  await requestData(a, 'room:create', { name: 'first-words' });
+  await requestData(a, 'room:create', { name: 'last-words' });
   expect(await stopProcess(first)).toBe(0);
   expect(onlineNames(await gone)).toEqual([bob.user.username]);
+  expect(await told).toEqual({ name: 'last-words', memberCount: 1 });
   expect(b.connected).toBe(true);
 });

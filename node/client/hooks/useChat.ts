@@ -3,7 +3,7 @@
  * turned into reducer actions, and the commands the components call (send, join, page back…).
  */
 import { useCallback, useEffect, useLayoutEffect, useMemo, useReducer, useRef } from 'react';
-import { DEFAULT_ROOM, type PublicUser, type ReadState, type RoomSummary } from '../../shared/protocol';
+import { DEFAULT_ROOM, type PublicUser, type ReadState, type RoomSummary, type RoomUpdate } from '../../shared/protocol';
 import { ApiError, type Api } from '../lib/api';
 import { newClientId } from '../lib/clientId';
 import { sendRetryDelay } from '../lib/retry';
@@ -225,10 +225,12 @@ export function useChat(api: Api, self: PublicUser, onUnauthorized: () => void):
     socket.on('message:deleted', (message) => act({ type: 'message:changed', message }));
     socket.on('presence', ({ room, online }) => act({ type: 'presence', room, online }));
     socket.on('typing', ({ room, user }) => act({ type: 'typing', room, user, now: Date.now() }));
-    socket.on('room:updated', (room) => {
+    const roomUpdated = (room: RoomUpdate) => {
       membersCache.current.delete(room.name);
       act({ type: 'room:updated', room });
-    });
+    };
+    socket.on('room:updated', roomUpdated);
+    socket.on('rooms:updated', (rooms) => rooms.forEach(roomUpdated));
     socket.on('conversation:added', summaryArrived);
     socket.on('conversation:removed', ({ name }) => act({ type: 'conversation:removed', name }));
     socket.on('user:updated', (user) => act({ type: 'user:updated', user }));

@@ -1,5 +1,6 @@
 import type { PublicUser } from '../../shared/protocol';
 import type { Logger } from '../logger';
+import { Throttle } from './throttle';
 import { roomChannel, type ChatServer } from './types';
 
 /**
@@ -10,22 +11,13 @@ import { roomChannel, type ChatServer } from './types';
 export const PRESENCE_INTERVAL_MS = 1000;
 
 /**
- * A room whose list is being computed or was sent less than PRESENCE_INTERVAL_MS ago. `changed` when it changed again
- * since, so another list is due once the interval is over (`timer`, set when the list has gone out).
- */
-interface Recent {
-  changed: boolean;
-  timer?: NodeJS.Timeout;
-}
-
-/**
  * Who is online in a room, derived from the connected sockets themselves: fetchSockets() asks every server
  * process through the Redis adapter, so nothing is stored that could go stale when a process dies. A user with
  * several tabs is listed once.
  */
 export class Presence {
-  private readonly running = new Map<string, Promise<void>>();
-  private readonly recent = new Map<string, Recent>();
+  /** The rooms whose list was sent less than PRESENCE_INTERVAL_MS ago, or is being computed. */
+  private readonly recent = new Map<string, Throttle>();
   /** Once the process is closing, every change is sent at once: there is no later for it. */
   private closing = false;
 
@@ -46,35 +38,22 @@ export class Presence {
    * time is over, with every change made meanwhile in it.
    */
   announce(room: string): void {
-    const recent = this.recent.get(room);
-    if (recent) {
-      recent.changed = true;
-      return;
+    let throttle = this.recent.get(room);
+    if (!throttle) {
+      throttle = new Throttle(() => this.send(room), PRESENCE_INTERVAL_MS, () => this.recent.delete(room));
+      this.recent.set(room, throttle);
+      if (this.closing) void throttle.close();
     }
-    const entry: Recent = { changed: false };
-    this.recent.set(room, entry);
-    const run = (async () => {
-      const online = await this.online(room);
-      this.io.to(roomChannel(room)).emit('presence', { room, online });
-    })()
-      .catch((error: unknown) => this.logger.warn({ err: error, room }, 'presence not announced'))
-      .finally(() => {
-        this.running.delete(room);
-        if (this.closing) {
-          this.release(room, entry);
-          return;
-        }
-        entry.timer = setTimeout(() => this.release(room, entry), PRESENCE_INTERVAL_MS);
-        // Nothing to wait for at exit: close() sends what is due through settled().
-        entry.timer.unref();
-      });
-    this.running.set(room, run);
+    throttle.ask();
   }
 
-  /** The room's interval is over: the list is sent again if it changed meanwhile. */
-  private release(room: string, entry: Recent): void {
-    this.recent.delete(room);
-    if (entry.changed) this.announce(room);
+  private async send(room: string): Promise<void> {
+    try {
+      const online = await this.online(room);
+      this.io.to(roomChannel(room)).emit('presence', { room, online });
+    } catch (error) {
+      this.logger.warn({ err: error, room }, 'presence not announced');
+    }
   }
 
   /**
@@ -83,12 +62,7 @@ export class Presence {
    */
   async settled(): Promise<void> {
     this.closing = true;
-    // Rooms whose list is still being computed are released when it is done; the others now.
-    for (const [room, entry] of this.recent) {
-      if (entry.timer === undefined) continue;
-      clearTimeout(entry.timer);
-      this.release(room, entry);
-    }
-    while (this.running.size > 0) await Promise.all(this.running.values());
+    // A room leaves `recent` once its last run is done; a list asked for meanwhile gets a room of its own again.
+    while (this.recent.size > 0) await Promise.all([...this.recent.values()].map((throttle) => throttle.close()));
   }
 }

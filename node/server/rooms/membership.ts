@@ -1,6 +1,7 @@
 import type { ConversationKind, RoomSummary, RoomUpdate } from '../../shared/protocol';
-import type { MembershipChange } from './service';
 import type { Presence } from '../realtime/presence';
+import type { PublicMemberCounts } from './member-counts';
+import type { MembershipChange } from './service';
 import { roomChannel, userChannel, type ChatServer } from '../realtime/types';
 
 /**
@@ -13,6 +14,7 @@ export class MembershipFanout {
   constructor(
     private readonly io: ChatServer,
     private readonly presence: Presence,
+    private readonly publicCounts: PublicMemberCounts,
   ) {}
 
   /** Every socket of these users joins the conversation. */
@@ -44,14 +46,18 @@ export class MembershipFanout {
   }
 
   /**
-   * A conversation's member count changed: everyone hears it for a public room, only its members otherwise. A DM's
-   * update carries its members, by whose names clients title it.
+   * A conversation's member count changed. Everyone hears it for a public room; only its members otherwise, at once. A DM's update carries its members, by whose names
+   * clients title it.
    */
   updated(kind: ConversationKind, room: RoomUpdate): void {
     const { name, memberCount, members } = room;
-    const update: RoomUpdate = members ? { name, memberCount, members } : { name, memberCount };
-    if (kind === 'public') this.io.emit('room:updated', update);
-    else this.io.to(roomChannel(name)).emit('room:updated', update);
+    if (kind === 'public') this.publicCountChanged(name);
+    else this.io.to(roomChannel(name)).emit('room:updated', members ? { name, memberCount, members } : { name, memberCount });
+  }
+
+  /** A public room's member count changed: everyone hears it, within a second, with the other public rooms'. */
+  publicCountChanged(name: string): void {
+    this.publicCounts.changedIn(name);
   }
 
   /** A room was created: its creator's sockets join it, and its member count is news to its audience. */

@@ -1,4 +1,4 @@
-import { LIMITS, type ConversationKind, type ReadState, type RoomSummary } from '../../shared/protocol';
+import { LIMITS, type ConversationKind, type ReadState, type RoomSummary, type RoomUpdate } from '../../shared/protocol';
 import type { Queryable } from '../db';
 import type { ProfileRow } from '../users';
 
@@ -176,6 +176,16 @@ export class RoomRepository {
   async memberCount(roomId: number): Promise<number> {
     const { rows } = await this.db.query<{ count: string }>('SELECT count(*) AS count FROM room_members WHERE room_id = $1', [roomId]);
     return Number(rows[0]?.count ?? 0);
+  }
+
+  /** The member counts of these rooms, as they are now; public rooms only, since everyone hears them. */
+  async publicMemberCounts(names: string[]): Promise<RoomUpdate[]> {
+    const { rows } = await this.db.query<{ name: string; count: string }>(
+      `SELECT r.name, (SELECT count(*) FROM room_members m WHERE m.room_id = r.id) AS count
+         FROM rooms r WHERE r.name = ANY($1) AND r.kind = 'public' ORDER BY r.name`,
+      [names],
+    );
+    return rows.map((row) => ({ name: row.name, memberCount: Number(row.count) }));
   }
 
   /**

@@ -114,16 +114,19 @@ export class RoomService {
     return this.profilesOf((await this.rooms.membersOf([room.id])).get(room.id) ?? []);
   }
 
+  /** Public rooms' member counts as they are now, for everyone to hear (membership.ts). */
+  publicMemberCounts(names: string[]): Promise<RoomUpdate[]> {
+    return this.rooms.publicMemberCounts(names);
+  }
+
   /**
-   * Makes the user a member of the default room; answers every room they are in and, when this connect is what
-   * made them a member (a new user), the default room's new member count for the others to hear.
+   * Makes the user a member of the default room; answers every room they are in and whether this connect is what made
+   * them a member (a new user), which changes the default room's member count for everyone.
    */
-  async roomsOnConnect(userId: number): Promise<{ names: string[]; defaultRoomUpdate?: RoomUpdate }> {
+  async roomsOnConnect(userId: number): Promise<{ names: string[]; joinedDefaultRoom: boolean }> {
     const general = await this.rooms.ensure(DEFAULT_ROOM);
-    const added = await this.rooms.addMember(general.id, userId);
-    const names = await this.rooms.namesOfMember(userId);
-    if (!added) return { names };
-    return { names, defaultRoomUpdate: { name: general.name, memberCount: await this.rooms.memberCount(general.id) } };
+    const joinedDefaultRoom = await this.rooms.addMember(general.id, userId);
+    return { names: await this.rooms.namesOfMember(userId), joinedDefaultRoom };
   }
 
   /**

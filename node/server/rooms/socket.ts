@@ -2,7 +2,7 @@
  * The conversations' socket events: list, create, join, leave, invite, remove, members, read, starting a DM, typing; and
  * the rooms a socket joins when it connects.
  */
-import type { RoomJoined, RoomSummary } from '../../shared/protocol';
+import { DEFAULT_ROOM, type RoomJoined, type RoomSummary } from '../../shared/protocol';
 import type { Logger } from '../logger';
 import { onAcked } from '../realtime/acked';
 import type { Presence } from '../realtime/presence';
@@ -23,10 +23,10 @@ export interface RoomSocketDeps {
 
 /** In the handshake: the socket joins every room of its user, and a new user becomes a member of the default room. */
 export async function joinRoomsOnConnect(socket: ChatServerSocket, { rooms, membership }: Pick<RoomSocketDeps, 'rooms' | 'membership'>): Promise<void> {
-  const { names, defaultRoomUpdate } = await rooms.roomsOnConnect(socket.data.user.id);
+  const { names, joinedDefaultRoom } = await rooms.roomsOnConnect(socket.data.user.id);
   await socket.join(names.map(roomChannel));
   // A new user just became a member of the default room: everyone's member count for it changed.
-  if (defaultRoomUpdate) membership.updated('public', defaultRoomUpdate);
+  if (joinedDefaultRoom) membership.publicCountChanged(DEFAULT_ROOM);
 }
 
 export function registerRoomHandlers(socket: ChatServerSocket, { logger, rooms, reading, presence, membership }: RoomSocketDeps): void {

@@ -1,0 +1,67 @@
+/**
+ * Runs a task when asked, at most once an interval: a lone ask runs it at once; asks made while it runs or in the
+ * interval after it make one more run when that interval is over. The task reads what it sends when it runs, so the
+ * last run, begun after the last ask, sends what is true then: nothing older can overtake it.
+ *
+ * Presence lists and public member counts go to every socket of a room or of the server; sent at every change, a burst
+ * of n changes to n listeners would cost n² frames.
+ */
+export class Throttle {
+  private running: Promise<void> | undefined;
+  private resting: NodeJS.Timeout | undefined;
+  private askedAgain = false;
+  private closing = false;
+
+  /**
+   * `task` must not reject: it handles its own failures. `onIdle` is called when the interval after a run is over with
+   * nothing asked meanwhile, for an owner that keeps a throttle per key to drop it.
+   */
+  constructor(
+    private readonly task: () => Promise<void>,
+    private readonly intervalMs: number,
+    private readonly onIdle?: () => void,
+  ) {}
+
+  ask(): void {
+    if (this.running || this.resting) {
+      this.askedAgain = true;
+      return;
+    }
+    this.run();
+  }
+
+  /** True once close() was called: there is no later for an ask, so each one runs as soon as the current run ends. */
+  get isClosing(): boolean {
+    return this.closing;
+  }
+
+  private run(): void {
+    this.askedAgain = false;
+    this.running = this.task().finally(() => {
+      this.running = undefined;
+      if (this.closing) {
+        this.rested();
+        return;
+      }
+      this.resting = setTimeout(() => this.rested(), this.intervalMs);
+      // Nothing to wait for at exit: the owner's shutdown calls close().
+      this.resting.unref();
+    });
+  }
+
+  private rested(): void {
+    this.resting = undefined;
+    if (this.askedAgain) this.run();
+    else this.onIdle?.();
+  }
+
+  /** At shutdown: runs at once what is due, and whatever is asked from now on, and waits for the runs. */
+  async close(): Promise<void> {
+    this.closing = true;
+    if (this.resting) {
+      clearTimeout(this.resting);
+      this.rested();
+    }
+    while (this.running) await this.running;
+  }
+}
