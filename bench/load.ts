@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Ack, ChatMessage, RoomJoined } from '../node/shared/protocol';
 import type { BenchOptions } from './options';
 import { CLOCK_TICKS_PER_SECOND, readMachineBusyTicks, type ProcessSampler } from './proc';
+import { internalsBetween, scrapeMetrics, type ServerInternals } from './server-metrics';
 import { cpuShare, perSecond, summarize, type Summary } from './stats';
 import { WireSocket } from './wire';
 
@@ -21,6 +22,8 @@ export interface LoadTarget {
   signal?: AbortSignal;
   /** The rooms are there from an earlier load on this server (a sweep's later steps): every client joins. */
   roomsExist?: boolean;
+  /** The server serves /metrics (the chat): read at the window's start and end for `internals`. */
+  servesMetrics?: boolean;
 }
 
 export interface LoadResult {
@@ -59,6 +62,8 @@ export interface LoadResult {
   driverLoopDelayP99Ms: number;
   /** This driver's CPU during the window, in cores: it shares the machine's cores with the server. */
   driverCpu: number;
+  /** Where the server's time went during the window, from its /metrics; null for a server without them. */
+  internals: ServerInternals | null;
   /** The whole machine's busy CPU during the window, in cores (server, driver, PostgreSQL, Redis, kernel); null if unreadable. */
   machineCpu: number | null;
 }
@@ -290,6 +295,7 @@ export async function driveLoad(target: LoadTarget, options: BenchOptions): Prom
     let driverCpuMicros: NodeJS.CpuUsage;
     let machineBefore: number | null;
     let machineAfter: number | null;
+    let internals: ServerInternals | null = null;
     const loopDelay = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS });
     try {
       // Warm-up: the same load, not measured (JIT compilation, first queries, connection pools filling).
@@ -299,10 +305,12 @@ export async function driveLoad(target: LoadTarget, options: BenchOptions): Prom
       cpuBefore = target.sampler.cpuTicks();
       const driverCpuBefore = process.cpuUsage();
       machineBefore = readMachineBusyTicks();
+      const metricsBefore = target.servesMetrics ? await scrapeMetrics(target.url) : null;
       const windowStart = tally.startWindow();
       await sleep(options.durationSeconds * 1000, undefined, { signal: target.signal });
       tally.endWindow();
       windowMs = performance.now() - windowStart;
+      if (metricsBefore !== null) internals = internalsBetween(metricsBefore, await scrapeMetrics(target.url), windowMs);
       cpuAfter = target.sampler.cpuTicks();
       driverCpuMicros = process.cpuUsage(driverCpuBefore);
       machineAfter = readMachineBusyTicks();
@@ -327,6 +335,7 @@ export async function driveLoad(target: LoadTarget, options: BenchOptions): Prom
       // The histogram holds whole sampling intervals: the delay is what exceeds the interval.
       driverLoopDelayP99Ms: Math.max(0, loopDelay.percentile(99) / 1e6 - LOOP_DELAY_RESOLUTION_MS),
       driverCpu: (driverCpuMicros.user + driverCpuMicros.system) / 1000 / windowMs,
+      internals,
       machineCpu: machineBefore === null || machineAfter === null ? null : cpuShare(machineBefore, machineAfter, CLOCK_TICKS_PER_SECOND, windowMs),
     };
   } finally {

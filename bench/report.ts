@@ -52,6 +52,17 @@ function timelineLine(name: string, result: LoadResult): string {
   return `${name}: latency p99 (ms) by second sent: ${result.latencyP99BySecond.map((p99) => (p99 === null ? '-' : p99.toFixed(0))).join(' ')}`;
 }
 
+/** Where the chat's time went (server-metrics.ts): its writer, its answer inside the server, its event loop. */
+function internalsLine(name: string, result: LoadResult): string[] {
+  const figures = result.internals;
+  if (!figures) return [];
+  return [
+    `${name} inside (its /metrics over the window): ${figures.batchesPerSecond.toFixed(0)} batches/s of ${format(figures.meanBatchSize, 1)} messages, ` +
+      `each written in ${format(figures.meanBatchMs, 1)} ms (the writer busy ${(figures.writerBusy * 100).toFixed(0)} % of the time), ` +
+      `a send answered ${format(figures.meanAckInServerMs, 1)} ms after its handler began on average, event-loop delay p99 ${format(figures.loopDelayP99Ms, 1)} ms`,
+  ];
+}
+
 function errorsLine(name: string, result: LoadResult): string {
   const errors = Object.entries(result.ackErrors).map(([message, count]) => `${count}x "${message}"`);
   return `${name}: ${result.acked}/${result.sent} acked, ack errors: ${errors.length ? errors.join(', ') : 'none'}, ack timeouts: ${result.ackTimeouts}, disconnects: ${result.disconnects}, driver event-loop delay p99 ${result.driverLoopDelayP99Ms.toFixed(1)} ms, driver CPU ${result.driverCpu.toFixed(2)} cores`;
@@ -108,6 +119,7 @@ export function formatReport(options: BenchOptions, ours: LoadResult, bare: Load
     '',
     errorsLine('chat', ours),
     errorsLine('bare', bare),
+    ...internalsLine('chat', ours),
     timelineLine('chat', ours),
     timelineLine('bare', bare),
     ...targetsLines(ours, bare),

@@ -97,7 +97,7 @@ async function withChatServer<T>(options: BenchOptions, highestRate: number, con
       server,
       (sampler, rate, step) => {
         progress(`chat: ${options.clients} clients in ${options.rooms} rooms, ${rate} message(s)/s each for ${options.durationSeconds} s`);
-        return driveLoad({ url, cookies, sampler, signal, roomsExist: step > 0 }, { ...options, rate });
+        return driveLoad({ url, cookies, sampler, signal, roomsExist: step > 0, servesMetrics: true }, { ...options, rate });
       },
       use,
     );

@@ -72,6 +72,15 @@ it('prints both servers side by side with the ratio', () => {
   expect(report).toMatch(/driver event-loop delay p99 [\d.]+ ms, driver CPU [\d.]+ cores\n/);
 });
 
+it("prints where the chat's time went when its /metrics were read, and nothing of the kind for bare", () => {
+  expect(result.internals).toBeNull();
+  expect(formatReport(options, result, result, 'without a memory limit')).not.toContain('inside');
+  const internals = { batchesPerSecond: 212, meanBatchSize: 23.04, meanBatchMs: 3.14, writerBusy: 0.66, meanAckInServerMs: 12.5, loopDelayP99Ms: null };
+  expect(formatReport(options, { ...result, internals }, result, 'without a memory limit')).toContain(
+    'chat inside (its /metrics over the window): 212 batches/s of 23.0 messages, each written in 3.1 ms (the writer busy 66 % of the time), a send answered 12.5 ms after its handler began on average, event-loop delay p99 - ms\n',
+  );
+});
+
 it('gives the server CPU for each acknowledged message, and none where nothing was acknowledged', () => {
   // Half a core for 1,000 sends a second over 2 s: 500 acknowledged a second cost 1,000 µs each, 1,000 cost 500 µs.
   const halfAcked = { ...result, serverCpu: 0.5, windowMs: 2000, sent: 2000, acked: 1000 };

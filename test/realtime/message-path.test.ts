@@ -2,6 +2,7 @@
  * The hot path of a message over the real server: no read of PostgreSQL per message. The socket knows its user's
  * rooms and profile; the room id is remembered; only the batch INSERT reaches the database.
  */
+import { sampleOf } from '../../bench/server-metrics';
 import type { ChatMessage } from '../../node/shared/protocol';
 import { register, type LoggedIn } from '../support/client';
 import { PNG_1PX } from '../support/images';
@@ -91,10 +92,10 @@ test("a message carries its sender's profile as it is now, without reading it pe
 
 /** The value of one sample line of /metrics; a labelled series not seen yet counts 0. */
 function sample(text: string, name: string): number {
-  const line = text.split('\n').find((candidate) => candidate.startsWith(`${name} `));
-  if (!line && name.includes('{')) return 0;
-  if (!line) throw new Error(`no ${name} in /metrics`);
-  return Number(line.slice(name.length + 1));
+  const value = sampleOf(text, name);
+  if (value === undefined && name.includes('{')) return 0;
+  if (value === undefined) throw new Error(`no ${name} in /metrics`);
+  return value;
 }
 
 test('/metrics counts stored messages, batches and answers, and shows the queue, the pool and the sockets', async () => {
@@ -106,6 +107,8 @@ test('/metrics counts stored messages, batches and answers, and shows the queue,
   const after = await scrape();
   expect(sample(after, 'chat_messages_stored_total') - sample(before, 'chat_messages_stored_total')).toBe(3);
   expect(sample(after, 'chat_message_batch_size_count') - sample(before, 'chat_message_batch_size_count')).toBe(3);
+  expect(sample(after, 'chat_message_batch_seconds_count') - sample(before, 'chat_message_batch_seconds_count')).toBe(3);
+  expect(sample(after, 'chat_message_batch_seconds_sum')).toBeGreaterThan(sample(before, 'chat_message_batch_seconds_sum'));
   const answered = (text: string, result: string) => sample(text, `chat_message_ack_seconds_count{result="${result}"}`);
   expect(answered(after, 'stored') - answered(before, 'stored')).toBe(3);
   expect(answered(after, 'not_found') - answered(before, 'not_found')).toBe(1);

@@ -1,5 +1,5 @@
 /**
- * /metrics in Prometheus text format (prom-client): the message path (stored, batch sizes, queue depth, ack latency,
+ * /metrics in Prometheus text format (prom-client): the message path (stored, batch sizes and times, queue depth, ack latency,
  * busy refusals), PostgreSQL pool clients waiting, connected sockets, and Node's own process metrics (RSS, event loop
  * lag, GC). One registry per server, so that several servers in one test process do not share counters. Served on
  * Node's port only: the nginx sidecar does not pass /metrics on, and Prometheus scrapes the pod (chart annotations).
@@ -21,6 +21,12 @@ export class Metrics {
     name: 'chat_message_batch_size',
     help: 'Messages per batch INSERT.',
     buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500],
+    registers: [this.registry],
+  });
+  private readonly batchSeconds = new Histogram({
+    name: 'chat_message_batch_seconds',
+    help: "From a batch's INSERT sent to its commit answered.",
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [this.registry],
   });
   private readonly busy = new Counter({ name: 'chat_message_busy_total', help: 'Sends refused with busy: the write queue was full.', registers: [this.registry] });
@@ -52,8 +58,9 @@ export class Metrics {
     gauge('chat_connected_sockets', 'socket.io connections to this process.', sources.connectedSockets);
   }
 
-  batchWritten(size: number, created: number): void {
+  batchWritten(size: number, created: number, seconds: number): void {
     this.batchSizes.observe(size);
+    this.batchSeconds.observe(seconds);
     this.stored.inc(created);
   }
 
