@@ -58,7 +58,7 @@ function internalsLine(name: string, result: LoadResult): string[] {
   if (!figures) return [];
   return [
     `${name} inside (its /metrics over the window): ${figures.batchesPerSecond.toFixed(0)} batches/s of ${format(figures.meanBatchSize, 1)} messages, ` +
-      `each written in ${format(figures.meanBatchMs, 1)} ms (the writer busy ${(figures.writerBusy * 100).toFixed(0)} % of the time), ` +
+      `each written in ${format(figures.meanBatchMs, 1)} ms (batches being written ${(figures.writingShare * 100).toFixed(0)} % of the time, lanes added up), ` +
       `a send answered ${format(figures.meanAckInServerMs, 1)} ms after its handler began on average, event-loop delay p99 ${format(figures.loopDelayP99Ms, 1)} ms`,
   ];
 }

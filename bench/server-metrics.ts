@@ -16,8 +16,11 @@ export interface ServerInternals {
   meanBatchSize: number | null;
   /** From a batch's INSERT sent to its commit, on average (ms). */
   meanBatchMs: number | null;
-  /** The share of the window a batch was being written: near 1, the writer is the bottleneck. */
-  writerBusy: number;
+  /**
+   * The time batches were being written over the window's, lanes added up (MESSAGE_WRITERS): near the number of
+   * lanes, the writer sets the pace.
+   */
+  writingShare: number;
   /** From a stored send's arrival in its handler to its answer, on average (ms): the queue and the batch. */
   meanAckInServerMs: number | null;
   /** How late the server's event loop ran, p99 over the window (ms), past prom-client's 10 ms sampling interval. */
@@ -39,7 +42,7 @@ export function internalsBetween(before: string, after: string, windowMs: number
     batchesPerSecond: (batches * 1000) / windowMs,
     meanBatchSize: mean(delta('chat_message_batch_size_sum'), batches),
     meanBatchMs: mean(batchSeconds * 1000, batches),
-    writerBusy: (batchSeconds * 1000) / windowMs,
+    writingShare: (batchSeconds * 1000) / windowMs,
     meanAckInServerMs: mean(ackSeconds * 1000, delta('chat_message_ack_seconds_count{result="stored"}')),
     loopDelayP99Ms: loopP99 === undefined ? null : Math.max(0, loopP99 * 1000 - LOOP_SAMPLING_MS),
   };

@@ -75,9 +75,9 @@ it('prints both servers side by side with the ratio', () => {
 it("prints where the chat's time went when its /metrics were read, and nothing of the kind for bare", () => {
   expect(result.internals).toBeNull();
   expect(formatReport(options, result, result, 'without a memory limit')).not.toContain('inside');
-  const internals = { batchesPerSecond: 212, meanBatchSize: 23.04, meanBatchMs: 3.14, writerBusy: 0.66, meanAckInServerMs: 12.5, loopDelayP99Ms: null };
+  const internals = { batchesPerSecond: 212, meanBatchSize: 23.04, meanBatchMs: 3.14, writingShare: 0.66, meanAckInServerMs: 12.5, loopDelayP99Ms: null };
   expect(formatReport(options, { ...result, internals }, result, 'without a memory limit')).toContain(
-    'chat inside (its /metrics over the window): 212 batches/s of 23.0 messages, each written in 3.1 ms (the writer busy 66 % of the time), a send answered 12.5 ms after its handler began on average, event-loop delay p99 - ms\n',
+    'chat inside (its /metrics over the window): 212 batches/s of 23.0 messages, each written in 3.1 ms (batches being written 66 % of the time, lanes added up), a send answered 12.5 ms after its handler began on average, event-loop delay p99 - ms\n',
   );
 });
 

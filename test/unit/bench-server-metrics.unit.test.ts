@@ -35,7 +35,7 @@ it("gives the window's batches, their size and time, the answer inside the serve
   expect(internals.batchesPerSecond).toBe(50);
   expect(internals.meanBatchSize).toBe(20);
   expect(internals.meanBatchMs).toBeCloseTo(5);
-  expect(internals.writerBusy).toBeCloseTo(0.25);
+  expect(internals.writingShare).toBeCloseTo(0.25);
   // Stored sends only: the busy answers are left out.
   expect(internals.meanAckInServerMs).toBeCloseTo(10);
   // The scrape at the end holds the window only (prom-client resets it); its 10 ms sampling is taken off.
