@@ -15,7 +15,7 @@ import { createStaticRouter } from './http/static';
 import type { Logger } from './logger';
 import { createMessagesRouter, registerMessageHandlers, startBotMessageConsumer } from './messages';
 import { createRealtime } from './realtime';
-import { createRoomsRouter, joinRoomsOnConnect, MembershipFanout, PublicMemberCounts, registerRoomHandlers } from './rooms';
+import { createRoomsRouter, joinRoomsOnConnect, MemberCounts, MembershipFanout, registerRoomHandlers } from './rooms';
 import { createSearchRouter, registerSearchHandlers } from './search';
 import { createServices } from './services';
 import { createUsersRouter, registerUserHandlers } from './users';
@@ -48,8 +48,8 @@ export async function startServer(config: Config, clients: Clients, logger: Logg
   });
   const { users, profiles, rooms, messages, avatars } = services;
   // Membership changes made over REST or the socket reach every process's sockets the same way.
-  const publicCounts = new PublicMemberCounts(realtime.io, (names) => rooms.publicMemberCounts(names), logger);
-  const membership = new MembershipFanout(realtime.io, realtime.presence, publicCounts);
+  const memberCounts = new MemberCounts(realtime.io, rooms, logger);
+  const membership = new MembershipFanout(realtime.io, realtime.presence, memberCounts);
   // Not fatal: without S3 only avatar uploads fail (503), and they retry creating the bucket.
   services.avatarStorage.ensureBucket().catch((error: unknown) => logger.warn({ err: error }, 'avatar bucket not ready yet'));
 
@@ -153,7 +153,7 @@ export async function startServer(config: Config, clients: Clients, logger: Logg
     // Unacknowledged bot messages go back to the queue for another replica or the next start.
     await botMessages.stop();
     // The counts still due reach the other processes' clients through the adapter, which realtime.close() closes.
-    await publicCounts.settled();
+    await memberCounts.settled();
     await realtime.close();
     if ((await Promise.race([closed, deadline])) === 'timeout') {
       logger.warn({ open: openSockets.size }, 'shutdown timeout: closing remaining connections');

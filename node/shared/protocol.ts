@@ -292,7 +292,7 @@ export interface ServerToClientEvents {
   'message:deleted': (message: ChatMessage) => void;
   presence: (payload: { room: string; online: PublicUser[] }) => void;
   typing: (payload: { room: string; user: PublicUser }) => void;
-  /** A private room's or a DM's member count changed: to its members, at once. */
+  /** A private room's or a DM's member count changed: to its members, at most once a second a conversation. */
   'room:updated': (room: RoomUpdate) => void;
   /** Public rooms' member counts changed: to everyone, at most once a second, every room that changed meanwhile. */
   'rooms:updated': (rooms: RoomUpdate[]) => void;

@@ -2,10 +2,12 @@
  * Direct conversations and private rooms over socket.io and REST: started live on the other side, one per pair,
  * invited and removed at once; and bad input on every new event and route, which changes nothing stored.
  */
+import { MEMBER_COUNT_INTERVAL_MS } from '../../node/server/rooms';
 import type { PublicUser, RoomSummary } from '../../node/shared/protocol';
 import { register, type LoggedIn } from '../support/client';
 import type { TestServer } from '../support/server';
-import { heardUpTo, newClientId, nextEvent, request, requestData, restAnswer, serverWithThreePeople } from './helpers';
+import { waitFor } from '../support/wait';
+import { heardUpTo, newClientId, nextEvent, recordEvents, request, requestData, restAnswer, serverWithThreePeople } from './helpers';
 
 const stage = serverWithThreePeople();
 let server: TestServer;
@@ -71,6 +73,27 @@ test('a group DM started over REST reaches every member live; a member may leave
   // The others retitle it by who is left; the leaver's other tab drops it.
   expect(ids((await left).members)).toEqual(ids([ann.user, ben.user]));
   expect(await droppedInOtherTab).toEqual({ name: started.body.name });
+});
+
+test('members leaving a group DM at once: the others hear its count and members as they end, not once a leave', async () => {
+  const leavers = await Promise.all(Array.from({ length: 4 }, () => register(server.url)));
+  const a = await connect(ann);
+  const started = await ann.session.request<RoomSummary>('POST', '/api/dms', { json: { userIds: [ben.user.id, cat.user.id, ...leavers.map((who) => who.user.id)] } });
+  expect(started.body.memberCount).toBe(7);
+  const name = started.body.name;
+  const sockets = await Promise.all(leavers.map(connect));
+  const updates = recordEvents(a, 'room:updated');
+  const begun = Date.now();
+
+  await Promise.all(sockets.map((socket) => requestData(socket, 'room:leave', { name })));
+  const burstMs = Date.now() - begun;
+  await waitFor(() => updates.at(-1)?.memberCount === 3, { timeoutMs: 5000 });
+  // Long enough for a count told out of order to arrive after the newest.
+  await new Promise((resolve) => setTimeout(resolve, MEMBER_COUNT_INTERVAL_MS * 1.5));
+  expect(updates.at(-1)?.memberCount).toBe(3);
+  expect(ids(updates.at(-1)?.members)).toEqual(ids([ann.user, ben.user, cat.user]));
+  // Told at once, then what changed since once the conversation's second is over: not four times.
+  expect(updates.length).toBeLessThanOrEqual(Math.ceil(burstMs / MEMBER_COUNT_INTERVAL_MS) + 1);
 });
 
 test("the owner invites into a private room and removes again: the removed member's sockets leave at once", async () => {

@@ -1,4 +1,4 @@
-import { Throttle } from '../../node/server/realtime/throttle';
+import { KeyedThrottles, Throttle } from '../../node/server/realtime/throttle';
 
 const INTERVAL_MS = 1000;
 
@@ -69,5 +69,54 @@ describe('Throttle', () => {
     await jest.advanceTimersByTimeAsync(0);
     throttle.ask();
     expect(runs).toHaveLength(4);
+  });
+});
+
+describe('KeyedThrottles', () => {
+  /** Keyed throttles whose runs are recorded by key, each run ending when the test ends it. */
+  function recordedKeys() {
+    const runs: { key: string; endRun: () => void }[] = [];
+    const throttles = new KeyedThrottles((key) => new Promise<void>((resolve) => runs.push({ key, endRun: resolve })), INTERVAL_MS);
+    const endAll = () => runs.forEach((run) => run.endRun());
+    return { throttles, runs, endAll, keys: () => runs.map((run) => run.key) };
+  }
+
+  it('throttles each key on its own', async () => {
+    const { throttles, endAll, keys } = recordedKeys();
+    throttles.ask('a');
+    throttles.ask('b');
+    throttles.ask('a');
+    expect(keys()).toEqual(['a', 'b']);
+    endAll();
+    await jest.advanceTimersByTimeAsync(INTERVAL_MS);
+    // a was asked again while it ran; b was not.
+    expect(keys()).toEqual(['a', 'b', 'a']);
+  });
+
+  it('forgets a key once its interval is over, and runs it at once when it is asked again', async () => {
+    const { throttles, endAll, keys } = recordedKeys();
+    throttles.ask('a');
+    endAll();
+    await jest.advanceTimersByTimeAsync(INTERVAL_MS);
+    throttles.ask('a');
+    expect(keys()).toEqual(['a', 'a']);
+  });
+
+  it('at close runs every key due at once, a key first asked while closing too, and waits for them', async () => {
+    const { throttles, runs, endAll, keys } = recordedKeys();
+    throttles.ask('a');
+    throttles.ask('b');
+    endAll();
+    await jest.advanceTimersByTimeAsync(0);
+    throttles.ask('a');
+    let closed = false;
+    const closing = throttles.close().then(() => (closed = true));
+    throttles.ask('c');
+    expect(keys()).toEqual(['a', 'b', 'a', 'c']);
+    await jest.advanceTimersByTimeAsync(0);
+    expect(closed).toBe(false);
+    runs.forEach((run) => run.endRun());
+    await closing;
+    expect(closed).toBe(true);
   });
 });

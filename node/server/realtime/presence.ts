@@ -1,6 +1,6 @@
 import type { PublicUser } from '../../shared/protocol';
 import type { Logger } from '../logger';
-import { Throttle } from './throttle';
+import { KeyedThrottles } from './throttle';
 import { roomChannel, type ChatServer } from './types';
 
 /**
@@ -17,9 +17,7 @@ export const PRESENCE_INTERVAL_MS = 1000;
  */
 export class Presence {
   /** The rooms whose list was sent less than PRESENCE_INTERVAL_MS ago, or is being computed. */
-  private readonly recent = new Map<string, Throttle>();
-  /** Once the process is closing, every change is sent at once: there is no later for it. */
-  private closing = false;
+  private readonly recent = new KeyedThrottles((room) => this.send(room), PRESENCE_INTERVAL_MS);
 
   constructor(
     private readonly io: ChatServer,
@@ -38,13 +36,7 @@ export class Presence {
    * time is over, with every change made meanwhile in it.
    */
   announce(room: string): void {
-    let throttle = this.recent.get(room);
-    if (!throttle) {
-      throttle = new Throttle(() => this.send(room), PRESENCE_INTERVAL_MS, () => this.recent.delete(room));
-      this.recent.set(room, throttle);
-      if (this.closing) void throttle.close();
-    }
-    throttle.ask();
+    this.recent.ask(room);
   }
 
   private async send(room: string): Promise<void> {
@@ -60,9 +52,7 @@ export class Presence {
    * At shutdown: sends every list still due at once (the other processes' clients must see this one's users go), and
    * waits for them.
    */
-  async settled(): Promise<void> {
-    this.closing = true;
-    // A room leaves `recent` once its last run is done; a list asked for meanwhile gets a room of its own again.
-    while (this.recent.size > 0) await Promise.all([...this.recent.values()].map((throttle) => throttle.close()));
+  settled(): Promise<void> {
+    return this.recent.close();
   }
 }

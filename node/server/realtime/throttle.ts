@@ -65,3 +65,40 @@ export class Throttle {
     while (this.running) await this.running;
   }
 }
+
+/**
+ * A Throttle per key (a room), made when a key is first asked for and dropped once its interval is over with nothing
+ * asked: idle keys cost nothing.
+ */
+export class KeyedThrottles {
+  private readonly throttles = new Map<string, Throttle>();
+  private closing = false;
+
+  /** `task` must not reject, as Throttle's. */
+  constructor(
+    private readonly task: (key: string) => Promise<void>,
+    private readonly intervalMs: number,
+  ) {}
+
+  ask(key: string): void {
+    let throttle = this.throttles.get(key);
+    if (!throttle) {
+      throttle = new Throttle(() => this.task(key), this.intervalMs, () => this.throttles.delete(key));
+      this.throttles.set(key, throttle);
+      if (this.closing) void throttle.close();
+    }
+    throttle.ask();
+  }
+
+  /** True once close() was called. */
+  get isClosing(): boolean {
+    return this.closing;
+  }
+
+  /** At shutdown: runs what is due for every key at once, and whatever is asked from now on, and waits for the runs. */
+  async close(): Promise<void> {
+    this.closing = true;
+    // A key leaves the map once its last run is done; one asked for meanwhile gets a throttle of its own again.
+    while (this.throttles.size > 0) await Promise.all([...this.throttles.values()].map((throttle) => throttle.close()));
+  }
+}

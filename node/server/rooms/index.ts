@@ -1,5 +1,5 @@
 /** The rooms module's public face, for the composition root and the features that work within rooms. */
-export { MEMBER_COUNT_INTERVAL_MS, PublicMemberCounts } from './member-counts';
+export { MEMBER_COUNT_INTERVAL_MS, MemberCounts } from './member-counts';
 export { MembershipFanout } from './membership';
 export { ReadingService, type ReadAnnouncer } from './reading';
 export { RoomRepository, type RoomRecord } from './repository';

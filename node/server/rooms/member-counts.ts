@@ -1,52 +1,77 @@
-import type { RoomUpdate } from '../../shared/protocol';
+import type { ConversationKind, RoomUpdate } from '../../shared/protocol';
 import type { Logger } from '../logger';
-import { Throttle } from '../realtime/throttle';
-import type { ChatServer } from '../realtime/types';
+import { KeyedThrottles, Throttle } from '../realtime/throttle';
+import { roomChannel, type ChatServer } from '../realtime/types';
 
 /**
- * Public rooms' member counts are told to everyone at most once in this time, all the rooms that changed in one
- * rooms:updated. Everyone hears them, so telling each join to everyone made the issue's 1,000 joins a million frames.
+ * A conversation's member count is told at most once in this time: for public rooms, all the rooms that changed in
+ * one rooms:updated to everyone; for a private room or a DM, its own room:updated to its members. Everyone hears public
+ * counts, so telling each join to everyone made the benchmark's 1,000 joins a million frames.
  */
 export const MEMBER_COUNT_INTERVAL_MS = 1000;
 
+/** Where the counts are read, when they are sent. */
+export interface MemberCountSource {
+  /** These public rooms' counts; a room that is gone is left out. */
+  publicMemberCounts(names: string[]): Promise<RoomUpdate[]>;
+  /** A private room's or a DM's count (a DM's with its members, by whom clients title it); undefined once it is gone. */
+  conversationUpdate(name: string): Promise<RoomUpdate | undefined>;
+}
+
 /**
- * Tells every client the new member counts of the public rooms whose membership changed, as this process saw them
- * change. Each count is read when it is sent, after the changes that asked for it: counts computed at each change
- * could arrive out of order (two joins on two pool connections) and leave a client on an older count.
+ * Tells clients the member counts of the conversations whose membership changed, as this process saw them change.
+ * Each count is read when it is sent, after the changes that asked for it: counts computed with each change could
+ * arrive out of order (two joins on two pool connections) and leave a client on an older count. A count that could
+ * not be read (PostgreSQL down) is tried again an interval later.
  */
-export class PublicMemberCounts {
-  private readonly changed = new Set<string>();
-  private readonly throttle = new Throttle(() => this.send(), MEMBER_COUNT_INTERVAL_MS);
+export class MemberCounts {
+  private readonly publicChanged = new Set<string>();
+  private readonly publicRooms = new Throttle(() => this.sendPublic(), MEMBER_COUNT_INTERVAL_MS);
+  private readonly conversations = new KeyedThrottles((name) => this.sendConversation(name), MEMBER_COUNT_INTERVAL_MS);
 
   constructor(
     private readonly io: ChatServer,
-    private readonly read: (names: string[]) => Promise<RoomUpdate[]>,
+    private readonly source: MemberCountSource,
     private readonly logger: Logger,
   ) {}
 
-  /** The room's membership changed (committed): its count is due. */
-  changedIn(name: string): void {
-    this.changed.add(name);
-    this.throttle.ask();
+  /** The conversation's membership changed (committed): its count is due. */
+  changedIn(kind: ConversationKind, name: string): void {
+    if (kind !== 'public') {
+      this.conversations.ask(name);
+      return;
+    }
+    this.publicChanged.add(name);
+    this.publicRooms.ask();
   }
 
-  private async send(): Promise<void> {
-    const names = [...this.changed];
-    this.changed.clear();
+  private async sendPublic(): Promise<void> {
+    const names = [...this.publicChanged];
+    this.publicChanged.clear();
     try {
-      const rooms = await this.read(names);
+      const rooms = await this.source.publicMemberCounts(names);
       if (rooms.length > 0) this.io.emit('rooms:updated', rooms);
     } catch (error) {
       this.logger.warn({ err: error, rooms: names.length }, 'member counts not told');
-      // Told once the database answers again; at shutdown there is no later for it.
-      if (this.throttle.isClosing) return;
-      for (const name of names) this.changed.add(name);
-      this.throttle.ask();
+      // At shutdown there is no later for them.
+      if (this.publicRooms.isClosing) return;
+      for (const name of names) this.publicChanged.add(name);
+      this.publicRooms.ask();
+    }
+  }
+
+  private async sendConversation(name: string): Promise<void> {
+    try {
+      const update = await this.source.conversationUpdate(name);
+      if (update) this.io.to(roomChannel(name)).emit('room:updated', update);
+    } catch (error) {
+      this.logger.warn({ err: error, room: name }, 'member count not told');
+      if (!this.conversations.isClosing) this.conversations.ask(name);
     }
   }
 
   /** At shutdown: the counts still due are told at once, before the adapter that carries them to the others closes. */
-  settled(): Promise<void> {
-    return this.throttle.close();
+  async settled(): Promise<void> {
+    await Promise.all([this.publicRooms.close(), this.conversations.close()]);
   }
 }

@@ -1,6 +1,6 @@
-import type { ConversationKind, RoomSummary, RoomUpdate } from '../../shared/protocol';
+import type { ConversationKind, RoomSummary } from '../../shared/protocol';
 import type { Presence } from '../realtime/presence';
-import type { PublicMemberCounts } from './member-counts';
+import type { MemberCounts } from './member-counts';
 import type { MembershipChange } from './service';
 import { roomChannel, userChannel, type ChatServer } from '../realtime/types';
 
@@ -14,7 +14,7 @@ export class MembershipFanout {
   constructor(
     private readonly io: ChatServer,
     private readonly presence: Presence,
-    private readonly publicCounts: PublicMemberCounts,
+    private readonly counts: MemberCounts,
   ) {}
 
   /** Every socket of these users joins the conversation. */
@@ -46,23 +46,16 @@ export class MembershipFanout {
   }
 
   /**
-   * A conversation's member count changed. Everyone hears it for a public room; only its members otherwise, at once. A DM's update carries its members, by whose names
-   * clients title it.
+   * A conversation's member count changed: everyone hears it for a public room, its members otherwise, at most once a
+   * second each, as it is then (member-counts.ts).
    */
-  updated(kind: ConversationKind, room: RoomUpdate): void {
-    const { name, memberCount, members } = room;
-    if (kind === 'public') this.publicCountChanged(name);
-    else this.io.to(roomChannel(name)).emit('room:updated', members ? { name, memberCount, members } : { name, memberCount });
-  }
-
-  /** A public room's member count changed: everyone hears it, within a second, with the other public rooms'. */
-  publicCountChanged(name: string): void {
-    this.publicCounts.changedIn(name);
+  updated(kind: ConversationKind, name: string): void {
+    this.counts.changedIn(kind, name);
   }
 
   /** A room was created: its creator's sockets join it, and its member count is news to its audience. */
   created(creatorId: number, room: RoomSummary): void {
-    this.updated(room.kind, room);
+    this.updated(room.kind, room.name);
     this.join([creatorId], room.name);
   }
 
@@ -73,21 +66,21 @@ export class MembershipFanout {
   left(userId: number, { room, changed }: MembershipChange): void {
     if (room.kind === 'public') this.leave([userId], room.name);
     else this.removed(userId, room.name);
-    if (changed) this.updated(room.kind, room);
+    if (changed) this.updated(room.kind, room.name);
   }
 
   /** The owner invited someone into a private room. */
   invited(userId: number, { room, changed }: MembershipChange): void {
     if (!changed) return;
     this.added([userId], room);
-    this.updated(room.kind, room);
+    this.updated(room.kind, room.name);
   }
 
   /** The owner removed a member from a private room. */
   removedMember(userId: number, { room, changed }: MembershipChange): void {
     if (!changed) return;
     this.removed(userId, room.name);
-    this.updated(room.kind, room);
+    this.updated(room.kind, room.name);
   }
 
   /**

@@ -114,7 +114,16 @@ export class RoomService {
     return this.profilesOf((await this.rooms.membersOf([room.id])).get(room.id) ?? []);
   }
 
-  /** Public rooms' member counts as they are now, for everyone to hear (membership.ts). */
+  /** A private room's or a DM's member count as it is now, a DM's with its members; undefined once it is gone. */
+  async conversationUpdate(name: string): Promise<RoomUpdate | undefined> {
+    const key = await this.lookUp(name);
+    if (!key) return undefined;
+    if (key.kind !== 'direct') return { name, memberCount: await this.rooms.memberCount(key.id) };
+    const members = this.profilesOf((await this.rooms.membersOf([key.id])).get(key.id) ?? []);
+    return { name, memberCount: members.length, members };
+  }
+
+  /** Public rooms' member counts as they are now, for everyone to hear (member-counts.ts). */
   publicMemberCounts(names: string[]): Promise<RoomUpdate[]> {
     return this.rooms.publicMemberCounts(names);
   }

@@ -26,7 +26,7 @@ export async function joinRoomsOnConnect(socket: ChatServerSocket, { rooms, memb
   const { names, joinedDefaultRoom } = await rooms.roomsOnConnect(socket.data.user.id);
   await socket.join(names.map(roomChannel));
   // A new user just became a member of the default room: everyone's member count for it changed.
-  if (joinedDefaultRoom) membership.publicCountChanged(DEFAULT_ROOM);
+  if (joinedDefaultRoom) membership.updated('public', DEFAULT_ROOM);
 }
 
 export function registerRoomHandlers(socket: ChatServerSocket, { logger, rooms, reading, presence, membership }: RoomSocketDeps): void {
@@ -52,7 +52,7 @@ export function registerRoomHandlers(socket: ChatServerSocket, { logger, rooms, 
     bucket: buckets.roomChange,
     handle: async ({ name }) => {
       const { room, changed } = await rooms.join(user().id, name);
-      if (changed) membership.updated(room.kind, room);
+      if (changed) membership.updated(room.kind, room.name);
       // Every tab of this user, on any server process, follows the membership: sends trust it (messages/socket.ts).
       membership.join([user().id], room.name);
       return withOnline(room);
