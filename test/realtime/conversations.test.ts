@@ -98,8 +98,10 @@ test('members leaving a group DM at once: the others hear its count and members 
 
 test("the owner invites into a private room and removes again: the removed member's sockets leave at once", async () => {
   const [a, b, b2] = await Promise.all([connect(ann), connect(ben), connect(ben)]);
+  const counts = recordEvents(a, 'room:updated');
   await requestData(a, 'room:create', { name: 'inner-circle', private: true });
   const added = nextEvent(b2, 'conversation:added', (room) => room.name === 'inner-circle');
+  const invitedCount = nextEvent(a, 'room:updated', (room) => room.name === 'inner-circle');
   expect(await requestData(a, 'room:invite', { name: 'inner-circle', userId: ben.user.id })).toEqual({
     name: 'inner-circle',
     kind: 'private',
@@ -111,6 +113,9 @@ test("the owner invites into a private room and removes again: the removed membe
     mentionCount: 0,
   });
   await added;
+  // The owner hears the count the invitation made; the creation alone told nobody (the owner has it in the answer).
+  expect(await invitedCount).toEqual({ name: 'inner-circle', memberCount: 2 });
+  expect(counts).toEqual([{ name: 'inner-circle', memberCount: 2 }]);
   expect(ids(await requestData(b, 'room:members', { name: 'inner-circle' }))).toEqual(ids([ann.user, ben.user]));
   // Both of Ben's sockets hear it: after this, nothing more of the room is on its way to either.
   const heard = [b, b2].map((socket) => nextEvent(socket, 'message:new', (message) => message.room === 'inner-circle'));

@@ -53,9 +53,12 @@ export class MembershipFanout {
     this.counts.changedIn(kind, name);
   }
 
-  /** A room was created: its creator's sockets join it, and its member count is news to its audience. */
+  /**
+   * A room was created: its creator's sockets join it. A public one is news to everyone; a private one has nobody else
+   * to tell, and its creator learns it from the answer.
+   */
   created(creatorId: number, room: RoomSummary): void {
-    this.updated(room.kind, room.name);
+    if (room.kind === 'public') this.updated(room.kind, room.name);
     this.join([creatorId], room.name);
   }
 
