@@ -72,6 +72,32 @@ describe('Throttle', () => {
   });
 });
 
+describe('Throttle, when its task fails', () => {
+  it('runs it again once the interval is over, without being asked; at close, not again', async () => {
+    const outcomes = [false, true, false];
+    let runs = 0;
+    const throttle = new Throttle(async () => {
+      const succeeds = outcomes[runs] ?? true;
+      runs += 1;
+      if (!succeeds) throw new Error('not sent');
+    }, INTERVAL_MS);
+    throttle.ask();
+    await jest.advanceTimersByTimeAsync(INTERVAL_MS - 1);
+    expect(runs).toBe(1);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(runs).toBe(2);
+    // It succeeded: nothing more is due.
+    await jest.advanceTimersByTimeAsync(INTERVAL_MS * 3);
+    expect(runs).toBe(2);
+    throttle.ask();
+    await throttle.close();
+    // The third run failed at close: there is no later for it.
+    expect(runs).toBe(3);
+    await jest.advanceTimersByTimeAsync(INTERVAL_MS * 3);
+    expect(runs).toBe(3);
+  });
+});
+
 describe('KeyedThrottles', () => {
   /** Keyed throttles whose runs are recorded by key, each run ending when the test ends it. */
   function recordedKeys() {

@@ -1,10 +1,11 @@
 /**
  * Runs a task when asked, at most once an interval: a lone ask runs it at once; asks made while it runs or in the
  * interval after it make one more run when that interval is over. The task reads what it sends when it runs, so the
- * last run, begun after the last ask, sends what is true then: nothing older can overtake it.
+ * last run, begun after the last ask, sends what is true then: nothing older can overtake it. A run whose task
+ * rejects is due again, once the interval is over: what it was to send was not sent (at shutdown there is no later).
  *
- * Presence lists and public member counts go to every socket of a room or of the server; sent at every change, a burst
- * of n changes to n listeners would cost n² frames.
+ * Presence lists and member counts go to every socket of a room or of the server; sent at every change, a burst of n
+ * changes to n listeners would cost n² frames.
  */
 export class Throttle {
   private running: Promise<void> | undefined;
@@ -13,8 +14,8 @@ export class Throttle {
   private closing = false;
 
   /**
-   * `task` must not reject: it handles its own failures. `onIdle` is called when the interval after a run is over with
-   * nothing asked meanwhile, for an owner that keeps a throttle per key to drop it.
+   * `task` reports its own failures, and rejects when what it was to send is still due. `onIdle` is called when the
+   * interval after a run is over with nothing asked meanwhile, for an owner that keeps a throttle per key to drop it.
    */
   constructor(
     private readonly task: () => Promise<void>,
@@ -30,14 +31,13 @@ export class Throttle {
     this.run();
   }
 
-  /** True once close() was called: there is no later for an ask, so each one runs as soon as the current run ends. */
-  get isClosing(): boolean {
-    return this.closing;
-  }
-
   private run(): void {
     this.askedAgain = false;
-    this.running = this.task().finally(() => {
+    const task = this.task().catch(() => {
+      // Still due, as if asked again; at shutdown there is no later for it.
+      if (!this.closing) this.askedAgain = true;
+    });
+    this.running = task.finally(() => {
       this.running = undefined;
       if (this.closing) {
         this.rested();
@@ -74,7 +74,7 @@ export class KeyedThrottles {
   private readonly throttles = new Map<string, Throttle>();
   private closing = false;
 
-  /** `task` must not reject, as Throttle's. */
+  /** `task` rejects when what it was to send is still due, as Throttle's. */
   constructor(
     private readonly task: (key: string) => Promise<void>,
     private readonly intervalMs: number,
@@ -88,11 +88,6 @@ export class KeyedThrottles {
       if (this.closing) void throttle.close();
     }
     throttle.ask();
-  }
-
-  /** True once close() was called. */
-  get isClosing(): boolean {
-    return this.closing;
   }
 
   /** At shutdown: runs what is due for every key at once, and whatever is asked from now on, and waits for the runs. */

@@ -53,10 +53,9 @@ export class MemberCounts {
       if (rooms.length > 0) this.io.emit('rooms:updated', rooms);
     } catch (error) {
       this.logger.warn({ err: error, rooms: names.length }, 'member counts not told');
-      // At shutdown there is no later for them.
-      if (this.publicRooms.isClosing) return;
+      // Still due: the throttle runs this again once its interval is over.
       for (const name of names) this.publicChanged.add(name);
-      this.publicRooms.ask();
+      throw error;
     }
   }
 
@@ -66,7 +65,7 @@ export class MemberCounts {
       if (update) this.io.to(roomChannel(name)).emit('room:updated', update);
     } catch (error) {
       this.logger.warn({ err: error, room: name }, 'member count not told');
-      if (!this.conversations.isClosing) this.conversations.ask(name);
+      throw error;
     }
   }
 
