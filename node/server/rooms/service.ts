@@ -111,7 +111,7 @@ export class RoomService {
   /** A conversation's members, for its members only. */
   async members(userId: number, name: string): Promise<PublicUser[]> {
     const room = await this.requireMember(userId, name);
-    return this.profilesOf((await this.rooms.membersOf([room.id])).get(room.id) ?? []);
+    return this.memberProfiles(room.id);
   }
 
   /** A private room's or a DM's member count as it is now, a DM's with its members; undefined once it is gone. */
@@ -119,7 +119,7 @@ export class RoomService {
     const key = await this.lookUp(name);
     if (!key) return undefined;
     if (key.kind !== 'direct') return { name, memberCount: await this.rooms.memberCount(key.id) };
-    const members = this.profilesOf((await this.rooms.membersOf([key.id])).get(key.id) ?? []);
+    const members = await this.memberProfiles(key.id);
     return { name, memberCount: members.length, members };
   }
 
@@ -185,7 +185,12 @@ export class RoomService {
     ]);
     const summary: RoomSummary = { ...readState, kind: room.kind, memberCount, joined: true, ownerId: room.ownerId };
     if (room.kind !== 'direct') return summary;
-    return { ...summary, members: this.profilesOf((await this.rooms.membersOf([room.id])).get(room.id) ?? []) };
+    return { ...summary, members: await this.memberProfiles(room.id) };
+  }
+
+  /** One conversation's members' public profiles. */
+  private async memberProfiles(roomId: number): Promise<PublicUser[]> {
+    return this.profilesOf((await this.rooms.membersOf([roomId])).get(roomId) ?? []);
   }
 
   private profilesOf(rows: ProfileRow[]): PublicUser[] {
