@@ -39,10 +39,10 @@ const schema = z
     /** Prefix for every Redis key (sessions, rate limits, presence, socket.io adapter), so apps can share a Redis. */
     REDIS_PREFIX: z.string().default('chat:'),
     /**
-     * About how many entries the socket.io adapter's Redis stream (`<REDIS_PREFIX>socket.io`) keeps: how far a process
+     * About how many broadcasts the socket.io adapter's Redis stream (`<REDIS_PREFIX>socket.io`) keeps: how far a process
      * may fall behind, e.g. while Redis restarts, before it misses broadcasts (its clients then catch up through sync).
      */
-    REALTIME_STREAM_MAX_LENGTH: z.coerce.number({ message: 'expected a number of entries' }).int().min(1000).default(100_000),
+    REALTIME_STREAM_MAX_LENGTH: z.coerce.number({ message: 'expected a number of broadcasts' }).int().min(1000).default(100_000),
     SESSION_TTL: seconds.default(7 * 24 * 3600),
     COOKIE_SECRET: z.string().min(32, 'expected at least 32 characters').optional(),
     /** Cookies carry the Secure flag: on behind TLS. */

@@ -24,7 +24,8 @@
  * tell a repeated message by its id).
  *
  * A broadcast reaches this process's own sockets at once, not after Redis has answered its XADD (see
- * deliveringLocallyFirst).
+ * deliveringLocallyFirst), and the broadcasts of one turn of the event loop share one stream entry (see
+ * appendingOncePerTurn).
  */
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import type { RedisClientType } from 'redis';
@@ -136,9 +137,17 @@ function duplicateFor(client: RedisClientType, logger: Logger): RedisClientType 
   return withReplacedMethods(client, { connect, subscribe, xRead });
 }
 
+/** A broadcast as the cluster adapter hands it to the other processes. */
+interface BroadcastData {
+  packet: unknown;
+  opts: { rooms: string[]; except: string[]; flags: BroadcastOptions['flags'] };
+  /** Set for a broadcast that waits for its clients' acknowledgements (not used here): an answer is awaited for it. */
+  requestId?: string;
+}
+
 /** The adapter's own way to hand a message to the other processes (protected in its types), without waiting for it. */
 interface ClusterPublisher {
-  publish(message: { type: MessageType.BROADCAST; data: { packet: unknown; opts: { rooms: string[]; except: string[]; flags: BroadcastOptions['flags'] } } }): void;
+  publish(message: { type: MessageType.BROADCAST; data: BroadcastData }): void;
 }
 
 /**
@@ -155,6 +164,71 @@ function deliveringLocallyFirst(adapter: ClusterAdapter): ClusterAdapter {
     return Promise.resolve();
   };
   return adapter;
+}
+
+interface ClusterMessage {
+  uid: string;
+  nsp: string;
+  type: MessageType;
+  data?: unknown;
+}
+
+/** The adapter's own append of a message to the stream, and its handling of one read (protected in its types). */
+interface StreamPublisher {
+  uid: string;
+  nsp: { name: string };
+  doPublish(message: ClusterMessage): Promise<string>;
+  onMessage(message: ClusterMessage, offset?: string): void;
+}
+
+/**
+ * The type of a stream entry that holds a turn's broadcasts, in order (`data.broadcasts`). Not one of socket.io's
+ * MessageType values, which end at 13: a process of a version before this ignores it (see docs/architecture.md).
+ */
+const BROADCASTS = 100 as MessageType;
+
+/** The most broadcasts one stream entry holds: with the stream's MAXLEN in entries, what bounds its size in Redis. */
+const BROADCASTS_PER_ENTRY = 100;
+
+/**
+ * One stream entry for the broadcasts of a turn of the event loop, instead of one each. With an entry each, every
+ * broadcast was a command encoded by node-redis and an entry that every process read back and parsed, its own
+ * included: about a sixth of what the server allocated at 5,000 messages a second, and so of its young-generation
+ * collections (docs/benchmark.md). A turn that announces a batch of stored messages now appends one entry, or one per
+ * BROADCASTS_PER_ENTRY.
+ *
+ * The order of the stream stays the order of the calls: anything else appended (socketsJoin and socketsLeave,
+ * disconnectSockets, a broadcast awaiting acknowledgements) first appends the broadcasts before it. Returns a
+ * function that appends what is pending at once (at shutdown, before the connection closes).
+ */
+function appendingOncePerTurn(adapter: ClusterAdapter): { adapter: ClusterAdapter; appendPending: () => void } {
+  const streams = adapter as unknown as StreamPublisher;
+  const append = streams.doPublish.bind(adapter);
+  const pending: BroadcastData[] = [];
+  const appendPending = () => {
+    while (pending.length > 0) {
+      const broadcasts = pending.splice(0, BROADCASTS_PER_ENTRY);
+      // A failed append is logged by the publisher (publisherFor); nothing waits for its entry id.
+      append({ uid: streams.uid, nsp: streams.nsp.name, type: BROADCASTS, data: { broadcasts } }).catch(() => undefined);
+    }
+  };
+  streams.doPublish = (message) => {
+    const data = message.data as BroadcastData | undefined;
+    if (message.type === MessageType.BROADCAST && data?.requestId === undefined) {
+      if (pending.length === 0) setImmediate(appendPending);
+      pending.push(data as BroadcastData);
+      // The entry id is used only by connection state recovery, which this server does not enable.
+      return Promise.resolve('');
+    }
+    appendPending();
+    return append(message);
+  };
+  const handle = streams.onMessage.bind(adapter);
+  streams.onMessage = (message, offset) => {
+    if (message.type !== BROADCASTS) return handle(message, offset);
+    for (const data of (message.data as { broadcasts: BroadcastData[] }).broadcasts) handle({ ...message, type: MessageType.BROADCAST, data }, offset);
+  };
+  return { adapter, appendPending };
 }
 
 /** The adapter's handler of a stream entry, as read (protected in its types). */
@@ -180,6 +254,7 @@ function skippingOwnEntries(adapter: ClusterAdapter): ClusterAdapter {
 export function attachRedisAdapter(
   io: ChatServer,
   redis: RedisClientType,
+  /** maxLength: about how many broadcasts the stream keeps. */
   options: { streamName: string; maxLength: number; logger: Logger },
 ): AdapterConnections {
   const { logger } = options;
@@ -193,16 +268,21 @@ export function attachRedisAdapter(
   const streamsAdapter = createAdapter(publisherFor(publisher, logger, duplicates), {
     streamName: options.streamName,
     channelPrefix: options.streamName,
-    maxLen: options.maxLength,
+    // MAXLEN counts entries, each of up to BROADCASTS_PER_ENTRY broadcasts (appendingOncePerTurn).
+    maxLen: Math.ceil(options.maxLength / BROADCASTS_PER_ENTRY),
     // Every packet is JSON: no search for binary data in each one.
     onlyPlaintext: true,
   });
+  const appendsPending: (() => void)[] = [];
   // socket.io calls it with `new`: a function, not an arrow.
   io.adapter(function (nsp: unknown) {
-    return skippingOwnEntries(deliveringLocallyFirst(streamsAdapter(nsp)));
+    const { adapter, appendPending } = appendingOncePerTurn(streamsAdapter(nsp));
+    appendsPending.push(appendPending);
+    return skippingOwnEntries(deliveringLocallyFirst(adapter));
   } as unknown as Parameters<ChatServer['adapter']>[0]);
   return {
     async close(waitAtMost) {
+      for (const appendPending of appendsPending) appendPending();
       // The reader's blocking read and the subscriber have nothing to finish.
       for (const client of duplicates) client.destroy();
       await waitAtMost(publisher.close());

@@ -14,6 +14,7 @@ import { attachRedisAdapter } from './adapter';
 import { authenticateSockets, type SocketIdentity } from './authentication';
 import { closeConnections, handleConnections, type RegisterHandlers } from './lifecycle';
 import { isSameOrigin } from './origin';
+import { plainParser } from './plain-parser';
 import { Presence } from './presence';
 import { coalesceWrites } from './write-coalescing';
 import { roomChannel, sessionChannel, userChannel, type ChatServer } from './types';
@@ -56,6 +57,8 @@ export function createRealtime(httpServer: http.Server, deps: RealtimeDeps): Rea
 
   const io: ChatServer = new Server(httpServer, {
     serveClient: false,
+    // JSON only: no search for binary data in every packet sent.
+    parser: plainParser,
     // Origin is checked here rather than with CORS: a refused handshake never reaches the session or the database.
     allowRequest: (req, callback) => {
       const allowed = isSameOrigin(req.headers, config.TRUST_PROXY > 0);
