@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Server } from 'socket.io';
 import { io as connect, type Socket } from 'socket.io-client';
+import WebSocket from 'ws';
 import { coalesceWrites } from '../../node/server/realtime/write-coalescing';
 
 interface Served {
@@ -112,4 +113,22 @@ test('what is sent in the turn a connection is closed still arrives before the c
   socket.disconnect(true);
   expect(await closed).toBe('io server disconnect');
   expect(received).toEqual([1, 2]);
+});
+
+test("a refused upgrade's answer still reaches the client before its connection is destroyed", async () => {
+  const httpServer = http.createServer();
+  const server = new Server(httpServer, { serveClient: false, allowRequest: (_request, callback) => callback('refused', false) });
+  coalesceWrites(server, httpServer);
+  await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+  const { port } = httpServer.address() as AddressInfo;
+  try {
+    const refused = new WebSocket(`ws://127.0.0.1:${port}/socket.io/?EIO=4&transport=websocket`);
+    const answer = await new Promise<number | string>((resolve) => {
+      refused.once('unexpected-response', (_request, response) => resolve(response.statusCode ?? 'no status'));
+      refused.once('error', (error) => resolve(error.message));
+    });
+    expect(answer).toBe(400);
+  } finally {
+    await server.close();
+  }
 });

@@ -20,13 +20,23 @@ export function coalesceWrites(io: ChatServer, httpServer: http.Server): void {
   io.engine.on('connection', (connection: EngineSocket) => flushOncePerTurn(connection));
 }
 
-/** The socket's writes made in one synchronous run leave together: corked at the first, uncorked once the run is over. */
+/**
+ * The socket's writes made in one synchronous run leave together: corked at the first, uncorked once the run is over.
+ * A socket destroyed in the run that wrote to it is uncorked first (end() uncorks by itself): engine.io writes its
+ * refusal of an upgrade and destroys the socket at once, and corked, that answer was dropped.
+ */
 function corkEachRun(socket: Duplex): void {
   const write = socket.write;
+  const destroy = socket.destroy.bind(socket);
   let corked = false;
   const uncork = () => {
+    if (!corked) return;
     corked = false;
     socket.uncork();
+  };
+  socket.destroy = (error?: Error) => {
+    uncork();
+    return destroy(error);
   };
   socket.write = function (this: Duplex, ...args: Parameters<Duplex['write']>) {
     if (!corked) {
