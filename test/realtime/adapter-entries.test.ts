@@ -25,7 +25,8 @@ const clients: ClientSocket[] = [];
 async function startServer(): Promise<(typeof servers)[number]> {
   const httpServer = http.createServer();
   const io = new Server(httpServer);
-  const adapter = attachRedisAdapter(io as unknown as ChatServer, redis, { streamName, maxLength: 1000, logger: createLogger('silent') });
+  // A stream long enough that trimming never removes an entry while a test counts them.
+  const adapter = attachRedisAdapter(io as unknown as ChatServer, redis, { streamName, maxLength: 100_000, logger: createLogger('silent') });
   await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
   const server = { io, http: httpServer, adapter, url: `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}` };
   servers.push(server);
