@@ -18,23 +18,29 @@ import { waitFor } from '../support/wait';
 const prefix = uniqueRedisPrefix();
 const streamName = `${prefix}socket.io`;
 let redis: RedisClientType;
-/** Untyped events: the tests emit their own. */
-const servers: { io: Server; http: http.Server; adapter: AdapterConnections; url: string }[] = [];
+/** A socket.io server with the adapter; untyped events: the tests emit their own. */
+interface TestServer {
+  io: Server;
+  adapter: AdapterConnections;
+  url: string;
+}
+
+const servers: TestServer[] = [];
 const clients: ClientSocket[] = [];
 
-async function startServer(): Promise<(typeof servers)[number]> {
+async function startServer(): Promise<TestServer> {
   const httpServer = http.createServer();
   const io = new Server(httpServer);
   // A stream long enough that trimming never removes an entry while a test counts them.
   const adapter = attachRedisAdapter(io as unknown as ChatServer, redis, { streamName, maxLength: 100_000, logger: createLogger('silent') });
   await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
-  const server = { io, http: httpServer, adapter, url: `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}` };
+  const server = { io, adapter, url: `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}` };
   servers.push(server);
   return server;
 }
 
-/** A client of `server`, whose socket there has joined `rooms`; resolves with the client and its socket's id. */
-async function connectTo(server: (typeof servers)[number], rooms: string[]): Promise<{ client: ClientSocket; heard: unknown[] }> {
+/** A client of `server`, whose socket there has joined `rooms`; resolves with the client and what it hears, in order. */
+async function connectTo(server: TestServer, rooms: string[]): Promise<{ client: ClientSocket; heard: unknown[] }> {
   const joined = new Promise<void>((resolve) => server.io.once('connection', (socket) => void Promise.resolve(socket.join(rooms)).then(() => resolve())));
   const client = connect(server.url, { transports: ['websocket'], forceNew: true });
   clients.push(client);
@@ -44,8 +50,8 @@ async function connectTo(server: (typeof servers)[number], rooms: string[]): Pro
   return { client, heard };
 }
 
-let sender: (typeof servers)[number];
-let receiver: (typeof servers)[number];
+let sender: TestServer;
+let receiver: TestServer;
 
 beforeAll(async () => {
   redis = createClient() as RedisClientType;

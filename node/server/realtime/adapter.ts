@@ -145,9 +145,26 @@ interface BroadcastData {
   requestId?: string;
 }
 
-/** The adapter's own way to hand a message to the other processes (protected in its types), without waiting for it. */
-interface ClusterPublisher {
+/** A message between the processes, as the cluster adapter appends and reads it (and this file's own type of entry). */
+interface StreamMessage {
+  uid: string;
+  nsp: string;
+  type: MessageType;
+  data?: unknown;
+}
+
+/** The cluster adapter's members that this file calls or replaces (protected in its types). */
+interface ClusterInternals {
+  uid: string;
+  nsp: { name: string };
+  /** Hands a message to the other processes without waiting for it. */
   publish(message: { type: MessageType.BROADCAST; data: BroadcastData }): void;
+  /** Appends a message to the stream. */
+  doPublish(message: StreamMessage): Promise<string>;
+  /** Handles a message read from the stream, once parsed. */
+  onMessage(message: StreamMessage, offset?: string): void;
+  /** Handles a stream entry as read, before it is parsed. */
+  onRawMessage(entry: { uid: string }, offset: string): void;
 }
 
 /**
@@ -157,28 +174,13 @@ interface ClusterPublisher {
  * the whole of a Redis outage. Here the local sockets get it at once and the append for the other processes goes on beside it.
  */
 function deliveringLocallyFirst(adapter: ClusterAdapter): ClusterAdapter {
-  const cluster = adapter as unknown as ClusterPublisher;
+  const cluster = adapter as unknown as ClusterInternals;
   adapter.broadcast = (packet: unknown, opts: BroadcastOptions) => {
     if (!opts.flags?.local) cluster.publish({ type: MessageType.BROADCAST, data: { packet, opts: { rooms: [...opts.rooms], except: [...(opts.except ?? [])], flags: opts.flags } } });
     Adapter.prototype.broadcast.call(adapter, packet, opts);
     return Promise.resolve();
   };
   return adapter;
-}
-
-interface ClusterMessage {
-  uid: string;
-  nsp: string;
-  type: MessageType;
-  data?: unknown;
-}
-
-/** The adapter's own append of a message to the stream, and its handling of one read (protected in its types). */
-interface StreamPublisher {
-  uid: string;
-  nsp: { name: string };
-  doPublish(message: ClusterMessage): Promise<string>;
-  onMessage(message: ClusterMessage, offset?: string): void;
 }
 
 /**
@@ -202,7 +204,7 @@ const BROADCASTS_PER_ENTRY = 100;
  * function that appends what is pending at once (at shutdown, before the connection closes).
  */
 function appendingOncePerTurn(adapter: ClusterAdapter): { adapter: ClusterAdapter; appendPending: () => void } {
-  const streams = adapter as unknown as StreamPublisher;
+  const streams = adapter as unknown as ClusterInternals;
   const append = streams.doPublish.bind(adapter);
   const pending: BroadcastData[] = [];
   const appendPending = () => {
@@ -231,18 +233,12 @@ function appendingOncePerTurn(adapter: ClusterAdapter): { adapter: ClusterAdapte
   return { adapter, appendPending };
 }
 
-/** The adapter's handler of a stream entry, as read (protected in its types). */
-interface StreamEntryHandler {
-  uid: string;
-  onRawMessage(entry: { uid: string }, offset: string): void;
-}
-
 /**
  * Every process reads the whole stream, its own appends included, and the adapter parses each entry's JSON before it
  * sees whose it is, only to drop its own: about one parse per message this process stored. Dropped here unparsed.
  */
 function skippingOwnEntries(adapter: ClusterAdapter): ClusterAdapter {
-  const reader = adapter as unknown as StreamEntryHandler;
+  const reader = adapter as unknown as ClusterInternals;
   const handle = reader.onRawMessage.bind(adapter);
   reader.onRawMessage = (entry, offset) => {
     if (entry.uid !== reader.uid) handle(entry, offset);
