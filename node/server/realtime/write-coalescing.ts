@@ -17,7 +17,8 @@ import type { ChatServer } from './types';
 export function coalesceWrites(io: ChatServer, httpServer: http.Server): void {
   // socket.io's WebSocket transport is the server's only upgrade.
   httpServer.prependListener('upgrade', (_request: http.IncomingMessage, socket: Duplex) => corkEachRun(socket));
-  io.engine.on('connection', (connection: EngineSocket) => flushOncePerTurn(connection));
+  const turnFlushes = new TurnFlushes();
+  io.engine.on('connection', (connection: EngineSocket) => flushOncePerTurn(connection, turnFlushes));
 }
 
 /**
@@ -52,18 +53,28 @@ function corkEachRun(socket: Duplex): void {
  * engine.io flushes a connection's buffer to its transport at every packet, and the transport, once it has started a
  * send, takes no more until that send is written: a turn's packets would leave as the first and then the rest. Here
  * the turn's flushes become one, after the turn's I/O. (flush is private in engine.io's types; every packet and
- * every transport drain goes through it.)
+ * every transport drain goes through it.) One check-phase callback flushes every connection the turn wrote to: an
+ * Immediate each would be thousands a second to allocate and run.
  */
-function flushOncePerTurn(connection: EngineSocket): void {
+function flushOncePerTurn(connection: EngineSocket, turnFlushes: TurnFlushes): void {
   const internals = connection as unknown as { flush(): void };
   const flush = internals.flush.bind(connection);
-  let scheduled = false;
-  internals.flush = () => {
-    if (scheduled) return;
-    scheduled = true;
-    setImmediate(() => {
-      scheduled = false;
-      flush();
-    });
-  };
+  internals.flush = () => turnFlushes.ask(flush);
+}
+
+/** The flushes asked for in this turn, each connection's once, run together in the check phase. */
+class TurnFlushes {
+  private due = new Set<() => void>();
+
+  ask(flush: () => void): void {
+    if (this.due.size === 0) setImmediate(() => this.run());
+    this.due.add(flush);
+  }
+
+  private run(): void {
+    const due = this.due;
+    // A flush asked for while these run (a transport's drain, say) is the next turn's.
+    this.due = new Set();
+    for (const flush of due) flush();
+  }
 }
