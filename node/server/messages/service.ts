@@ -2,7 +2,7 @@ import { LIMITS, type AroundResponse, type ChatMessage, type HistoryResponse, ty
 import { DomainError } from '../errors';
 import type { RoomService } from '../rooms';
 import { parseInput } from '../validation';
-import type { MessageAccess, MessageRepository } from './repository';
+import type { BatchRowOutcome, MessageAccess, MessageRepository } from './repository';
 import type { MessageWriter } from './writer';
 import { clientIdSchema, DEFAULT_AROUND, DEFAULT_HISTORY_PAGE, messageBodySchema } from './validation';
 
@@ -55,19 +55,34 @@ export class MessageService {
    * Stores the message (committed with its batch), then announces it. A repeat of a client id this user already sent
    * answers the stored message, announced again only after a reconnect (see NewMessage.connectedAt). Only a refused
    * send reads the database first.
+   *
+   * Not an async function that awaits the batch: every send waiting for its batch would keep its suspended frame
+   * alive (see onAcked).
    */
-  async send(input: NewMessage, right: PostingRight): Promise<ChatMessage> {
+  send(input: NewMessage, right: PostingRight): Promise<ChatMessage> {
+    return this.queue(input, right).then((outcome) => {
+      if ('refused' in outcome && outcome.refused === 'room_gone') {
+        // A remembered room id whose room was deleted (and perhaps created anew): once more with what the database says now.
+        this.rooms.forget(input.room);
+        return this.queue(input, right === 'bot' ? 'bot' : 'check-membership').then((again) => this.announced(again, input));
+      }
+      return this.announced(outcome, input);
+    });
+  }
+
+  /** Validates the message and hands it to the writer; settles once its batch is committed. */
+  private async queue(input: NewMessage, right: PostingRight): Promise<BatchRowOutcome> {
     const body = parseInput(messageBodySchema, input.body);
     const clientId = parseInput(clientIdSchema, input.clientId);
     // Refused before it is stored: a caller such as the bot consumer then leaves it for a process that runs.
     this.refuseWhileClosing();
-    const row = { room: input.room, userId: input.user.id, user: input.user, clientId, body };
-    let outcome = await this.writer.write({ ...row, roomId: await this.roomIdFor(input, right) });
-    if ('refused' in outcome && outcome.refused === 'room_gone') {
-      // A remembered room id whose room was deleted (and perhaps created anew): once more with what the database says now.
-      this.rooms.forget(input.room);
-      outcome = await this.writer.write({ ...row, roomId: await this.roomIdFor(input, right === 'bot' ? 'bot' : 'check-membership') });
-    }
+    const roomId = await this.roomIdFor(input, right);
+    // Returned, not awaited: this function's frame ends here.
+    return this.writer.write({ roomId, room: input.room, userId: input.user.id, user: input.user, clientId, body });
+  }
+
+  /** The stored message, announced when this send created it (or it is a resend after a reconnect); a refusal as its error. */
+  private announced(outcome: BatchRowOutcome, input: NewMessage): ChatMessage {
     if ('refused' in outcome) {
       if (outcome.refused === 'user_gone') throw new DomainError('unauthorized', 'your account no longer exists');
       throw new DomainError('not_found', `no room named ${input.room}`);
