@@ -57,9 +57,13 @@ function corkEachRun(socket: Duplex): void {
  * Immediate each would be thousands a second to allocate and run.
  */
 function flushOncePerTurn(connection: EngineSocket, turnFlushes: TurnFlushes): void {
-  const internals = connection as unknown as { flush(): void };
+  const internals = connection as unknown as { flush(): void; writeBuffer: unknown[] };
   const flush = internals.flush.bind(connection);
-  internals.flush = () => turnFlushes.ask(flush);
+  internals.flush = () => {
+    // The transport asks after every send it finishes, mostly with nothing waiting: engine.io's flush of an empty
+    // buffer does nothing, and a packet added later asks again.
+    if (internals.writeBuffer.length > 0) turnFlushes.ask(flush);
+  };
 }
 
 /** The flushes asked for in this turn, each connection's once, run together in the check phase. */
