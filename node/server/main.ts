@@ -1,10 +1,12 @@
 import { createClients, closeClients } from './clients';
 import { loadConfigOrReport } from './config-cli';
 import { startServer } from './app';
+import { applyHeapPolicy } from './heap-policy';
 import { createLogger } from './logger';
 
 /** Production entry: `node build/node/server/main.js`. */
 async function main(): Promise<void> {
+  applyHeapPolicy();
   const config = loadConfigOrReport();
   if (!config) return;
   const logger = createLogger(config.LOG_LEVEL);
