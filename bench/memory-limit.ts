@@ -1,11 +1,10 @@
 /**
  * `--memory-limit`: the servers under test run in a memory cgroup, as Kubernetes runs a container with a memory limit.
  * Node sizes its heap from the limit it finds (259 MiB of heap in 512 MiB), not from the machine's memory (4 GiB of
- * heap on 24 GiB), and V8 lets garbage pile up in proportion to the heap it may use: with the production app
- * container's limit the server's RSS is what a deployment sees. Not the default: the chat's latency is worse in it,
- * since V8 collects the smaller heap in full four to five times as often (docs/benchmark.md). Linux only, and only
- * where the benchmark may create a cgroup (root, a writable cgroup file system, v1 or v2); elsewhere the servers run
- * without one and the report says so.
+ * heap on 24 GiB); with the production app container's limit the server's RSS is what a deployment sees. Not the
+ * default: it is not the issue's workload, and the chat's latency has been worse in it (docs/benchmark.md). Linux
+ * only, and only where the benchmark may create a cgroup (root, a writable cgroup file system, v1 or v2); elsewhere
+ * the servers run without one and the report says so.
  */
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';

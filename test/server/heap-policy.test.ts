@@ -23,6 +23,7 @@ new PerformanceObserver((list) => {
 const kept = Array.from({ length: 200000 }, (_, i) => ({ i, name: 'kept' + i }));
 const recent = new Array(200000);
 for (let i = 0; i < 5e6; i++) recent[i % recent.length] = { i, pair: [i, i + 1], name: 'recent' + i };
+// kept.length: what is alive stays alive to the end.
 setTimeout(() => process.stdout.write(String(fullCollections) + ' ' + kept.length), 200);
 `;
 
