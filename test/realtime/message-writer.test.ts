@@ -198,3 +198,22 @@ test("a room's batch numbers and commits after one of the same room still being 
   expect(fastMessage.seq).toBe(slowMessage.seq + 1);
   expect(fastMessage.id).toBeGreaterThan(slowMessage.id);
 });
+
+test("a batch's senders are answered once the lane's next batch has gone to PostgreSQL, which writes it meanwhile", async () => {
+  // A pool of the writer's own, so that its counts are the writer's connections only.
+  const pool = createTestPool(database.url, 2);
+  try {
+    const writer = new MessageWriter(new MessageRepository(pool, profiles), { batchSize: 1, windowMs: NEVER_MS, queueLimit: 10, concurrency: 1 });
+    const roomId = Number((await db.query<{ id: string }>("SELECT id FROM rooms WHERE name = 'general'")).rows[0]?.id);
+    const row = (clientId: string) => ({ roomId, room: 'general', userId: alice.id, user: alice, clientId, body: clientId });
+    // The first batch is sent at once; the second waits for it in the lane.
+    const first = writer.write(row('pipelined-1'));
+    const second = writer.write(row('pipelined-2'));
+    // What the pool is doing at the moment the first sender is answered.
+    const poolWhenAnswered = await first.then(() => ({ busy: pool.totalCount - pool.idleCount, waiting: pool.waitingCount }));
+    expect(poolWhenAnswered).toEqual({ busy: 1, waiting: 0 });
+    await expect(second).resolves.toMatchObject({ created: true });
+  } finally {
+    await pool.end();
+  }
+});

@@ -107,26 +107,31 @@ export class MessageWriter {
       else byKey.set(key, [waiting]);
     }
     const groups = [...byKey.values()];
+    let answerSenders: () => void;
     try {
       const started = performance.now();
       const outcomes = await this.repository.insertBatch(groups.map((group) => (group[0] as Waiting).row));
-      let created = 0;
-      groups.forEach((group, index) => {
-        const outcome = outcomes[index] as BatchRowOutcome;
-        if ('created' in outcome && outcome.created) created += 1;
-        // Only the first of a repeated client id counts as the one that created it: announced once.
-        group.forEach((waiting, position) => waiting.resolve('message' in outcome && position > 0 ? { ...outcome, created: false } : outcome));
-      });
+      const created = outcomes.filter((outcome) => 'created' in outcome && outcome.created).length;
       this.observer?.batchWritten(batch.length, created, (performance.now() - started) / 1000);
+      answerSenders = () =>
+        groups.forEach((group, index) => {
+          const outcome = outcomes[index] as BatchRowOutcome;
+          // Only the first of a repeated client id counts as the one that created it: announced once.
+          group.forEach((waiting, position) => waiting.resolve('message' in outcome && position > 0 ? { ...outcome, created: false } : outcome));
+        });
     } catch (error) {
       // Nothing of the batch was stored (one statement): each of its senders, and only they, get its error. An outage
       // is answered `unavailable`; anything else is a fault, answered `internal` and logged by whoever answers.
       const answer = asDomainError(error) ?? error;
-      for (const waiting of batch) waiting.reject(answer);
-    } finally {
-      lane.writing = false;
-      this.taken -= batch.length;
-      this.pump(lane);
+      answerSenders = () => batch.forEach((waiting) => waiting.reject(answer));
     }
+    lane.writing = false;
+    this.taken -= batch.length;
+    this.pump(lane);
+    // The senders are answered (and their messages announced) after the lane's next batch has gone to PostgreSQL, so
+    // that PostgreSQL writes it while this process announces: the pool hands out a connection in a process.nextTick,
+    // which runs after every promise callback of this turn, so answering now would hold the next batch back until
+    // all of this batch's announcements were made.
+    process.nextTick(answerSenders);
   }
 }
