@@ -82,3 +82,29 @@ test('one batch stores its messages with their mentions: members only, each once
   expect(edited.mentions).toEqual(['m_ben', 'm_cat']);
   expect((await messages.delete(ann.id, sent[0]?.id as number)).mentions).toEqual([]);
 });
+
+test('a batch with no @name in any body is stored by the statement without the mention part: numbered after the room last number, no mentions', async () => {
+  const rooms = new RoomService(new RoomRepository(db), profiles);
+  const batches: number[] = [];
+  const repository = new MessageRepository(db, profiles);
+  const batching = new MessageWriter(
+    repository,
+    { batchSize: 3, windowMs: 600_000, queueLimit: 100, concurrency: 1 },
+    { batchWritten: (size) => batches.push(size), refusedBusy: () => undefined },
+  );
+  const batched = new MessageService(repository, batching, rooms, recordingAnnouncer());
+  const send = (user: PublicUser, clientId: string, body: string) => batched.send({ user, room: 'team', clientId, body }, 'bot');
+  const { rows } = await db.query<{ last: string }>("SELECT last_message_seq AS last FROM rooms WHERE name = 'team'");
+  const last = Number(rows[0]?.last);
+
+  const sent = await Promise.all([send(ann, 'p-1', 'no names here'), send(ben, 'p-2', 'mail m_cat@example.com'), send(cat, 'p-3', 'plain')]);
+  expect(batches).toEqual([3]);
+  expect(sent.map((message) => message.mentions)).toEqual([[], [], []]);
+  // Numbered in the order they reached the writer, which the room lookup before it may change.
+  expect(sent.map((message) => message.seq).sort((a, b) => a - b)).toEqual([last + 1, last + 2, last + 3]);
+  expect(await mentionRows(sent.map((message) => message.id))).toEqual([]);
+  // The room's last number moved with them: the next batch (with a mention this time) numbers after them.
+  const next = await Promise.all([send(ann, 'p-4', 'hi @m_ben'), send(ben, 'p-5', 'hi'), send(cat, 'p-6', 'hi')]);
+  expect(next.map((message) => message.seq).sort((a, b) => a - b)).toEqual([last + 4, last + 5, last + 6]);
+  expect(next.map((message) => message.mentions)).toEqual([['m_ben'], [], []]);
+});
