@@ -3,7 +3,7 @@
  * them, for members of the room only, each once, whatever the case; history and a repeated send show the same.
  */
 import type { Pool } from 'pg';
-import { MessageRepository, MessageService, MessageWriter } from '../../node/server/messages';
+import { MessageRepository, MessageService, MessageWriter, type MessageAnnouncer } from '../../node/server/messages';
 import { RoomRepository, RoomService } from '../../node/server/rooms';
 import type { PublicUser } from '../../node/shared/protocol';
 import { createMessageService, profiles, recordingAnnouncer } from '../support/messages';
@@ -43,18 +43,25 @@ const mentionRows = async (messageIds: number[]) =>
     )
   ).rows.map((row) => [Number(row.message_id), row.username]);
 
-test('one batch stores its messages with their mentions: members only, each once, any case, never the sender, not in code', async () => {
-  const rooms = new RoomService(new RoomRepository(db), profiles);
+/**
+ * A message service whose batches close at `batchSize` only (the window is far longer than a test), so that that many
+ * sends share one statement; `batches` records each batch's size.
+ */
+function batchingService(batchSize: number, rooms: RoomService, announcer: MessageAnnouncer) {
   const batches: number[] = [];
   const repository = new MessageRepository(db, profiles);
-  // A batch closes at its size only (the window is far longer than the test): the four sends share one statement.
-  const batching = new MessageWriter(
+  const writer = new MessageWriter(
     repository,
-    { batchSize: 4, windowMs: 600_000, queueLimit: 100, concurrency: 1 },
+    { batchSize, windowMs: 600_000, queueLimit: 100, concurrency: 1 },
     { batchWritten: (size) => batches.push(size), refusedBusy: () => undefined },
   );
+  return { batched: new MessageService(repository, writer, rooms, announcer), batches };
+}
+
+test('one batch stores its messages with their mentions: members only, each once, any case, never the sender, not in code', async () => {
+  const rooms = new RoomService(new RoomRepository(db), profiles);
   const announcer = recordingAnnouncer();
-  const batched = new MessageService(repository, batching, rooms, announcer);
+  const { batched, batches } = batchingService(4, rooms, announcer);
   const { messages } = createMessageService(db, rooms, announcer);
   await rooms.requireId('team');
   const send = (user: PublicUser, clientId: string, body: string, service = messages) => service.send({ user, room: 'team', clientId, body }, 'bot');
@@ -84,15 +91,7 @@ test('one batch stores its messages with their mentions: members only, each once
 });
 
 test('a batch with no @name in any body is stored by the statement without the mention part: numbered after the room last number, no mentions', async () => {
-  const rooms = new RoomService(new RoomRepository(db), profiles);
-  const batches: number[] = [];
-  const repository = new MessageRepository(db, profiles);
-  const batching = new MessageWriter(
-    repository,
-    { batchSize: 3, windowMs: 600_000, queueLimit: 100, concurrency: 1 },
-    { batchWritten: (size) => batches.push(size), refusedBusy: () => undefined },
-  );
-  const batched = new MessageService(repository, batching, rooms, recordingAnnouncer());
+  const { batched, batches } = batchingService(3, new RoomService(new RoomRepository(db), profiles), recordingAnnouncer());
   const send = (user: PublicUser, clientId: string, body: string) => batched.send({ user, room: 'team', clientId, body }, 'bot');
   const { rows } = await db.query<{ last: string }>("SELECT last_message_seq AS last FROM rooms WHERE name = 'team'");
   const last = Number(rows[0]?.last);
