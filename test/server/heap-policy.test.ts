@@ -13,6 +13,10 @@ const run = promisify(execFile);
 /**
  * Objects that live long enough to be promoted and then die, as a busy server's do, and a count of the full
  * collections they cause. GC entries reach the observer after the collection, so the count is printed a moment later.
+ * The count is not a pure function of the allocations (V8 also schedules by time: concurrent marking, allocation
+ * rate), so a run may make one more or one fewer. With 5 million objects the three settings made 3, 4 and 5 to 6, and
+ * one CI run counted the policy's 5 against the small container's 5; with 20 million they make 11 to 13, 16 to 17 and
+ * 22 to 24, on a machine at rest and with both cores busy.
  */
 const WORKLOAD = `
 const { PerformanceObserver, constants } = require('node:perf_hooks');
@@ -22,7 +26,7 @@ new PerformanceObserver((list) => {
 }).observe({ entryTypes: ['gc'] });
 const kept = Array.from({ length: 200000 }, (_, i) => ({ i, name: 'kept' + i }));
 const recent = new Array(200000);
-for (let i = 0; i < 5e6; i++) recent[i % recent.length] = { i, pair: [i, i + 1], name: 'recent' + i };
+for (let i = 0; i < 2e7; i++) recent[i % recent.length] = { i, pair: [i, i + 1], name: 'recent' + i };
 // kept.length: what is alive stays alive to the end.
 setTimeout(() => process.stdout.write(String(fullCollections) + ' ' + kept.length), 200);
 `;
