@@ -8,7 +8,7 @@ import type { Duplex } from 'node:stream';
 import { Server } from 'socket.io';
 import { io as connect, type Socket } from 'socket.io-client';
 import WebSocket from 'ws';
-import { coalesceWrites } from '../../node/server/realtime/write-coalescing';
+import { coalesceWrites, FLUSH_SLICE_MS } from '../../node/server/realtime/write-coalescing';
 
 interface Served {
   server: Server;
@@ -129,6 +129,56 @@ test("a refused upgrade's answer still reaches the client before its connection 
     });
     expect(answer).toBe(400);
   } finally {
+    await server.close();
+  }
+});
+
+test('a long check phase of flushes lets the loop poll between slices, and every connection still gets its frames whole and in order', async () => {
+  const httpServer = http.createServer();
+  const server = new Server(httpServer, { serveClient: false });
+  const order: string[] = [];
+  // Registered before coalesceWrites, so its once-a-turn flush calls this one: each connection's flush takes twice the slice.
+  server.engine.on('connection', (connection: { id: string; flush(): void }) => {
+    const flush = connection.flush.bind(connection);
+    connection.flush = () => {
+      const until = performance.now() + 2 * FLUSH_SLICE_MS;
+      while (performance.now() < until);
+      order.push('flush');
+      flush();
+    };
+  });
+  coalesceWrites(server, httpServer);
+  await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+  const { port } = httpServer.address() as AddressInfo;
+  const clients = await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      const client = connect(`http://127.0.0.1:${port}`, { transports: ['websocket'], reconnection: false });
+      await new Promise<void>((resolve, reject) => {
+        client.once('connect', resolve);
+        client.once('connect_error', reject);
+      });
+      return client;
+    }),
+  );
+  try {
+    const received = clients.map((client) => new Promise<number[]>((resolve) => {
+      const ticks: number[] = [];
+      client.on('tick', (n: number) => {
+        ticks.push(n);
+        if (ticks.length === 3) resolve(ticks);
+      });
+    }));
+    order.length = 0;
+    for (const socket of server.of('/').sockets.values()) for (let n = 0; n < 3; n += 1) socket.emit('tick', n);
+    // A timer due now runs in the next turn's timers phase: before the last flush only if the flushes were sliced.
+    setTimeout(() => order.push('timer'), 0);
+    expect(await Promise.all(received)).toEqual(clients.map(() => [0, 1, 2]));
+    const flushes = order.filter((step) => step === 'flush');
+    expect(flushes).toHaveLength(4);
+    expect(order.indexOf('timer')).toBeGreaterThan(0);
+    expect(order.indexOf('timer')).toBeLessThan(order.lastIndexOf('flush'));
+  } finally {
+    clients.forEach((client) => client.disconnect());
     await server.close();
   }
 });

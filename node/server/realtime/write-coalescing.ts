@@ -66,19 +66,46 @@ function flushOncePerTurn(connection: EngineSocket, turnFlushes: TurnFlushes): v
   };
 }
 
-/** The flushes asked for in this turn, each connection's once, run together in the check phase. */
+/**
+ * A check phase flushes connections for at most this long (ms) before it lets the loop poll again. A batch's
+ * announcements reach hundreds of connections, and their frames and system calls took 10 to 20 ms in one go; the
+ * PostgreSQL answer to the next batch, ready after about 5, waited behind them, so batches grew and each took longer
+ * again (docs/benchmark-history.md, 2026-12-03 late evening). Slicing by connection keeps each one's frames in one write.
+ */
+export const FLUSH_SLICE_MS = 1;
+
+/**
+ * The flushes asked for, each connection's once, run in the check phase: those of one turn together, up to
+ * FLUSH_SLICE_MS, the rest in the next turn's check phase, before any asked for later.
+ */
 class TurnFlushes {
   private due = new Set<() => void>();
+  private scheduled = false;
 
   ask(flush: () => void): void {
-    if (this.due.size === 0) setImmediate(() => this.run());
     this.due.add(flush);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.run());
+    }
   }
 
   private run(): void {
+    this.scheduled = false;
     const due = this.due;
     // A flush asked for while these run (a transport's drain, say) is the next turn's.
     this.due = new Set();
-    for (const flush of due) flush();
+    const started = performance.now();
+    for (const flush of due) {
+      due.delete(flush);
+      flush();
+      if (due.size > 0 && performance.now() - started >= FLUSH_SLICE_MS) {
+        // The rest first: a connection asked for again meanwhile keeps its place.
+        this.due = new Set([...due, ...this.due]);
+        this.scheduled = true;
+        setImmediate(() => this.run());
+        return;
+      }
+    }
   }
 }
