@@ -50,13 +50,18 @@ async function serve(coalescing: boolean): Promise<Served> {
   server.on('connection', (socket) => socket.on('settled', (ack: () => void) => ack()));
   await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
   const { port } = httpServer.address() as AddressInfo;
+  served = { server, client: await connectClient(port), systemWrites };
+  return served;
+}
+
+/** A socket.io client of the server on this port, over WebSocket only, once it is connected. */
+async function connectClient(port: number): Promise<Socket> {
   const client = connect(`http://127.0.0.1:${port}`, { transports: ['websocket'], reconnection: false });
   await new Promise<void>((resolve, reject) => {
     client.once('connect', resolve);
     client.once('connect_error', reject);
   });
-  served = { server, client, systemWrites };
-  return served;
+  return client;
 }
 
 /** Emits `count` events to the client in one turn; resolves with what the client received, once it has all of them. */
@@ -138,7 +143,7 @@ test('a long check phase of flushes lets the loop poll between slices, and every
   const server = new Server(httpServer, { serveClient: false });
   const order: string[] = [];
   // Registered before coalesceWrites, so its once-a-turn flush calls this one: each connection's flush takes twice the slice.
-  server.engine.on('connection', (connection: { id: string; flush(): void }) => {
+  server.engine.on('connection', (connection: { flush(): void }) => {
     const flush = connection.flush.bind(connection);
     connection.flush = () => {
       const until = performance.now() + 2 * FLUSH_SLICE_MS;
@@ -150,16 +155,7 @@ test('a long check phase of flushes lets the loop poll between slices, and every
   coalesceWrites(server, httpServer);
   await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
   const { port } = httpServer.address() as AddressInfo;
-  const clients = await Promise.all(
-    Array.from({ length: 4 }, async () => {
-      const client = connect(`http://127.0.0.1:${port}`, { transports: ['websocket'], reconnection: false });
-      await new Promise<void>((resolve, reject) => {
-        client.once('connect', resolve);
-        client.once('connect_error', reject);
-      });
-      return client;
-    }),
-  );
+  const clients = await Promise.all(Array.from({ length: 4 }, () => connectClient(port)));
   try {
     const received = clients.map((client) => new Promise<number[]>((resolve) => {
       const ticks: number[] = [];
@@ -173,8 +169,7 @@ test('a long check phase of flushes lets the loop poll between slices, and every
     // A timer due now runs in the next turn's timers phase: before the last flush only if the flushes were sliced.
     setTimeout(() => order.push('timer'), 0);
     expect(await Promise.all(received)).toEqual(clients.map(() => [0, 1, 2]));
-    const flushes = order.filter((step) => step === 'flush');
-    expect(flushes).toHaveLength(4);
+    expect(order.filter((step) => step === 'flush')).toHaveLength(4);
     expect(order.indexOf('timer')).toBeGreaterThan(0);
     expect(order.indexOf('timer')).toBeLessThan(order.lastIndexOf('flush'));
   } finally {

@@ -70,7 +70,7 @@ function flushOncePerTurn(connection: EngineSocket, turnFlushes: TurnFlushes): v
  * A check phase flushes connections for at most this long (ms) before it lets the loop poll again. A batch's
  * announcements reach hundreds of connections, and their frames and system calls took 10 to 20 ms in one go; the
  * PostgreSQL answer to the next batch, ready after about 5, waited behind them, so batches grew and each took longer
- * again (docs/benchmark-history.md, 2026-12-03 late evening). Slicing by connection keeps each one's frames in one write.
+ * again (docs/benchmark-history.md, 2026-12-03, 22:08 to 23:01 UTC). Slicing by connection keeps each one's frames in one write.
  */
 export const FLUSH_SLICE_MS = 1;
 
@@ -84,26 +84,28 @@ class TurnFlushes {
 
   ask(flush: () => void): void {
     this.due.add(flush);
-    if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(() => this.run());
-    }
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.run());
   }
 
   private run(): void {
     this.scheduled = false;
-    const due = this.due;
-    // A flush asked for while these run (a transport's drain, say) is the next turn's.
-    this.due = new Set();
     const started = performance.now();
-    for (const flush of due) {
-      due.delete(flush);
+    // Only the flushes due when this slice began, in the order asked: one asked for while these run (a transport's
+    // drain, say) comes after them, and one asked for again before its turn keeps its place.
+    let left = this.due.size;
+    for (const flush of this.due) {
+      this.due.delete(flush);
       flush();
-      if (due.size > 0 && performance.now() - started >= FLUSH_SLICE_MS) {
-        // The rest first: a connection asked for again meanwhile keeps its place.
-        this.due = new Set([...due, ...this.due]);
-        this.scheduled = true;
-        setImmediate(() => this.run());
+      left -= 1;
+      if (left === 0) return;
+      if (performance.now() - started >= FLUSH_SLICE_MS) {
+        this.schedule();
         return;
       }
     }
