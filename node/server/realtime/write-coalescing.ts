@@ -70,7 +70,8 @@ function flushOncePerTurn(connection: EngineSocket, turnFlushes: TurnFlushes): v
  * A check phase flushes connections for at most this long (ms) before it lets the loop poll again. A batch's
  * announcements reach hundreds of connections, and their frames and system calls took 10 to 20 ms in one go; the
  * PostgreSQL answer to the next batch, ready after about 5, waited behind them, so batches grew and each took longer
- * again (docs/benchmark-history.md, 2026-12-03, 22:08 to 23:01 UTC). Slicing by connection keeps each one's frames in one write.
+ * again (docs/benchmark-history.md, 2026-12-03, 22:08 to 23:01 UTC). Slicing by connection keeps each one's frames
+ * in one write.
  */
 export const FLUSH_SLICE_MS = 1;
 
