@@ -48,10 +48,25 @@ async function serve(coalescing: boolean): Promise<Served> {
   const server = new Server(httpServer, { serveClient: false });
   if (coalescing) coalesceWrites(server, httpServer);
   server.on('connection', (socket) => socket.on('settled', (ack: () => void) => ack()));
-  await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
-  const { port } = httpServer.address() as AddressInfo;
-  served = { server, client: await connectClient(port), systemWrites };
+  served = { server, client: await connectClient(await listen(httpServer)), systemWrites };
   return served;
+}
+
+/** Starts the server on a free port of the loopback interface; resolves with the port. */
+async function listen(httpServer: http.Server): Promise<number> {
+  await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+  return (httpServer.address() as AddressInfo).port;
+}
+
+/** Resolves with the first `count` ticks the client receives, in the order received. */
+function receiveTicks(client: Socket, count: number): Promise<number[]> {
+  const received: number[] = [];
+  return new Promise((resolve) => {
+    client.on('tick', (n: number) => {
+      received.push(n);
+      if (received.length === count) resolve(received);
+    });
+  });
 }
 
 /** A socket.io client of the server on this port, over WebSocket only, once it is connected. */
@@ -66,21 +81,14 @@ async function connectClient(port: number): Promise<Socket> {
 
 /** Emits `count` events to the client in one turn; resolves with what the client received, once it has all of them. */
 async function emitInOneTurn({ server, client, systemWrites }: Served, count: number): Promise<{ received: number[]; writes: number[] }> {
-  const received: number[] = [];
-  const all = new Promise<void>((resolve) => {
-    client.on('tick', (n: number) => {
-      received.push(n);
-      if (received.length === count) resolve();
-    });
-  });
+  const all = receiveTicks(client, count);
   // A round trip first: what the server wrote before (the handshake) has arrived, so only this turn's writes are counted.
   await client.emitWithAck('settled');
   systemWrites.length = 0;
   const [socket] = server.of('/').sockets.values();
   if (!socket) throw new Error('the client is not connected');
   for (let n = 0; n < count; n += 1) socket.emit('tick', n);
-  await all;
-  return { received, writes: [...systemWrites] };
+  return { received: await all, writes: [...systemWrites] };
 }
 
 test('the frames of one turn leave in one write, whole and in order', async () => {
@@ -124,8 +132,7 @@ test("a refused upgrade's answer still reaches the client before its connection 
   const httpServer = http.createServer();
   const server = new Server(httpServer, { serveClient: false, allowRequest: (_request, callback) => callback('refused', false) });
   coalesceWrites(server, httpServer);
-  await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
-  const { port } = httpServer.address() as AddressInfo;
+  const port = await listen(httpServer);
   try {
     const refused = new WebSocket(`ws://127.0.0.1:${port}/socket.io/?EIO=4&transport=websocket`);
     const answer = await new Promise<number | string>((resolve) => {
@@ -153,17 +160,10 @@ test('a long check phase of flushes lets the loop poll between slices, and every
     };
   });
   coalesceWrites(server, httpServer);
-  await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
-  const { port } = httpServer.address() as AddressInfo;
+  const port = await listen(httpServer);
   const clients = await Promise.all(Array.from({ length: 4 }, () => connectClient(port)));
   try {
-    const received = clients.map((client) => new Promise<number[]>((resolve) => {
-      const ticks: number[] = [];
-      client.on('tick', (n: number) => {
-        ticks.push(n);
-        if (ticks.length === 3) resolve(ticks);
-      });
-    }));
+    const received = clients.map((client) => receiveTicks(client, 3));
     order.length = 0;
     for (const socket of server.of('/').sockets.values()) for (let n = 0; n < 3; n += 1) socket.emit('tick', n);
     // A timer due now runs in the next turn's timers phase: before the last flush only if the flushes were sliced.
