@@ -7,7 +7,7 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Ack, ChatMessage, RoomJoined } from '../node/shared/protocol';
 import type { BenchOptions } from './options';
-import { CLOCK_TICKS_PER_SECOND, readMachineBusyTicks, type ProcessSampler } from './proc';
+import { CLOCK_TICKS_PER_SECOND, ProcessSampler, readMachineBusyTicks } from './proc';
 import { internalsBetween, scrapeMetrics, type ServerInternals } from './server-metrics';
 import { cpuShare, perSecond, summarize, type Summary } from './stats';
 import { WireSocket } from './wire';
@@ -64,6 +64,10 @@ export interface LoadResult {
   driverCpu: number;
   /** Where the server's time went during the window, from its /metrics; null for a server without them. */
   internals: ServerInternals | null;
+  /** Share of the window the server's event loop was ready to run but waited for a core; null if unreadable. */
+  serverLoopWait: number | null;
+  /** The same for this driver's event loop. */
+  driverLoopWait: number | null;
   /** The whole machine's busy CPU during the window, in cores (server, driver, PostgreSQL, Redis, kernel); null if unreadable. */
   machineCpu: number | null;
 }
@@ -238,6 +242,10 @@ class Tally {
   }
 }
 
+function waitedSince(before: number | null, after: number | null): number | null {
+  return before === null || after === null ? null : after - before;
+}
+
 /** Runs the load against one server and measures it. */
 export async function driveLoad(target: LoadTarget, options: BenchOptions): Promise<LoadResult> {
   const { clients, rooms, rate } = options;
@@ -294,6 +302,9 @@ export async function driveLoad(target: LoadTarget, options: BenchOptions): Prom
     let serverLoadPeakRssBytes: number;
     let driverCpuMicros: NodeJS.CpuUsage;
     let machineBefore: number | null;
+    let serverLoopWaitMs: number | null;
+    let driverLoopWaitMs: number | null;
+    const driver = new ProcessSampler(process.pid);
     let machineAfter: number | null;
     let internals: ServerInternals | null = null;
     const loopDelay = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS });
@@ -305,6 +316,8 @@ export async function driveLoad(target: LoadTarget, options: BenchOptions): Prom
       cpuBefore = target.sampler.cpuTicks();
       const driverCpuBefore = process.cpuUsage();
       machineBefore = readMachineBusyTicks();
+      const serverLoopWaitBefore = target.sampler.loopWaitMs();
+      const driverLoopWaitBefore = driver.loopWaitMs();
       const metricsBefore = target.servesMetrics ? await scrapeMetrics(target.url) : null;
       const windowStart = tally.startWindow();
       await sleep(options.durationSeconds * 1000, undefined, { signal: target.signal });
@@ -314,6 +327,8 @@ export async function driveLoad(target: LoadTarget, options: BenchOptions): Prom
       cpuAfter = target.sampler.cpuTicks();
       driverCpuMicros = process.cpuUsage(driverCpuBefore);
       machineAfter = readMachineBusyTicks();
+      serverLoopWaitMs = waitedSince(serverLoopWaitBefore, target.sampler.loopWaitMs());
+      driverLoopWaitMs = waitedSince(driverLoopWaitBefore, driver.loopWaitMs());
       serverLoadPeakRssBytes = target.sampler.sampledPeakRssBytes();
       loopDelay.disable();
     } finally {
@@ -336,6 +351,8 @@ export async function driveLoad(target: LoadTarget, options: BenchOptions): Prom
       driverLoopDelayP99Ms: Math.max(0, loopDelay.percentile(99) / 1e6 - LOOP_DELAY_RESOLUTION_MS),
       driverCpu: (driverCpuMicros.user + driverCpuMicros.system) / 1000 / windowMs,
       internals,
+      serverLoopWait: serverLoopWaitMs === null ? null : serverLoopWaitMs / windowMs,
+      driverLoopWait: driverLoopWaitMs === null ? null : driverLoopWaitMs / windowMs,
       machineCpu: machineBefore === null || machineAfter === null ? null : cpuShare(machineBefore, machineAfter, CLOCK_TICKS_PER_SECOND, windowMs),
     };
   } finally {

@@ -44,6 +44,16 @@ export function readMachineBusyTicks(): number | null {
   }
 }
 
+/**
+ * Nanoseconds a thread has spent runnable but waiting for a core, the second field of
+ * /proc/<pid>/task/<tid>/schedstat (the first is the time it ran).
+ */
+export function schedstatWaitNanoseconds(schedstat: string): number {
+  const waited = Number(schedstat.trim().split(' ')[1]);
+  if (!Number.isFinite(waited)) throw new Error('unreadable schedstat');
+  return waited;
+}
+
 /** Linux's USER_HZ: 100 on every mainstream architecture (getconf CLK_TCK). */
 export const CLOCK_TICKS_PER_SECOND = 100;
 
@@ -88,6 +98,19 @@ export class ProcessSampler {
   cpuTicks(): number | null {
     try {
       return statCpuTicks(readFileSync(`/proc/${this.pid}/stat`, 'utf8'));
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * How long the process's main thread (for Node, the event loop) has waited for a core, in ms; null where the
+   * kernel does not keep scheduler statistics. On a saturated machine a loop that is ready to run waits for the
+   * driver, PostgreSQL and Redis to give up a core, and every message it holds waits with it.
+   */
+  loopWaitMs(): number | null {
+    try {
+      return schedstatWaitNanoseconds(readFileSync(`/proc/${this.pid}/task/${this.pid}/schedstat`, 'utf8')) / 1e6;
     } catch {
       return null;
     }

@@ -27,6 +27,8 @@ function cpuPerAcked(result: LoadResult): number | null {
   return ackedPerSecond > 0 ? (result.serverCpu * 1_000_000) / ackedPerSecond : null;
 }
 
+const percent = (share: number | null) => (share === null ? null : share * 100);
+
 function rows(ours: LoadResult, bare: LoadResult): Row[] {
   const mib = (bytes: number) => bytes / 1024 / 1024;
   const share = (result: LoadResult) => (result.offeredDeliveries > 0 ? deliveredPercent(result) : null);
@@ -44,6 +46,8 @@ function rows(ours: LoadResult, bare: LoadResult): Row[] {
     { label: 'server CPU (cores)', ours: ours.serverCpu, bare: bare.serverCpu, digits: 2 },
     { label: 'server CPU per acked message (µs)', ours: cpuPerAcked(ours), bare: cpuPerAcked(bare), digits: 0 },
     { label: `machine CPU busy (of ${os.cpus().length})`, ours: ours.machineCpu, bare: bare.machineCpu, digits: 2 },
+    { label: 'server loop waiting for a core (%)', ours: percent(ours.serverLoopWait), bare: percent(bare.serverLoopWait), digits: 1 },
+    { label: 'driver loop waiting for a core (%)', ours: percent(ours.driverLoopWait), bare: percent(bare.driverLoopWait), digits: 1 },
     { label: 'delivered/expected (%)', ours: share(ours), bare: share(bare), digits: 2 },
   ];
 }

@@ -54,6 +54,15 @@ it('reads its own CPU over the window, which it shares with the server on one ma
   expect(result.machineCpu).toBeLessThanOrEqual(os.cpus().length * 1.05);
 });
 
+it('reads how long the server’s and its own event loop waited for a core, as shares of the window', () => {
+  // Here the server is this process: both are its main thread's wait, read a moment apart.
+  for (const wait of [result.serverLoopWait, result.driverLoopWait]) {
+    expect(wait).toBeGreaterThanOrEqual(0);
+    expect(wait).toBeLessThan(1);
+  }
+  expect(Math.abs((result.serverLoopWait as number) - (result.driverLoopWait as number))).toBeLessThan(0.05);
+});
+
 it('refuses a server that does not speak socket.io', async () => {
   await expect(
     driveLoad({ url: 'http://127.0.0.1:9', sampler: new ProcessSampler(process.pid) }, { ...options, clients: 2, rooms: 1 }),

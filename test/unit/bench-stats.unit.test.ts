@@ -1,6 +1,6 @@
 import { mergeSetCookies } from '../../bench/accounts';
 import { OptionsError, parseArguments, DEFAULTS } from '../../bench/options';
-import { machineBusyTicks, statCpuTicks, statusFieldBytes } from '../../bench/proc';
+import { machineBusyTicks, schedstatWaitNanoseconds, statCpuTicks, statusFieldBytes } from '../../bench/proc';
 import { cpuShare, percentile, perSecond, ratio, summarize } from '../../bench/stats';
 
 describe('percentile (nearest rank)', () => {
@@ -144,5 +144,10 @@ describe('benchmark options', () => {
   ])('refuses %j with a clear message', (argv, message) => {
     expect(() => parseArguments(argv)).toThrow(OptionsError);
     expect(() => parseArguments(argv)).toThrow(message);
+  });
+
+  it('reads how long a thread waited for a core from its schedstat line (run time, wait time, time slices)', () => {
+    expect(schedstatWaitNanoseconds('31250000000 4200000000 915270\n')).toBe(4_200_000_000);
+    expect(() => schedstatWaitNanoseconds('31250000000\n')).toThrow('unreadable');
   });
 });
