@@ -5,7 +5,7 @@
  */
 import os from 'node:os';
 import { startBareServer, type BareServer } from '../../bench/bare-server';
-import { driveLoad, settled, type LoadResult } from '../../bench/load';
+import { driveLoad, settled, stringField, type LoadResult } from '../../bench/load';
 import { ProcessSampler } from '../../bench/proc';
 import { formatReport } from '../../bench/report';
 
@@ -61,6 +61,13 @@ it('reads how long the server’s and its own event loop waited for a core, as s
     expect(wait).toBeLessThan(1);
   }
   expect(Math.abs((result.serverLoopWait as number) - (result.driverLoopWait as number))).toBeLessThan(0.05);
+});
+
+it('reads a string field of a delivery’s packet without parsing it, not fooled by the same text inside a string', () => {
+  const packet = `42["message:new",${JSON.stringify({ id: 7, body: '123.456 says "clientId":"fake"', clientId: 'b1.2.3', user: { username: 'body' } })}]`;
+  expect(stringField(packet, 'clientId')).toBe('b1.2.3');
+  expect(Number.parseFloat(stringField(packet, 'body'))).toBe(123.456);
+  expect(stringField(packet, 'room')).toBe('');
 });
 
 it('refuses a server that does not speak socket.io', async () => {

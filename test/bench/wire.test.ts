@@ -48,6 +48,19 @@ it('emits events with their payload and headers, and hears the server’s', asyn
   expect(await heard).toEqual({ payload: { text: 'quoted "text" and ünïcode' }, origin: 'http://example.test' });
 });
 
+it('hands an event taken raw its packet text, unparsed, and still parses the others', async () => {
+  const socket = await connect({ origin: 'http://example.test' });
+  const raw = new Promise((resolve) => socket.onRaw('heard', resolve));
+  socket.emit('shout', { text: 'quoted "text"' });
+  expect(await raw).toBe('42["heard",{"payload":{"text":"quoted \\"text\\""},"origin":"http://example.test"}]');
+
+  const other = await connect({ origin: 'http://example.test' });
+  other.onRaw('unheard', () => undefined);
+  const parsed = new Promise((resolve) => other.on('heard', resolve));
+  other.emit('shout', 'again');
+  expect(await parsed).toEqual({ payload: 'again', origin: 'http://example.test' });
+});
+
 it('matches each acknowledgement to its emit, many at once', async () => {
   const socket = await connect();
   const answers = await Promise.all(
