@@ -7,7 +7,7 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Ack, ChatMessage, RoomJoined } from '../node/shared/protocol';
 import type { BenchOptions } from './options';
-import { CLOCK_TICKS_PER_SECOND, ProcessSampler, readMachineBusyTicks } from './proc';
+import { CLOCK_TICKS_PER_SECOND, commandTicksBetween, ProcessSampler, readCommandCpuTicks, readMachineBusyTicks } from './proc';
 import { internalsBetween, scrapeMetrics, type ServerInternals } from './server-metrics';
 import { cpuShare, perSecond, summarize, type Summary } from './stats';
 import { WireSocket } from './wire';
@@ -68,11 +68,19 @@ export interface LoadResult {
   serverLoopWait: number | null;
   /** The same for this driver's event loop. */
   driverLoopWait: number | null;
+  /**
+   * PostgreSQL's and Redis's CPU during the window, in cores: every process of theirs on this machine (PostgreSQL's
+   * backends, its WAL writer and checkpointer; redis-server), whoever asked for the work.
+   */
+  postgresCpu: number;
+  redisCpu: number;
   /** The whole machine's busy CPU during the window, in cores (server, driver, PostgreSQL, Redis, kernel); null if unreadable. */
   machineCpu: number | null;
 }
 
 const ACK_TIMEOUT_MS = 10_000;
+/** The command names of PostgreSQL's and Redis's processes, whose CPU the window counts. */
+const SERVICE_COMMANDS = ['postgres', 'redis-server'];
 const DRAIN_LIMIT_MS = 10_000;
 const CONNECT_TIMEOUT_MS = 20_000;
 /** Spreads connections and joins so that setup does not measure a thundering herd. */
@@ -314,6 +322,8 @@ export async function driveLoad(target: LoadTarget, options: BenchOptions): Prom
     let serverLoadPeakRssBytes: number;
     let driverCpuMicros: NodeJS.CpuUsage;
     let machineBefore: number | null;
+    let servicesBefore: ReturnType<typeof readCommandCpuTicks>;
+    let servicesAfter: ReturnType<typeof readCommandCpuTicks>;
     let serverLoopWaitMs: number | null;
     let driverLoopWaitMs: number | null;
     const driver = new ProcessSampler(process.pid);
@@ -328,6 +338,7 @@ export async function driveLoad(target: LoadTarget, options: BenchOptions): Prom
       cpuBefore = target.sampler.cpuTicks();
       const driverCpuBefore = process.cpuUsage();
       machineBefore = readMachineBusyTicks();
+      servicesBefore = readCommandCpuTicks(SERVICE_COMMANDS);
       const serverLoopWaitBefore = target.sampler.loopWaitMs();
       const driverLoopWaitBefore = driver.loopWaitMs();
       const metricsBefore = target.servesMetrics ? await scrapeMetrics(target.url) : null;
@@ -339,6 +350,7 @@ export async function driveLoad(target: LoadTarget, options: BenchOptions): Prom
       cpuAfter = target.sampler.cpuTicks();
       driverCpuMicros = process.cpuUsage(driverCpuBefore);
       machineAfter = readMachineBusyTicks();
+      servicesAfter = readCommandCpuTicks(SERVICE_COMMANDS);
       serverLoopWaitMs = waitedSince(serverLoopWaitBefore, target.sampler.loopWaitMs());
       driverLoopWaitMs = waitedSince(driverLoopWaitBefore, driver.loopWaitMs());
       serverLoadPeakRssBytes = target.sampler.sampledPeakRssBytes();
@@ -351,6 +363,8 @@ export async function driveLoad(target: LoadTarget, options: BenchOptions): Prom
     const drainDeadline = performance.now() + DRAIN_LIMIT_MS;
     while (!tally.drained() && performance.now() < drainDeadline) await sleep(50);
 
+    const servicesSpent = commandTicksBetween(servicesBefore, servicesAfter);
+    const servicesCpu = (command: string) => cpuShare(0, servicesSpent.get(command) ?? 0, CLOCK_TICKS_PER_SECOND, windowMs);
     return {
       clients,
       rooms,
@@ -363,6 +377,8 @@ export async function driveLoad(target: LoadTarget, options: BenchOptions): Prom
       driverLoopDelayP99Ms: Math.max(0, loopDelay.percentile(99) / 1e6 - LOOP_DELAY_RESOLUTION_MS),
       driverCpu: (driverCpuMicros.user + driverCpuMicros.system) / 1000 / windowMs,
       internals,
+      postgresCpu: servicesCpu('postgres'),
+      redisCpu: servicesCpu('redis-server'),
       serverLoopWait: serverLoopWaitMs === null ? null : serverLoopWaitMs / windowMs,
       driverLoopWait: driverLoopWaitMs === null ? null : driverLoopWaitMs / windowMs,
       machineCpu: machineBefore === null || machineAfter === null ? null : cpuShare(machineBefore, machineAfter, CLOCK_TICKS_PER_SECOND, windowMs),

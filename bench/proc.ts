@@ -1,7 +1,7 @@
 /**
  * Reading a process's memory and CPU time from Linux's /proc while it serves the load.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** A `Name:   1234 kB` field of /proc/<pid>/status, in bytes; null when absent. */
 export function statusFieldBytes(status: string, field: 'VmRSS' | 'VmHWM'): number | null {
@@ -20,6 +20,43 @@ export function statCpuTicks(stat: string): number {
   const systemTicks = Number(fields[12]);
   if (!Number.isFinite(userTicks) || !Number.isFinite(systemTicks)) throw new Error('unreadable /proc stat line');
   return userTicks + systemTicks;
+}
+
+/** The command name of a /proc/<pid>/stat line: its second field, between the first '(' and the last ')'. */
+export function statCommand(stat: string): string {
+  return stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+}
+
+/** CPU ticks by pid of the processes now running one of `commands` (their command names); empty without /proc. */
+export function readCommandCpuTicks(commands: readonly string[]): Map<number, { command: string; ticks: number }> {
+  const found = new Map<number, { command: string; ticks: number }>();
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return found;
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const command = statCommand(stat);
+      if (commands.includes(command)) found.set(Number(entry), { command, ticks: statCpuTicks(stat) });
+    } catch {
+      // It exited between the listing and the read.
+    }
+  }
+  return found;
+}
+
+/**
+ * The ticks each command's processes spent between two readings: a process that started in between counts whole,
+ * one that ended in between is not counted (its ticks are gone with it).
+ */
+export function commandTicksBetween(before: ReadonlyMap<number, { ticks: number }>, after: ReadonlyMap<number, { command: string; ticks: number }>): Map<string, number> {
+  const spent = new Map<string, number>();
+  for (const [pid, { command, ticks }] of after) spent.set(command, (spent.get(command) ?? 0) + ticks - (before.get(pid)?.ticks ?? 0));
+  return spent;
 }
 
 /**

@@ -12,6 +12,8 @@ interface Row {
   ours: number | null;
   bare: number | null;
   digits: number;
+  /** No chat/bare ratio: bare socket.io does not use what the row measures, so its figure is the machine's noise. */
+  unpaired?: boolean;
 }
 
 function format(value: number | null, digits: number): string {
@@ -45,6 +47,8 @@ function rows(ours: LoadResult, bare: LoadResult): Row[] {
     { label: 'server RSS under load (MiB)', ours: mib(ours.serverLoadPeakRssBytes), bare: mib(bare.serverLoadPeakRssBytes), digits: 1 },
     { label: 'server CPU (cores)', ours: ours.serverCpu, bare: bare.serverCpu, digits: 2 },
     { label: 'server CPU per acked message (µs)', ours: cpuPerAcked(ours), bare: cpuPerAcked(bare), digits: 0 },
+    { label: 'PostgreSQL CPU (cores)', ours: ours.postgresCpu, bare: bare.postgresCpu, digits: 2, unpaired: true },
+    { label: 'Redis CPU (cores)', ours: ours.redisCpu, bare: bare.redisCpu, digits: 2, unpaired: true },
     { label: `machine CPU busy (of ${os.cpus().length})`, ours: ours.machineCpu, bare: bare.machineCpu, digits: 2 },
     { label: 'server loop waiting for a core (%)', ours: percent(ours.serverLoopWait), bare: percent(bare.serverLoopWait), digits: 1 },
     { label: 'driver loop waiting for a core (%)', ours: percent(ours.driverLoopWait), bare: percent(bare.driverLoopWait), digits: 1 },
@@ -111,7 +115,7 @@ export function targetsLines(ours: LoadResult, bare: LoadResult): string[] {
 
 export function formatReport(options: BenchOptions, ours: LoadResult, bare: LoadResult, servers: string, now = new Date()): string {
   const header = ['', 'chat', 'bare', 'chat/bare'];
-  const table = rows(ours, bare).map((row) => [row.label, format(row.ours, row.digits), format(row.bare, row.digits), format(ratio(row.ours, row.bare), 2)]);
+  const table = rows(ours, bare).map((row) => [row.label, format(row.ours, row.digits), format(row.bare, row.digits), format(row.unpaired ? null : ratio(row.ours, row.bare), 2)]);
   const widths = header.map((_, column) => Math.max(...[header, ...table].map((cells) => (cells[column] as string).length)));
   const line = (cells: string[]) => cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[0] as number) : cell.padStart(widths[column] as number))).join('  ');
   return [

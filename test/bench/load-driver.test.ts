@@ -54,6 +54,13 @@ it('reads its own CPU over the window, which it shares with the server on one ma
   expect(result.machineCpu).toBeLessThanOrEqual(os.cpus().length * 1.05);
 });
 
+it('reads PostgreSQL’s and Redis’s CPU over the window, idle or not', () => {
+  for (const cpu of [result.postgresCpu, result.redisCpu]) {
+    expect(cpu).toBeGreaterThanOrEqual(0);
+    expect(cpu).toBeLessThanOrEqual(os.cpus().length);
+  }
+});
+
 it('reads how long the server’s and its own event loop waited for a core, as shares of the window', () => {
   // Here the server is this process: both are its main thread's wait, read a moment apart.
   for (const wait of [result.serverLoopWait, result.driverLoopWait]) {
@@ -86,6 +93,10 @@ it('prints both servers side by side with the ratio', () => {
   expect(report).toMatch(/delivered\/expected \(%\)\s+100\.00\s+100\.00\s+1\.00/);
   expect(report).toMatch(/machine CPU busy \(of \d+\)\s+[\d.]+\s+[\d.]+\s+1\.00/);
   expect(report).toMatch(/driver event-loop delay p99 [\d.]+ ms, driver CPU [\d.]+ cores\n/);
+  // Bare socket.io uses neither PostgreSQL nor Redis: those rows have no ratio.
+  expect(report).toMatch(/PostgreSQL CPU \(cores\)\s+[\d.]+\s+[\d.]+\s+-\n/);
+  expect(report).toMatch(/Redis CPU \(cores\)\s+[\d.]+\s+[\d.]+\s+-\n/);
+  expect(report).toMatch(/server loop waiting for a core \(%\)\s+[\d.]+\s+[\d.]+\s+([\d.]+|-)\n/);
 });
 
 it("prints where the chat's time went when its /metrics were read, and nothing of the kind for bare", () => {

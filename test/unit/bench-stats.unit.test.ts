@@ -1,6 +1,6 @@
 import { mergeSetCookies } from '../../bench/accounts';
 import { OptionsError, parseArguments, DEFAULTS } from '../../bench/options';
-import { machineBusyTicks, schedstatWaitNanoseconds, statCpuTicks, statusFieldBytes } from '../../bench/proc';
+import { commandTicksBetween, machineBusyTicks, schedstatWaitNanoseconds, statCommand, statCpuTicks, statusFieldBytes } from '../../bench/proc';
 import { cpuShare, percentile, perSecond, ratio, summarize } from '../../bench/stats';
 
 describe('percentile (nearest rank)', () => {
@@ -149,5 +149,24 @@ describe('benchmark options', () => {
   it('reads how long a thread waited for a core from its schedstat line (run time, wait time, time slices)', () => {
     expect(schedstatWaitNanoseconds('31250000000 4200000000 915270\n')).toBe(4_200_000_000);
     expect(() => schedstatWaitNanoseconds('31250000000\n')).toThrow('unreadable');
+  });
+
+  it('reads a process’s command name, parentheses and all, and adds each command’s ticks between two readings', () => {
+    expect(statCommand('4242 (redis-server) S 1 2')).toBe('redis-server');
+    expect(statCommand('4242 (node (my) server) S 1 2')).toBe('node (my) server');
+    const before = new Map([
+      [10, { command: 'postgres', ticks: 100 }],
+      [11, { command: 'postgres', ticks: 50 }],
+      [12, { command: 'postgres', ticks: 7 }],
+      [20, { command: 'redis-server', ticks: 300 }],
+    ]);
+    const after = new Map([
+      [10, { command: 'postgres', ticks: 130 }],
+      [11, { command: 'postgres', ticks: 50 }],
+      [13, { command: 'postgres', ticks: 4 }],
+      [20, { command: 'redis-server', ticks: 305 }],
+    ]);
+    // 12 ended in between (its ticks are gone); 13 started in between and counts whole.
+    expect(commandTicksBetween(before, after)).toEqual(new Map([['postgres', 34], ['redis-server', 5]]));
   });
 });
