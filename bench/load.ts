@@ -5,7 +5,7 @@
  */
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Ack, ChatMessage, RoomJoined } from '../node/shared/protocol';
+import type { Ack, RoomJoined } from '../node/shared/protocol';
 import type { BenchOptions } from './options';
 import { CLOCK_TICKS_PER_SECOND, commandTicksBetween, ProcessSampler, readCommandCpuTicks, readMachineBusyTicks } from './proc';
 import { internalsBetween, scrapeMetrics, type ServerInternals } from './server-metrics';
@@ -138,6 +138,16 @@ export function stringField(packet: string, key: string): string {
   return packet.slice(from, packet.indexOf('"', from));
 }
 
+const STORED = { data: null };
+
+/**
+ * A send's answer from its JSON text: `{ data }` (stored) told by its first key, without parsing the stored message
+ * it holds; an `{ error }` parsed.
+ */
+export function sendOutcome(answerText: string): Ack<unknown> {
+  return answerText.startsWith('[{"data":') ? STORED : (JSON.parse(answerText) as [Ack<unknown>])[0];
+}
+
 function connect(url: string, cookie: string | undefined): Promise<WireSocket> {
   // WebSocket only, as the browser ends up: the long-polling handshake would measure something a browser does once.
   // Node's WebSocket sends no Origin unless told; the server accepts its own origin only.
@@ -210,7 +220,7 @@ class Tally {
   }
 
   /** Records a send; the returned function records its acknowledgement. */
-  sent(sentAt: number, receivers: number): (response: Ack<ChatMessage> | 'timeout') => void {
+  sent(sentAt: number, receivers: number): (response: Ack<unknown> | 'timeout') => void {
     const measured = this.measured(sentAt);
     if (measured) {
       this.sentCount += 1;
@@ -306,7 +316,13 @@ export async function driveLoad(target: LoadTarget, options: BenchOptions): Prom
         const sentAt = performance.now();
         const clientId = `${runTag}.${sender}.${sequence++}`;
         const acknowledged = tally.sent(sentAt, receivers);
-        socket.emit('message:send', { room, clientId, body: `${sentAt.toFixed(3)}${FILLER}` }, (answer) => acknowledged(answer as Ack<ChatMessage> | 'timeout'), ACK_TIMEOUT_MS);
+        socket.emit(
+          'message:send',
+          { room, clientId, body: `${sentAt.toFixed(3)}${FILLER}` },
+          (answer) => acknowledged(answer === 'timeout' ? 'timeout' : sendOutcome(answer as string)),
+          ACK_TIMEOUT_MS,
+          'text',
+        );
       };
       // A random phase per client, so that sends are spread over each period rather than in bursts.
       const start = setTimeout(() => {

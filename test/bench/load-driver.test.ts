@@ -5,7 +5,7 @@
  */
 import os from 'node:os';
 import { startBareServer, type BareServer } from '../../bench/bare-server';
-import { driveLoad, settled, stringField, type LoadResult } from '../../bench/load';
+import { driveLoad, sendOutcome, settled, stringField, type LoadResult } from '../../bench/load';
 import { ProcessSampler } from '../../bench/proc';
 import { formatReport } from '../../bench/report';
 
@@ -75,6 +75,11 @@ it('reads a string field of a delivery’s packet without parsing it, not fooled
   expect(stringField(packet, 'clientId')).toBe('b1.2.3');
   expect(Number.parseFloat(stringField(packet, 'body'))).toBe(123.456);
   expect(stringField(packet, 'room')).toBe('');
+});
+
+it('tells a stored send from a refused one by its answer’s text, parsing only the refusal', () => {
+  expect(sendOutcome(JSON.stringify([{ data: { id: 1, body: 'says {"error":"no"}' } }]))).toEqual({ data: null });
+  expect(sendOutcome(JSON.stringify([{ error: 'server busy: retry', code: 'busy' }]))).toEqual({ error: 'server busy: retry', code: 'busy' });
 });
 
 it('refuses a server that does not speak socket.io', async () => {

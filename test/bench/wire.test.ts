@@ -69,6 +69,12 @@ it('matches each acknowledgement to its emit, many at once', async () => {
   expect(answers).toEqual(Array.from({ length: 25 }, (_, index) => ({ data: { index } })));
 });
 
+it('hands an acknowledgement asked for as text its arguments’ JSON, unparsed', async () => {
+  const socket = await connect();
+  const answer = await new Promise((resolve) => socket.emit('echo', { text: 'quoted "text"' }, resolve, 5_000, 'text'));
+  expect(answer).toBe('[{"data":{"text":"quoted \\"text\\""}}]');
+});
+
 it('answers `timeout` for an acknowledgement that does not come in time', async () => {
   const socket = await connect();
   const started = performance.now();
