@@ -79,8 +79,6 @@ export interface LoadResult {
 }
 
 const ACK_TIMEOUT_MS = 10_000;
-/** The command names of PostgreSQL's and Redis's processes, whose CPU the window counts. */
-const SERVICE_COMMANDS = ['postgres', 'redis-server'];
 const DRAIN_LIMIT_MS = 10_000;
 const CONNECT_TIMEOUT_MS = 20_000;
 /** Spreads connections and joins so that setup does not measure a thundering herd. */
@@ -94,6 +92,8 @@ const SETTLED_QUIET_MS = 500;
 const SETTLE_LIMIT_MS = 120_000;
 /** Sampling interval of the driver's event-loop delay histogram. */
 const LOOP_DELAY_RESOLUTION_MS = 10;
+/** The command names of PostgreSQL's and Redis's processes, whose CPU the window counts. */
+const SERVICE_COMMANDS = ['postgres', 'redis-server'];
 /** Padding that makes a message the size of a short chat line. */
 const FILLER = ' lorem ipsum dolor sit amet, consectetur adipiscing elit';
 

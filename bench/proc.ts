@@ -128,16 +128,12 @@ export class ProcessSampler {
 
   /** Peak RSS over the process's life in bytes: the kernel's high-water mark when readable, else the largest sample. */
   peakRssBytes(): number {
-    const hwm = this.readStatus((status) => statusFieldBytes(status, 'VmHWM'));
+    const hwm = this.read('status', (status) => statusFieldBytes(status, 'VmHWM'));
     return Math.max(hwm ?? 0, this.peakSampledRss);
   }
 
   cpuTicks(): number | null {
-    try {
-      return statCpuTicks(readFileSync(`/proc/${this.pid}/stat`, 'utf8'));
-    } catch {
-      return null;
-    }
+    return this.read('stat', statCpuTicks);
   }
 
   /**
@@ -146,23 +142,19 @@ export class ProcessSampler {
    * driver, PostgreSQL and Redis to give up a core, and every message it holds waits with it.
    */
   loopWaitMs(): number | null {
-    try {
-      return schedstatWaitNanoseconds(readFileSync(`/proc/${this.pid}/task/${this.pid}/schedstat`, 'utf8')) / 1e6;
-    } catch {
-      return null;
-    }
+    return this.read(`task/${this.pid}/schedstat`, (schedstat) => schedstatWaitNanoseconds(schedstat) / 1e6);
   }
 
   private sample(): void {
-    const rss = this.readStatus((status) => statusFieldBytes(status, 'VmRSS'));
+    const rss = this.read('status', (status) => statusFieldBytes(status, 'VmRSS'));
     if (rss !== null) this.peakSampledRss = Math.max(this.peakSampledRss, rss);
   }
 
-  private readStatus(read: (status: string) => number | null): number | null {
+  /** `parse` of the process's /proc/<pid>/<file>; null when unreadable (the process has exited) or unparsable. */
+  private read(file: string, parse: (text: string) => number | null): number | null {
     try {
-      return read(readFileSync(`/proc/${this.pid}/status`, 'utf8'));
+      return parse(readFileSync(`/proc/${this.pid}/${file}`, 'utf8'));
     } catch {
-      // The process has exited.
       return null;
     }
   }
