@@ -93,7 +93,9 @@ const SETTLE_LIMIT_MS = 120_000;
 /** Sampling interval of the driver's event-loop delay histogram. */
 const LOOP_DELAY_RESOLUTION_MS = 10;
 /** The command names of PostgreSQL's and Redis's processes, whose CPU the window counts. */
-const SERVICE_COMMANDS = ['postgres', 'redis-server'];
+const POSTGRES_COMMAND = 'postgres';
+const REDIS_COMMAND = 'redis-server';
+const SERVICE_COMMANDS = [POSTGRES_COMMAND, REDIS_COMMAND];
 /** Padding that makes a message the size of a short chat line. */
 const FILLER = ' lorem ipsum dolor sit amet, consectetur adipiscing elit';
 
@@ -273,8 +275,9 @@ class Tally {
   }
 }
 
-function waitedSince(before: number | null, after: number | null): number | null {
-  return before === null || after === null ? null : after - before;
+/** The share of the window a loop waited for a core, from its total waits (ms) at the window's ends; null if unreadable. */
+function waitedShare(before: number | null, after: number | null, windowMs: number): number | null {
+  return before === null || after === null ? null : (after - before) / windowMs;
 }
 
 /** Runs the load against one server and measures it. */
@@ -340,8 +343,8 @@ export async function driveLoad(target: LoadTarget, options: BenchOptions): Prom
     let machineBefore: number | null;
     let servicesBefore: ReturnType<typeof readCommandCpuTicks>;
     let servicesAfter: ReturnType<typeof readCommandCpuTicks>;
-    let serverLoopWaitMs: number | null;
-    let driverLoopWaitMs: number | null;
+    let serverLoopWait: number | null;
+    let driverLoopWait: number | null;
     const driver = new ProcessSampler(process.pid);
     let machineAfter: number | null;
     let internals: ServerInternals | null = null;
@@ -367,8 +370,8 @@ export async function driveLoad(target: LoadTarget, options: BenchOptions): Prom
       driverCpuMicros = process.cpuUsage(driverCpuBefore);
       machineAfter = readMachineBusyTicks();
       servicesAfter = readCommandCpuTicks(SERVICE_COMMANDS);
-      serverLoopWaitMs = waitedSince(serverLoopWaitBefore, target.sampler.loopWaitMs());
-      driverLoopWaitMs = waitedSince(driverLoopWaitBefore, driver.loopWaitMs());
+      serverLoopWait = waitedShare(serverLoopWaitBefore, target.sampler.loopWaitMs(), windowMs);
+      driverLoopWait = waitedShare(driverLoopWaitBefore, driver.loopWaitMs(), windowMs);
       serverLoadPeakRssBytes = target.sampler.sampledPeakRssBytes();
       loopDelay.disable();
     } finally {
@@ -393,10 +396,10 @@ export async function driveLoad(target: LoadTarget, options: BenchOptions): Prom
       driverLoopDelayP99Ms: Math.max(0, loopDelay.percentile(99) / 1e6 - LOOP_DELAY_RESOLUTION_MS),
       driverCpu: (driverCpuMicros.user + driverCpuMicros.system) / 1000 / windowMs,
       internals,
-      postgresCpu: servicesCpu('postgres'),
-      redisCpu: servicesCpu('redis-server'),
-      serverLoopWait: serverLoopWaitMs === null ? null : serverLoopWaitMs / windowMs,
-      driverLoopWait: driverLoopWaitMs === null ? null : driverLoopWaitMs / windowMs,
+      postgresCpu: servicesCpu(POSTGRES_COMMAND),
+      redisCpu: servicesCpu(REDIS_COMMAND),
+      serverLoopWait,
+      driverLoopWait,
       machineCpu: machineBefore === null || machineAfter === null ? null : cpuShare(machineBefore, machineAfter, CLOCK_TICKS_PER_SECOND, windowMs),
     };
   } finally {
